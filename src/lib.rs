@@ -1,2 +1,22 @@
 //! aiobs: the native core of an LLM-observability SDK.
+//!
+//! A program starts a session, records every LLM call and traced function into it, and flushes
+//! the session store to one JSON file. The safe Rust API is [`Store`]; the C ABI in [`ffi`]
+//! drives the process-wide [`Store::global`]. All `unsafe` code lives under `src/ffi/`.
 #![deny(unsafe_code)]
+
+pub mod config;
+pub mod error;
+pub mod event;
+pub mod export;
+pub mod ids;
+pub mod labels;
+pub mod session;
+pub mod store;
+mod thread_spans;
+
+#[allow(unsafe_code)]
+pub mod ffi;
+
+pub use error::{Error, ErrorKind, Result};
+pub use store::Store;

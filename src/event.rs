@@ -1,0 +1,348 @@
+//! The events the store keeps, and the JSON inputs they are made from.
+//!
+//! Recording must stay cheap, so an event keeps the caller's `request`, `response`, `args`,
+//! `kwargs` and `result` as raw JSON text (validated, copied once, never re-parsed): memory stays
+//! close to the input's size and the export writes the text back verbatim.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::error::{Error, Result};
+use crate::ids::{SpanId, TraceId};
+
+/// A session's id, shared by every event of the session without a copy per event.
+pub type SessionId = Arc<str>;
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Callsite {
+    #[serde(default)]
+    pub file: Option<Box<str>>,
+    #[serde(default)]
+    pub line: Option<u32>,
+    #[serde(default)]
+    pub function: Option<Box<str>>,
+}
+
+/// Start, end and duration, all finite; the duration is stored as it will be written.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Timing {
+    pub started_at: f64,
+    pub ended_at: f64,
+    pub duration_ms: f64,
+}
+
+/// Milliseconds with 3 decimals, as the Python SDK writes them.
+pub fn round_ms(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}
+
+pub fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
+
+impl Timing {
+    pub fn between(started_at: f64, ended_at: f64) -> Timing {
+        Timing {
+            started_at,
+            ended_at,
+            duration_ms: round_ms((ended_at - started_at) * 1000.0),
+        }
+    }
+
+    /// Fills what the caller left out: the end defaults to now, the start to the end less the
+    /// duration (or the end), and the duration is derived from the two.
+    pub fn resolve(
+        started_at: Option<f64>,
+        ended_at: Option<f64>,
+        duration_ms: Option<f64>,
+        now: f64,
+    ) -> Result<Timing> {
+        for (name, value) in [
+            ("started_at", started_at),
+            ("ended_at", ended_at),
+            ("duration_ms", duration_ms),
+        ] {
+            if let Some(v) = value
+                && (!v.is_finite() || v < 0.0)
+            {
+                return Err(Error::invalid(format!(
+                    "{name} must be a finite, non-negative number, got {v}"
+                )));
+            }
+        }
+        let ended = ended_at.unwrap_or(now);
+        let started = started_at.unwrap_or_else(|| ended - duration_ms.unwrap_or(0.0) / 1000.0);
+        if ended < started {
+            return Err(Error::invalid(format!(
+                "ended_at ({ended}) is before started_at ({started})"
+            )));
+        }
+        let mut timing = Timing::between(started, ended);
+        if let Some(ms) = duration_ms {
+            timing.duration_ms = round_ms(ms);
+        }
+        Ok(timing)
+    }
+}
+
+/// Where a span or call hangs in the trace tree.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SpanLink {
+    pub span_id: SpanId,
+    pub parent_span_id: Option<SpanId>,
+    pub trace_id: TraceId,
+}
+
+/// The `parent_span_id` input: a string names the parent, `null` makes a root, and an absent
+/// key means the innermost span still open on the calling thread.
+#[derive(Debug, Default, PartialEq)]
+pub enum ParentChoice<'a> {
+    #[default]
+    InnermostOnThread,
+    Root,
+    Explicit(Cow<'a, str>),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for ParentChoice<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        Ok(match Option::<Cow<'a, str>>::deserialize(deserializer)? {
+            Some(id) => ParentChoice::Explicit(id),
+            None => ParentChoice::Root,
+        })
+    }
+}
+
+/// One provider call as `aiobs_record_call` receives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallInput<'a> {
+    #[serde(borrow)]
+    pub provider: Cow<'a, str>,
+    #[serde(borrow)]
+    pub api: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub request: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub response: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub error: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub started_at: Option<f64>,
+    #[serde(default)]
+    pub ended_at: Option<f64>,
+    #[serde(default)]
+    pub duration_ms: Option<f64>,
+    #[serde(default)]
+    pub callsite: Option<Callsite>,
+    #[serde(default, borrow)]
+    pub span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub parent_span_id: ParentChoice<'a>,
+    #[serde(default, borrow)]
+    pub trace_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> CallInput<'a> {
+    pub fn parse(json: &'a str) -> Result<CallInput<'a>> {
+        let input: CallInput =
+            serde_json::from_str(json).map_err(|e| Error::from_json("event_json", &e))?;
+        for (name, value) in [("provider", &input.provider), ("api", &input.api)] {
+            if value.trim().is_empty() {
+                return Err(Error::invalid(format!(
+                    "event_json: {name} must be a non-empty string"
+                )));
+            }
+        }
+        Ok(input)
+    }
+}
+
+/// A call recorded through `aiobs_record_call`: already normalised by the caller.
+#[derive(Debug)]
+pub struct RecordedCall {
+    pub provider: Box<str>,
+    pub api: Box<str>,
+    pub request: Option<Box<RawValue>>,
+    pub response: Option<Box<RawValue>>,
+    pub error: Option<Box<str>>,
+}
+
+#[derive(Debug)]
+pub enum CallPayload {
+    Recorded(Box<RecordedCall>),
+}
+
+#[derive(Debug)]
+pub struct CallEvent {
+    pub session_id: SessionId,
+    pub payload: CallPayload,
+    pub timing: Timing,
+    pub callsite: Option<Box<Callsite>>,
+    pub link: SpanLink,
+}
+
+/// One traced function as `aiobs_span_begin` receives it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpanInput<'a> {
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub module: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub args: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    pub kwargs: Option<&'a RawValue>,
+    #[serde(default)]
+    pub enh_prompt: bool,
+    #[serde(default)]
+    pub auto_enhance_after: Option<u64>,
+    #[serde(default)]
+    pub callsite: Option<Callsite>,
+    #[serde(default, borrow)]
+    pub parent_span_id: ParentChoice<'a>,
+}
+
+impl<'a> SpanInput<'a> {
+    pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
+        let input: SpanInput =
+            serde_json::from_str(json).map_err(|e| Error::from_json("span_json", &e))?;
+        if input.name.trim().is_empty() {
+            return Err(Error::invalid("span_json: name must be a non-empty string"));
+        }
+        Ok(input)
+    }
+}
+
+/// A traced function that has begun and not yet ended.
+#[derive(Debug)]
+pub struct OpenSpan {
+    pub session_id: SessionId,
+    pub name: Box<str>,
+    pub module: Option<Box<str>>,
+    pub args: Option<Box<RawValue>>,
+    pub kwargs: Option<Box<RawValue>>,
+    pub enh_prompt: bool,
+    pub auto_enhance_after: Option<u64>,
+    pub callsite: Option<Box<Callsite>>,
+    pub link: SpanLink,
+    pub started_at: f64,
+}
+
+/// A traced function that has ended: the `function_events` entry of the export.
+#[derive(Debug)]
+pub struct FunctionEvent {
+    pub span: OpenSpan,
+    pub result: Option<Box<RawValue>>,
+    pub error: Option<Box<str>>,
+    pub timing: Timing,
+    pub enh_prompt_id: Option<Box<str>>,
+}
+
+impl FunctionEvent {
+    /// `<module>.<name>`, or the name alone, as the Python SDK's `api` field.
+    pub fn api(&self) -> Cow<'_, str> {
+        match &self.span.module {
+            Some(module) if !module.is_empty() => {
+                Cow::Owned(format!("{module}.{}", self.span.name))
+            }
+            _ => Cow::Borrowed(&self.span.name),
+        }
+    }
+}
+
+/// Copies a borrowed raw JSON value out of the caller's buffer.
+pub fn own_raw(raw: Option<&RawValue>) -> Option<Box<RawValue>> {
+    raw.map(RawValue::to_owned)
+}
+
+/// An optional JSON document from the caller (NULL means `null`), validated and copied.
+pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>> {
+    match json {
+        None => Ok(None),
+        Some(text) => {
+            let raw: &RawValue =
+                serde_json::from_str(text).map_err(|e| Error::from_json(what, &e))?;
+            Ok((raw.get() != "null").then(|| raw.to_owned()))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timing_fills_what_is_missing() {
+        let t = Timing::resolve(None, None, None, 100.0).unwrap();
+        assert_eq!(
+            (t.started_at, t.ended_at, t.duration_ms),
+            (100.0, 100.0, 0.0)
+        );
+        let t = Timing::resolve(Some(1.0), Some(1.75), None, 9.0).unwrap();
+        assert_eq!(t.duration_ms, 750.0);
+        let t = Timing::resolve(None, Some(10.0), Some(500.0), 99.0).unwrap();
+        assert_eq!((t.started_at, t.duration_ms), (9.5, 500.0));
+        let t = Timing::resolve(Some(1.0), Some(1.0001234567), None, 9.0).unwrap();
+        assert_eq!(t.duration_ms, 0.123);
+    }
+
+    #[test]
+    fn timing_refuses_impossible_values() {
+        assert!(Timing::resolve(Some(2.0), Some(1.0), None, 0.0).is_err());
+        assert!(Timing::resolve(Some(-1.0), None, None, 0.0).is_err());
+        assert!(Timing::resolve(None, None, Some(f64::NAN), 0.0).is_err());
+    }
+
+    #[test]
+    fn parent_choice_distinguishes_absent_null_and_string() {
+        let absent = CallInput::parse(r#"{"provider":"p","api":"a"}"#).unwrap();
+        assert_eq!(absent.parent_span_id, ParentChoice::InnermostOnThread);
+        let root = CallInput::parse(r#"{"provider":"p","api":"a","parent_span_id":null}"#).unwrap();
+        assert_eq!(root.parent_span_id, ParentChoice::Root);
+        let named =
+            CallInput::parse(r#"{"provider":"p","api":"a","parent_span_id":"00000000000000ab"}"#)
+                .unwrap();
+        assert_eq!(
+            named.parent_span_id,
+            ParentChoice::Explicit("00000000000000ab".into())
+        );
+    }
+
+    #[test]
+    fn call_input_names_what_is_wrong() {
+        let err = CallInput::parse(r#"{"provider":"p"}"#).err().unwrap();
+        assert!(err.message.contains("api"), "{}", err.message);
+        let err = CallInput::parse(r#"{"provider":"p","api":"a","colour":1}"#)
+            .err()
+            .unwrap();
+        assert!(err.message.contains("colour"), "{}", err.message);
+        let err = CallInput::parse(r#"{"provider":" ","api":"a"}"#)
+            .err()
+            .unwrap();
+        assert!(err.message.contains("provider"), "{}", err.message);
+        let err = CallInput::parse(r#"{"provider":1,"api":"a"}"#)
+            .err()
+            .unwrap();
+        assert_eq!(err.kind, crate::error::ErrorKind::InvalidArgument);
+        let err = CallInput::parse(r#"{"provider":"p","api":"a""#)
+            .err()
+            .unwrap();
+        assert_eq!(err.kind, crate::error::ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn escaped_strings_are_accepted() {
+        let input =
+            CallInput::parse(r#"{"provider":"open\"ai","api":"a\u00e9","error":"E: \n"}"#).unwrap();
+        assert_eq!(input.provider, "open\"ai");
+        assert_eq!(input.api, "aé");
+    }
+}

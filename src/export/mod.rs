@@ -1,0 +1,210 @@
+//! `flush`: takes everything recorded out of the store, writes it as one JSON document with an
+//! atomic rename, and puts it all back if the write fails.
+
+mod document;
+pub mod tree;
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{CallEvent, FunctionEvent, SessionId, now};
+use crate::session::Session;
+use crate::store::Store;
+use document::Document;
+use tree::NodeKey;
+
+pub const DEFAULT_FILE: &str = "llm_observability.json";
+
+/// What one flush takes out of the store.
+struct Batch {
+    sessions: Vec<Session>,
+    active: Option<usize>,
+    calls: Vec<CallEvent>,
+    functions: Vec<FunctionEvent>,
+}
+
+impl Store {
+    /// Writes every session and event recorded since the last flush and empties the store.
+    /// On failure nothing is lost: the batch goes back into the store for the next try.
+    pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
+        let _one_flush_at_a_time = self.flush_lock.lock();
+        let target = output_path(path, std::env::var("LLM_OBS_OUT").ok().as_deref());
+        let batch = self.take_batch();
+        match write_atomically(&target, |out| write_document(&batch, out)) {
+            Ok(()) => Ok(target),
+            Err(err) => {
+                self.restore_batch(batch);
+                Err(err)
+            }
+        }
+    }
+
+    fn take_batch(&self) -> Batch {
+        let mut state = self.state.lock();
+        Batch {
+            sessions: std::mem::take(&mut state.sessions),
+            active: state.active.take(),
+            calls: std::mem::take(&mut state.calls),
+            functions: std::mem::take(&mut state.functions),
+        }
+    }
+
+    /// Puts a batch back in front of whatever was recorded while the flush ran.
+    fn restore_batch(&self, mut batch: Batch) {
+        let mut state = self.state.lock();
+        let offset = batch.sessions.len();
+        batch.sessions.append(&mut state.sessions);
+        state.sessions = batch.sessions;
+        state.active = match state.active {
+            Some(newer) => Some(newer + offset),
+            None => batch.active,
+        };
+        batch.calls.append(&mut state.calls);
+        state.calls = batch.calls;
+        batch.functions.append(&mut state.functions);
+        state.functions = batch.functions;
+    }
+}
+
+/// The argument, else `LLM_OBS_OUT`, else `./llm_observability.json`; empty counts as unset.
+/// A relative path is made absolute so the caller learns where the file really is.
+fn output_path(argument: Option<&str>, environment: Option<&str>) -> PathBuf {
+    let chosen = [argument, environment]
+        .into_iter()
+        .flatten()
+        .find(|p| !p.is_empty())
+        .unwrap_or(DEFAULT_FILE);
+    let path = PathBuf::from(chosen);
+    if path.is_absolute() {
+        return path;
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => cwd.join(path),
+        Err(_) => path,
+    }
+}
+
+/// Events grouped by session in session order, then in record order; events of sessions
+/// flushed earlier (a span that outlived its session's flush) come last.
+fn in_session_order<'a, T>(
+    items: &'a [T],
+    sessions: &[Session],
+    session_of: impl Fn(&T) -> &SessionId,
+) -> Vec<&'a T> {
+    let rank = |item: &T| {
+        let id = session_of(item);
+        sessions
+            .iter()
+            .position(|s| same_session(&s.id, id))
+            .unwrap_or(sessions.len())
+    };
+    let mut ranked: Vec<(usize, &T)> = items.iter().map(|item| (rank(item), item)).collect();
+    ranked.sort_by_key(|(rank, _)| *rank);
+    ranked.into_iter().map(|(_, item)| item).collect()
+}
+
+/// Events share their session's `Arc`, so pointer equality almost always decides at once.
+fn same_session(a: &SessionId, b: &SessionId) -> bool {
+    std::sync::Arc::ptr_eq(a, b) || a == b
+}
+
+fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<()> {
+    let calls = in_session_order(&batch.calls, &batch.sessions, |c| &c.session_id);
+    let functions = in_session_order(&batch.functions, &batch.sessions, |f| &f.span.session_id);
+    let keys: Vec<NodeKey> = calls
+        .iter()
+        .map(|c| NodeKey {
+            span_id: c.link.span_id,
+            parent_span_id: c.link.parent_span_id,
+            started_at: c.timing.started_at,
+        })
+        .chain(functions.iter().map(|f| NodeKey {
+            span_id: f.span.link.span_id,
+            parent_span_id: f.span.link.parent_span_id,
+            started_at: f.timing.started_at,
+        }))
+        .collect();
+    let forest = tree::build(&keys);
+    let enh_ids: Vec<&str> = tree::pre_order(&forest)
+        .into_iter()
+        .filter_map(|node| node.checked_sub(calls.len()))
+        .filter_map(|f| functions[f].enh_prompt_id.as_deref())
+        .filter(|id| !id.is_empty())
+        .collect();
+    let document = Document {
+        sessions: &batch.sessions,
+        calls,
+        functions,
+        forest,
+        enh_prompt_traces: (!enh_ids.is_empty()).then_some(enh_ids),
+        generated_at: now(),
+    };
+    let mut serializer = serde_json::Serializer::with_formatter(
+        out,
+        serde_json::ser::PrettyFormatter::with_indent(b"  "),
+    );
+    serde::Serialize::serialize(&document, &mut serializer)
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot serialise the export: {e}")))
+}
+
+/// Writes to a temporary file beside `target`, syncs it, and renames it over `target`, so a
+/// crash mid-flush leaves either the old file or the new one, never a torn one.
+fn write_atomically(target: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
+    let io_error = |reason: &dyn std::fmt::Display| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot write {}: {reason}", target.display()),
+        )
+    };
+    let file_name = target
+        .file_name()
+        .ok_or_else(|| io_error(&"the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    let folder = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(folder).map_err(|e| io_error(&e))?;
+    let temporary = folder.join(format!(
+        ".{file_name}.{}.{:016x}.tmp",
+        std::process::id(),
+        crate::ids::SpanId::random().0
+    ));
+    let result = (|| {
+        let file = File::create(&temporary).map_err(|e| io_error(&e))?;
+        let mut out = BufWriter::with_capacity(1 << 20, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|e| io_error(e.error()))?;
+        file.sync_data().map_err(|e| io_error(&e))?;
+        fs::rename(&temporary, target).map_err(|e| io_error(&e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_argument_wins_then_the_environment_then_the_default() {
+        assert_eq!(
+            output_path(Some("/a.json"), Some("/b.json")),
+            PathBuf::from("/a.json")
+        );
+        assert_eq!(
+            output_path(Some(""), Some("/b.json")),
+            PathBuf::from("/b.json")
+        );
+        assert_eq!(
+            output_path(None, Some("")),
+            std::env::current_dir().unwrap().join(DEFAULT_FILE)
+        );
+        assert!(output_path(Some("rel/x.json"), None).is_absolute());
+    }
+}

@@ -1,0 +1,118 @@
+//! Sessions and their lifecycle: configure, observe, end, flush.
+
+use std::ffi::c_char;
+
+use crate::Store;
+use crate::ffi::boundary::run;
+use crate::ffi::status::aiobs_status;
+use crate::ffi::strings::{optional, put_string, required};
+
+/// Sets process-wide settings from a JSON object; only the keys given change:
+/// - `"runtime"` (string): the `aiobs_runtime` label of sessions started afterwards
+///   (default `"c"`; the Go and Ruby bindings set `"go"` and `"ruby"`),
+/// - `"runtime_version"` (string): the `aiobs_runtime_version` label,
+/// - `"capture_content"` (bool): keep prompts, outputs and embedding vectors (default true, or
+///   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
+/// - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
+///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`.
+///
+/// Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
+/// `settings_json` is borrowed for the call. Safe to call from any thread at any time.
+///
+/// # Safety
+/// `settings_json` is NULL or a NUL-terminated string; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_configure(
+    settings_json: *const c_char,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
+    // SAFETY: the caller's guarantees are those of each helper.
+    unsafe {
+        run(error_out, || {
+            let json = required(settings_json, "settings_json")?;
+            Store::global().configure(json)
+        })
+    }
+}
+
+/// Starts a new session and makes it active. A session that was still active stays in the store,
+/// un-ended, until the next flush.
+///
+/// - `session_name`: NULL or "" names the session after its id.
+/// - `labels_json`: NULL, or a JSON object of string labels (see the label rules); system labels
+///   (`aiobs_sdk_version`, `aiobs_runtime`, `aiobs_hostname`, `aiobs_os`) and `AIOBS_LABEL_*`
+///   environment variables are merged under them. Invalid labels create no session.
+/// - `session_id_out`: NULL, or receives the new session's id (uuid4). Owned by the caller: free it
+///   with `aiobs_string_free`.
+///
+/// Safe to call from any thread at any time.
+///
+/// # Safety
+/// String arguments are NULL or NUL-terminated; out-parameters are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_observe(
+    session_name: *const c_char,
+    labels_json: *const c_char,
+    session_id_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
+    // SAFETY: the caller's guarantees are those of each helper.
+    unsafe {
+        run(error_out, || {
+            let name = optional(session_name, "session_name")?;
+            let labels = optional(labels_json, "labels_json")?;
+            let id = Store::global().observe(name, labels)?;
+            put_string(session_id_out, id);
+            Ok(())
+        })
+    }
+}
+
+/// Ends the active session (sets its `ended_at`). Without an active session it does nothing and
+/// returns `AIOBS_OK`. Spans still open keep their session and are recorded when they end.
+/// Safe to call from any thread at any time.
+///
+/// # Safety
+/// `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_end(error_out: *mut *mut c_char) -> aiobs_status {
+    // SAFETY: the caller's guarantee on error_out.
+    unsafe {
+        run(error_out, || {
+            Store::global().end();
+            Ok(())
+        })
+    }
+}
+
+/// Writes every session and event recorded since the last flush to one JSON file, then empties
+/// the store (an active session stops being active). The path is `path`, else the `LLM_OBS_OUT`
+/// environment variable, else `./llm_observability.json`; missing parent folders are created.
+/// The file is replaced atomically: it is written beside the target, synced and renamed.
+///
+/// - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
+///   it with `aiobs_string_free`.
+///
+/// On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
+/// event stays in the store for the next flush. Spans still open are not written; they are
+/// recorded when they end. Safe to call from any thread at any time; concurrent flushes run one
+/// after the other, and recording on other threads is never blocked while the file is written.
+///
+/// # Safety
+/// `path` is NULL or NUL-terminated; out-parameters are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_flush(
+    path: *const c_char,
+    written_path_out: *mut *mut c_char,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
+    // SAFETY: the caller's guarantees are those of each helper.
+    unsafe {
+        run(error_out, || {
+            let path = optional(path, "path")?;
+            let written = Store::global().flush(path)?;
+            put_string(written_path_out, written.to_string_lossy().into_owned());
+            Ok(())
+        })
+    }
+}

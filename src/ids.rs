@@ -1,0 +1,140 @@
+//! Span, trace and enh_prompt ids.
+//!
+//! Span and trace ids use OpenTelemetry's format (16 and 32 lowercase hex digits) and are kept as
+//! integers so that recording allocates nothing for them. They come from a per-thread PRNG seeded
+//! once from the OS, because a system call per id would cost more than the rest of a record.
+
+use std::cell::Cell;
+
+use crate::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SpanId(pub u64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TraceId(pub u128);
+
+thread_local! {
+    static RNG_STATE: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let bits = uuid::Uuid::new_v4().as_u128();
+    (bits as u64) ^ ((bits >> 64) as u64) | 1
+}
+
+/// splitmix64: fast, passes BigCrush, and good enough for ids that only need to be unique.
+fn next_u64() -> u64 {
+    RNG_STATE.with(|state| {
+        let mut z = state.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
+        state.set(z);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    })
+}
+
+impl SpanId {
+    pub fn random() -> Self {
+        loop {
+            let id = next_u64();
+            if id != 0 {
+                return SpanId(id);
+            }
+        }
+    }
+
+    pub fn parse(text: &str, field: &str) -> Result<Self> {
+        parse_hex(text, 16, field).map(|v| SpanId(v as u64))
+    }
+}
+
+impl TraceId {
+    pub fn random() -> Self {
+        loop {
+            let id = (u128::from(next_u64()) << 64) | u128::from(next_u64());
+            if id != 0 {
+                return TraceId(id);
+            }
+        }
+    }
+
+    pub fn parse(text: &str, field: &str) -> Result<Self> {
+        parse_hex(text, 32, field).map(TraceId)
+    }
+}
+
+impl std::fmt::Display for SpanId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl std::fmt::Display for TraceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:032x}", self.0)
+    }
+}
+
+/// Parses exactly `digits` lowercase hex digits, not all zero (OpenTelemetry's invalid id).
+fn parse_hex(text: &str, digits: usize, field: &str) -> Result<u128> {
+    let well_formed = text.len() == digits
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    match u128::from_str_radix(text, 16) {
+        Ok(value) if well_formed && value != 0 => Ok(value),
+        _ => Err(Error::invalid(format!(
+            "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
+        ))),
+    }
+}
+
+/// A fresh uuid4 for sessions and enh_prompt traces, as the Python SDK writes them.
+pub fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_print_in_opentelemetry_format() {
+        let span = SpanId::random().to_string();
+        let trace = TraceId::random().to_string();
+        assert_eq!(span.len(), 16);
+        assert_eq!(trace.len(), 32);
+        assert!(
+            span.bytes()
+                .chain(trace.bytes())
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+        );
+        assert_eq!(SpanId::parse(&span, "span_id").unwrap().to_string(), span);
+        assert_eq!(
+            TraceId::parse(&trace, "trace_id").unwrap().to_string(),
+            trace
+        );
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        for bad in [
+            "",
+            "0000000000000000",
+            "ABCDEF0123456789",
+            "abc",
+            "0123456789abcdefg",
+            "+123456789abcdef",
+        ] {
+            assert!(SpanId::parse(bad, "span_id").is_err(), "{bad}");
+        }
+        assert!(TraceId::parse("0123456789abcdef", "trace_id").is_err());
+    }
+
+    #[test]
+    fn random_ids_do_not_repeat() {
+        let ids: std::collections::HashSet<u64> = (0..10_000).map(|_| SpanId::random().0).collect();
+        assert_eq!(ids.len(), 10_000);
+    }
+}

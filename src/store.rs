@@ -1,0 +1,300 @@
+//! The session store: every session, call and span recorded since the last flush.
+//!
+//! One mutex guards the store. A recording call validates and copies its input before it takes
+//! the lock, so the lock is held only for an id lookup and a `Vec::push`; building the export
+//! happens in `flush`, outside the lock.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use parking_lot::{Mutex, RwLock};
+
+use crate::config::Settings;
+use crate::error::{Error, ErrorKind, Result};
+use crate::event::{
+    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, OpenSpan, ParentChoice,
+    RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw, parse_raw,
+};
+use crate::ids::{SpanId, TraceId};
+use crate::labels::{self, Labels};
+use crate::session::Session;
+use crate::thread_spans;
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub sessions: Vec<Session>,
+    /// Index into `sessions` of the session that receives new events.
+    pub active: Option<usize>,
+    pub calls: Vec<CallEvent>,
+    pub functions: Vec<FunctionEvent>,
+    /// Spans survive a flush: a span that began before it ends after it.
+    pub open_spans: HashMap<SpanId, OpenSpan>,
+}
+
+pub struct Store {
+    pub(crate) settings: RwLock<Settings>,
+    pub(crate) state: Mutex<State>,
+    /// Serialises flushes, so that a failed flush can put its events back in order.
+    pub(crate) flush_lock: Mutex<()>,
+}
+
+static GLOBAL: LazyLock<Store> = LazyLock::new(Store::new);
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store {
+            settings: RwLock::new(Settings::default()),
+            state: Mutex::new(State::default()),
+            flush_lock: Mutex::new(()),
+        }
+    }
+
+    /// The process-wide store behind the C ABI.
+    pub fn global() -> &'static Store {
+        &GLOBAL
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings.read().clone()
+    }
+
+    pub fn configure(&self, settings_json: &str) -> Result<()> {
+        let mut settings = self.settings.read().clone();
+        settings.apply(settings_json)?;
+        *self.settings.write() = settings;
+        Ok(())
+    }
+
+    pub(crate) fn check_size(&self, what: &str, len: usize) -> Result<()> {
+        self.settings.read().check_size(what, len)
+    }
+
+    /// Starts a session and makes it active. A session still active stays in the store,
+    /// un-ended, until the next flush. Invalid labels create nothing.
+    pub fn observe(&self, name: Option<&str>, labels_json: Option<&str>) -> Result<String> {
+        if let Some(json) = labels_json {
+            self.check_size("labels_json", json.len())?;
+        }
+        let explicit = match labels_json {
+            Some(json) => Labels::from_user_json(json)?,
+            None => Labels::default(),
+        };
+        let (runtime, runtime_version) = {
+            let settings = self.settings.read();
+            (settings.runtime.clone(), settings.runtime_version.clone())
+        };
+        let merged = labels::merge_for_new_session(
+            labels::system(&runtime, runtime_version.as_deref()),
+            labels::from_environment(std::env::vars_os()),
+            explicit,
+        )?;
+        let session = Session::new(name, merged, now());
+        let id = session.id.to_string();
+        let mut state = self.state.lock();
+        state.sessions.push(session);
+        state.active = Some(state.sessions.len() - 1);
+        Ok(id)
+    }
+
+    /// Ends the active session; without one, nothing happens.
+    pub fn end(&self) {
+        let mut state = self.state.lock();
+        if let Some(index) = state.active.take() {
+            state.sessions[index].ended_at = Some(now());
+        }
+    }
+
+    fn with_active_labels<T>(&self, f: impl FnOnce(&mut Labels) -> Result<T>) -> Result<T> {
+        let mut state = self.state.lock();
+        let index = state.active.ok_or_else(Error::no_session)?;
+        f(&mut state.sessions[index].labels)
+    }
+
+    pub fn add_label(&self, key: &str, value: &str) -> Result<()> {
+        self.with_active_labels(|labels| labels.add(key, value))
+    }
+
+    pub fn set_labels(&self, labels_json: &str, merge: bool) -> Result<()> {
+        self.check_size("labels_json", labels_json.len())?;
+        let update = Labels::from_user_json(labels_json)?;
+        self.with_active_labels(|labels| labels.set(update, merge))
+    }
+
+    pub fn remove_label(&self, key: &str) -> Result<()> {
+        self.with_active_labels(|labels| labels.remove_user(key))
+    }
+
+    pub fn get_labels(&self) -> Result<String> {
+        self.with_active_labels(|labels| Ok(labels.to_json()))
+    }
+
+    /// Records one provider call that the caller has already normalised.
+    pub fn record_call(&self, event_json: &str) -> Result<()> {
+        self.check_size("event_json", event_json.len())?;
+        let input = CallInput::parse(event_json)?;
+        let timing = Timing::resolve(input.started_at, input.ended_at, input.duration_ms, now())?;
+        let span_id = parse_span_id(input.span_id.as_deref(), "span_id")?;
+        let trace_id = match input.trace_id.as_deref() {
+            Some(text) => Some(TraceId::parse(text, "trace_id")?),
+            None => None,
+        };
+        let payload = CallPayload::Recorded(Box::new(RecordedCall {
+            provider: input.provider.into(),
+            api: input.api.into(),
+            request: own_raw(input.request),
+            response: own_raw(input.response),
+            error: input.error.map(Into::into),
+        }));
+        self.push_call(
+            payload,
+            timing,
+            input.callsite,
+            &input.parent_span_id,
+            span_id,
+            trace_id,
+        )
+    }
+
+    /// Appends a call to the active session; shared by every way of recording one.
+    pub(crate) fn push_call(
+        &self,
+        payload: CallPayload,
+        timing: Timing,
+        callsite: Option<Callsite>,
+        parent: &ParentChoice,
+        span_id: Option<SpanId>,
+        trace_id: Option<TraceId>,
+    ) -> Result<()> {
+        let parent = parse_parent(parent)?;
+        let callsite = callsite.map(Box::new);
+        let mut state = self.state.lock();
+        let session_id = state.active_session_id()?;
+        let link = state.link(parent, span_id.unwrap_or_else(SpanId::random), trace_id);
+        state.calls.push(CallEvent {
+            session_id,
+            payload,
+            timing,
+            callsite,
+            link,
+        });
+        Ok(())
+    }
+
+    /// Opens a span for a traced function and returns its id (16 hex digits).
+    pub fn span_begin(&self, span_json: &str) -> Result<String> {
+        self.check_size("span_json", span_json.len())?;
+        let input = SpanInput::parse(span_json)?;
+        let parent = parse_parent(&input.parent_span_id)?;
+        let started_at = now();
+        let mut state = self.state.lock();
+        let session_id = state.active_session_id()?;
+        let link = state.link(parent, SpanId::random(), None);
+        state.open_spans.insert(
+            link.span_id,
+            OpenSpan {
+                session_id,
+                name: input.name.into(),
+                module: input.module.map(Into::into),
+                args: own_raw(input.args),
+                kwargs: own_raw(input.kwargs),
+                enh_prompt: input.enh_prompt,
+                auto_enhance_after: input.auto_enhance_after,
+                callsite: input.callsite.map(Box::new),
+                link,
+                started_at,
+            },
+        );
+        drop(state);
+        thread_spans::push(link.span_id, link.trace_id);
+        Ok(link.span_id.to_string())
+    }
+
+    /// Ends an open span with its result (JSON, NULL for none) or error.
+    pub fn span_end(
+        &self,
+        span_id: &str,
+        result_json: Option<&str>,
+        error: Option<&str>,
+    ) -> Result<()> {
+        let span_id = SpanId::parse(span_id, "span_id")?;
+        if let Some(json) = result_json {
+            self.check_size("result_json", json.len())?;
+        }
+        let result = parse_raw("result_json", result_json)?;
+        let ended_at = now();
+        let mut state = self.state.lock();
+        let span = state.open_spans.remove(&span_id).ok_or_else(|| {
+            Error::new(
+                ErrorKind::UnknownSpan,
+                format!("span {span_id} is not open: it never began, or it has ended already"),
+            )
+        })?;
+        let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
+        let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
+        state.functions.push(FunctionEvent {
+            span,
+            result,
+            error: error.map(Into::into),
+            timing,
+            enh_prompt_id,
+        });
+        drop(state);
+        thread_spans::remove(span_id);
+        Ok(())
+    }
+}
+
+fn parse_span_id(text: Option<&str>, field: &str) -> Result<Option<SpanId>> {
+    text.map(|t| SpanId::parse(t, field)).transpose()
+}
+
+/// The parent choice with its id parsed, so that a malformed id fails before the lock.
+enum Parent {
+    InnermostOnThread,
+    Root,
+    Explicit(SpanId),
+}
+
+fn parse_parent(choice: &ParentChoice) -> Result<Parent> {
+    Ok(match choice {
+        ParentChoice::InnermostOnThread => Parent::InnermostOnThread,
+        ParentChoice::Root => Parent::Root,
+        ParentChoice::Explicit(id) => Parent::Explicit(SpanId::parse(id, "parent_span_id")?),
+    })
+}
+
+impl State {
+    fn active_session_id(&self) -> Result<SessionId> {
+        self.active
+            .map(|index| self.sessions[index].id.clone())
+            .ok_or_else(Error::no_session)
+    }
+
+    /// Children inherit their parent's trace id; a root starts a trace of its own.
+    fn link(&self, parent: Parent, span_id: SpanId, trace_id: Option<TraceId>) -> SpanLink {
+        let (parent_span_id, parent_trace) = match parent {
+            Parent::Root => (None, None),
+            Parent::InnermostOnThread => {
+                match thread_spans::innermost(|s| self.open_spans.contains_key(&s)) {
+                    Some((span, trace)) => (Some(span), Some(trace)),
+                    None => (None, None),
+                }
+            }
+            Parent::Explicit(id) => (
+                Some(id),
+                self.open_spans.get(&id).map(|open| open.link.trace_id),
+            ),
+        };
+        SpanLink {
+            span_id,
+            parent_span_id,
+            trace_id: trace_id.or(parent_trace).unwrap_or_else(TraceId::random),
+        }
+    }
+}
