@@ -1,1 +1,91 @@
-fn main() {}
+//! Costs on the caller's thread (record, span begin+end) and at flush, through the safe API the
+//! C entry points wrap. `cargo bench --bench core`.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use aiobs::Store;
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+fn record_call(c: &mut Criterion) {
+    let event = common::chat_event(1);
+    let mut group = c.benchmark_group("record");
+    group.throughput(Throughput::Bytes(event.len() as u64));
+    // A fresh store every 100k calls keeps memory flat without timing the drop.
+    group.bench_function("record_call_1k_chat_event", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            let mut left = iterations;
+            while left > 0 {
+                let batch = left.min(100_000);
+                let store = Store::new();
+                store.observe(None, None).unwrap();
+                let start = Instant::now();
+                for _ in 0..batch {
+                    store.record_call(black_box(&event)).unwrap();
+                }
+                total += start.elapsed();
+                left -= batch;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
+fn span_begin_end(c: &mut Criterion) {
+    let span_json = r#"{"name":"research","module":"app.pipeline","args":["What is an API?"],"kwargs":{"depth":2},"callsite":{"file":"app/pipeline.c","line":30,"function":"main"}}"#;
+    c.bench_function("span_begin_end", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            let mut left = iterations;
+            while left > 0 {
+                let batch = left.min(100_000);
+                let store = Store::new();
+                store.observe(None, None).unwrap();
+                let start = Instant::now();
+                for _ in 0..batch {
+                    let id = store.span_begin(black_box(span_json)).unwrap();
+                    store.span_end(&id, Some(r#""an answer""#), None).unwrap();
+                }
+                total += start.elapsed();
+                left -= batch;
+            }
+            total
+        })
+    });
+}
+
+fn flush_100k(c: &mut Criterion) {
+    let events: Vec<String> = (0..100_000).map(common::chat_event).collect();
+    let path = common::scratch_dir("bench-flush").join("out.json");
+    let path = path.to_str().unwrap().to_owned();
+    let filled = || {
+        let store = Store::new();
+        store.observe(Some("bench"), None).unwrap();
+        for event in &events {
+            store.record_call(event).unwrap();
+        }
+        store
+    };
+    let probe = filled();
+    probe.flush(Some(&path)).unwrap();
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let mut group = c.benchmark_group("flush");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("flush_100k_events", |b| {
+        b.iter_batched(
+            filled,
+            |store| store.flush(Some(&path)).unwrap(),
+            BatchSize::PerIteration,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, record_call, span_begin_end, flush_100k);
+criterion_main!(benches);

@@ -55,38 +55,57 @@ impl Labels {
         self.0.retain(|(k, _)| k.starts_with(RESERVED_PREFIX));
     }
 
-    /// Labels parsed from a JSON object of strings, each key and value validated, nothing else.
+    /// Labels parsed from a JSON object of strings, in the caller's order, each key and value
+    /// validated.
     pub fn from_user_json(json: &str) -> Result<Labels> {
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| Error::from_json("labels_json", &e))?;
-        let serde_json::Value::Object(map) = value else {
-            return Err(Error::new(
-                ErrorKind::InvalidLabel,
-                format!(
-                    "labels must be a JSON object of strings, got {}",
-                    json_type(&value)
-                ),
-            ));
-        };
-        if map.len() > MAX_LABELS {
-            return Err(too_many(map.len()));
-        }
-        let mut labels = Labels::default();
-        for (key, value) in map {
-            validate_user_key(&key)?;
-            let serde_json::Value::String(value) = value else {
+        let entries = match serde_json::from_str::<Entries>(json) {
+            Ok(entries) => entries.0,
+            Err(e) if e.is_data() => {
                 return Err(Error::new(
                     ErrorKind::InvalidLabel,
-                    format!(
-                        "label value for '{key}' must be a string, got {}",
-                        json_type(&value)
-                    ),
+                    format!("labels must be a JSON object of string values: {e}"),
                 ));
-            };
+            }
+            Err(e) => return Err(Error::from_json("labels_json", &e)),
+        };
+        if entries.len() > MAX_LABELS {
+            return Err(too_many(entries.len()));
+        }
+        let mut labels = Labels::default();
+        for (key, value) in entries {
+            validate_user_key(&key)?;
             validate_value(&key, &value)?;
             labels.insert(key, value);
         }
         Ok(labels)
+    }
+}
+
+/// A JSON object of strings with its keys in document order (serde_json's map sorts them).
+struct Entries(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of string values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Entries, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    entries.push(entry);
+                }
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_map(Visit)
     }
 }
 
@@ -100,17 +119,6 @@ impl Serialize for Labels {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-
-fn json_type(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
     }
 }
 

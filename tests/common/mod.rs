@@ -1,0 +1,65 @@
+//! Helpers shared by the Rust integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+/// A fresh, empty folder under the system temp folder.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "aiobs-test-{tag}-{}-{}",
+        std::process::id(),
+        aiobs::ids::SpanId::random()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+pub fn read_json(path: &std::path::Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Flushes `store` into a fresh folder and returns the parsed document.
+pub fn flush(store: &aiobs::Store, tag: &str) -> Value {
+    let path = scratch_dir(tag).join("out.json");
+    let written = store.flush(Some(path.to_str().unwrap())).unwrap();
+    assert_eq!(written, path);
+    read_json(&path)
+}
+
+/// A realistic chat call of about 1 KB, as a binding would hand it over.
+pub fn chat_event(i: usize) -> String {
+    format!(
+        r#"{{"provider":"openai","api":"chat.completions.create","request":{{"model":"gpt-4o-mini","messages":[{{"role":"system","content":"You are a concise assistant that answers questions about software architecture, observability and distributed tracing. Keep answers short."}},{{"role":"user","content":"Question {i}: what is the difference between a span and a trace in OpenTelemetry, and how do parent ids link them?"}}],"temperature":0.2,"max_tokens":256,"other":{{}}}},"response":{{"id":"chatcmpl-{i:08}","model":"gpt-4o-mini-2024-07-18","text":"A trace is the whole tree of work for one request; a span is one timed operation inside it. Each span names its parent span id, and every span of a tree shares the trace id of its root, which is how backends rebuild the tree. Answer {i}.","usage":{{"prompt_tokens":61,"completion_tokens":58,"total_tokens":119}}}},"error":null,"started_at":1767400000.25,"ended_at":1767400000.975,"callsite":{{"file":"app/research.c","line":42,"function":"research"}}}}"#
+    )
+}
+
+/// The keys of a JSON object in document order (serde_json's Value sorts them).
+pub fn keys_in_order(object_json: &str) -> Vec<String> {
+    struct Keys(Vec<String>);
+    impl<'de> serde::Deserialize<'de> for Keys {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Visit;
+            impl<'de> serde::de::Visitor<'de> for Visit {
+                type Value = Keys;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<Keys, A::Error> {
+                    let mut keys = Vec::new();
+                    while let Some((key, _)) = map.next_entry::<String, serde::de::IgnoredAny>()? {
+                        keys.push(key);
+                    }
+                    Ok(Keys(keys))
+                }
+            }
+            d.deserialize_map(Visit)
+        }
+    }
+    serde_json::from_str::<Keys>(object_json).unwrap().0
+}
