@@ -1,0 +1,57 @@
+# aiobs: `make demo` runs the example, `make test` runs every test. Both set up what they need.
+
+CARGO ?= cargo
+CC ?= cc
+CXX ?= c++
+BUILD := build
+CTEST_LIB := target/ctest/libaiobs.a
+RELEASE_LIB := target/release/libaiobs.a
+NATIVE_LIBS := -lpthread -ldl -lm
+C_WARNINGS := -Wall -Wextra -Werror -pedantic
+SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all lib header demo test test-rust test-c lint clean
+
+all: lib
+
+lib:
+	$(CARGO) build --release
+
+# Copies the header cbindgen generated for the current sources over the committed one.
+header:
+	$(CARGO) build
+	cp "$$(ls -t target/debug/build/aiobs-*/out/aiobs.h | head -n 1)" include/aiobs.h
+
+demo: lib
+	mkdir -p $(BUILD) demo-out
+	$(CC) -std=c11 $(C_WARNINGS) -Iinclude examples/pipeline.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/pipeline
+	cd demo-out && ../$(BUILD)/pipeline
+	@echo "demo: wrote demo-out/llm_observability.json"
+
+test: lint test-rust test-c
+
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --features test-hooks -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace --features test-hooks
+
+$(CTEST_LIB): FORCE
+	$(CARGO) build --profile ctest --features test-hooks
+
+test-c: $(CTEST_LIB)
+	mkdir -p $(BUILD)/c-test-out
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -DAIOBS_TEST_HOOKS -Iinclude tests/c/test_abi.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_abi
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_threads.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_threads
+	$(CXX) -std=c++17 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_header.cpp $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_header
+	@nm $(BUILD)/test_abi | grep -q __asan_init || (echo "test_abi is not built with AddressSanitizer" && exit 1)
+	$(BUILD)/test_abi $(BUILD)/c-test-out
+	$(BUILD)/test_threads $(BUILD)/c-test-out
+	$(BUILD)/test_header
+
+FORCE:
+
+clean:
+	$(CARGO) clean
+	rm -rf $(BUILD) demo-out
