@@ -121,7 +121,8 @@ fn null_arguments_are_invalid_with_a_message() {
             aiobs_observe(null(), null(), null_mut(), null_mut()),
             AIOBS_OK
         );
-        let calls: Vec<(&str, Box<dyn Fn(*mut *mut c_char) -> aiobs_status>)> = vec![
+        type Call = Box<dyn Fn(*mut *mut c_char) -> aiobs_status>;
+        let calls: Vec<(&str, Call)> = vec![
             ("settings_json", Box::new(|e| aiobs_configure(null(), e))),
             (
                 "key",
@@ -211,7 +212,7 @@ fn outputs_are_written_only_on_success() {
     let _turn = turn();
     reset();
     unsafe {
-        let sentinel = 0x1 as *mut c_char;
+        let sentinel = std::ptr::dangling_mut::<c_char>();
         let mut id = sentinel;
         let mut err = null_mut();
         let status = aiobs_observe(null(), c(r#"{"Bad":"x"}"#).as_ptr(), &mut id, &mut err);
@@ -245,7 +246,7 @@ fn error_out_is_cleared_on_success() {
     let _turn = turn();
     reset();
     unsafe {
-        let mut err = 0x1 as *mut c_char;
+        let mut err = std::ptr::dangling_mut::<c_char>();
         assert_eq!(aiobs_end(&mut err), AIOBS_OK);
         assert!(err.is_null());
     }
