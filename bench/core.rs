@@ -10,27 +10,32 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+/// Times `iterations` runs of `op` on stores with an active session, starting a fresh store every
+/// 100k runs so memory stays flat; creating and dropping the stores is not timed.
+fn timed_on_fresh_stores(iterations: u64, op: impl Fn(&Store)) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iterations;
+    while left > 0 {
+        let batch = left.min(100_000);
+        let store = Store::new();
+        store.observe(None, None).unwrap();
+        let start = Instant::now();
+        for _ in 0..batch {
+            op(&store);
+        }
+        total += start.elapsed();
+        left -= batch;
+    }
+    total
+}
+
 fn record_call(c: &mut Criterion) {
     let event = common::chat_event(1);
     let mut group = c.benchmark_group("record");
     group.throughput(Throughput::Bytes(event.len() as u64));
-    // A fresh store every 100k calls keeps memory flat without timing the drop.
     group.bench_function("record_call_1k_chat_event", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            let mut left = iterations;
-            while left > 0 {
-                let batch = left.min(100_000);
-                let store = Store::new();
-                store.observe(None, None).unwrap();
-                let start = Instant::now();
-                for _ in 0..batch {
-                    store.record_call(black_box(&event)).unwrap();
-                }
-                total += start.elapsed();
-                left -= batch;
-            }
-            total
+        b.iter_custom(|n| {
+            timed_on_fresh_stores(n, |store| store.record_call(black_box(&event)).unwrap())
         })
     });
     group.finish();
@@ -39,22 +44,11 @@ fn record_call(c: &mut Criterion) {
 fn span_begin_end(c: &mut Criterion) {
     let span_json = r#"{"name":"research","module":"app.pipeline","args":["What is an API?"],"kwargs":{"depth":2},"callsite":{"file":"app/pipeline.c","line":30,"function":"main"}}"#;
     c.bench_function("span_begin_end", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            let mut left = iterations;
-            while left > 0 {
-                let batch = left.min(100_000);
-                let store = Store::new();
-                store.observe(None, None).unwrap();
-                let start = Instant::now();
-                for _ in 0..batch {
-                    let id = store.span_begin(black_box(span_json)).unwrap();
-                    store.span_end(&id, Some(r#""an answer""#), None).unwrap();
-                }
-                total += start.elapsed();
-                left -= batch;
-            }
-            total
+        b.iter_custom(|n| {
+            timed_on_fresh_stores(n, |store| {
+                let id = store.span_begin(black_box(span_json)).unwrap();
+                store.span_end(&id, Some(r#""an answer""#), None).unwrap();
+            })
         })
     });
 }
