@@ -28,11 +28,23 @@ pub fn write_export(path: &Path, spans: usize) -> std::io::Result<()> {
         let children_count = CHILDREN_PER_FUNCTION.min(spans - made - 1);
         let mut children = Vec::with_capacity(children_count);
         for k in 0..children_count {
-            let event = call(group, k, &parent_id, &session_id, start + 0.01 + k as f64 * 0.1);
+            let event = call(
+                group,
+                k,
+                &parent_id,
+                &session_id,
+                start + 0.01 + k as f64 * 0.1,
+            );
             children.push(node(&event, "provider", Vec::new()));
             events.push(event);
         }
-        let function = function(group, &parent_id, &session_id, start, start + 0.02 + children_count as f64 * 0.1);
+        let function = function(
+            group,
+            &parent_id,
+            &session_id,
+            start,
+            start + 0.02 + children_count as f64 * 0.1,
+        );
         tree.push(node(&function, "function", children));
         functions.push(function);
         made += children_count + 1;
