@@ -72,7 +72,7 @@ fn session(n: usize) -> Value {
     json!({
         "id": session_id(n), "name": format!("load-{n}"), "started_at": T0, "ended_at": T0 + 1e6,
         "meta": {"pid": 1000 + n, "cwd": "/srv/app"},
-        "labels": {"environment": if n % 2 == 0 { "production" } else { "staging" }, "aiobs_os": "linux"},
+        "labels": {"environment": if n.is_multiple_of(2) { "production" } else { "staging" }, "aiobs_os": "linux"},
     })
 }
 
