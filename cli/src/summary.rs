@@ -26,6 +26,8 @@ pub struct Summary {
     /// Provider calls grouped by model and the price-table row that priced them.
     pub models: Vec<ModelCost>,
     pub errors: Vec<ErrorRow>,
+    /// Functions traced with `enh_prompt`, grouped by name.
+    pub enh_prompt: Vec<EnhPromptGroup>,
 }
 
 #[derive(Serialize)]
@@ -105,6 +107,15 @@ pub struct ErrorRow {
     pub span: String,
     pub model: Option<String>,
     pub error: String,
+}
+
+#[derive(Serialize)]
+pub struct EnhPromptGroup {
+    pub function: String,
+    pub traces: usize,
+    pub auto_enhance_after: Option<u64>,
+    /// Whether the count of traces has reached `auto_enhance_after`.
+    pub reached: bool,
 }
 
 /// Running totals for one group of calls.
@@ -202,7 +213,30 @@ pub fn summarise(dataset: &Dataset<'_>, prices: &PriceTable, files: usize) -> Su
         calls,
         models,
         errors: error_rows(dataset),
+        enh_prompt: enh_prompt_groups(dataset),
     }
+}
+
+/// The threshold of a group is the last `auto_enhance_after` seen for it (the decorator's
+/// argument, so normally the same on every call).
+fn enh_prompt_groups(dataset: &Dataset<'_>) -> Vec<EnhPromptGroup> {
+    let mut groups: BTreeMap<String, (usize, Option<u64>)> = BTreeMap::new();
+    for span in &dataset.spans {
+        if span.kind == SpanKind::Function && span.event.enh_prompt_id.is_some() {
+            let group = groups.entry(span.title()).or_default();
+            group.0 += 1;
+            group.1 = span.event.auto_enhance_after.or(group.1);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(function, (traces, auto_enhance_after))| EnhPromptGroup {
+            function,
+            traces,
+            auto_enhance_after,
+            reached: auto_enhance_after.is_some_and(|after| traces as u64 >= after),
+        })
+        .collect()
 }
 
 fn session_row(session: &crate::model::Session<'_>) -> SessionRow {
@@ -266,6 +300,7 @@ pub fn render_text(summary: &Summary) -> String {
     out += &models_section(summary);
     out += &totals_section(summary);
     out += &errors_section(summary);
+    out += &enh_prompt_section(summary);
     out
 }
 
@@ -492,4 +527,32 @@ fn errors_section(summary: &Summary) -> String {
         );
     }
     out
+}
+
+fn enh_prompt_section(summary: &Summary) -> String {
+    if summary.enh_prompt.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new(&[
+        ("FUNCTION", Align::Left),
+        ("TRACES", Align::Right),
+        ("AUTO AFTER", Align::Right),
+        ("STATUS", Align::Left),
+    ]);
+    for group in &summary.enh_prompt {
+        let status = match group.auto_enhance_after {
+            None => "no threshold".to_string(),
+            Some(_) if group.reached => "threshold reached".to_string(),
+            Some(after) => format!("{} more to go", after - group.traces as u64),
+        };
+        table.row(vec![
+            group.function.clone(),
+            group.traces.to_string(),
+            group
+                .auto_enhance_after
+                .map_or("-".to_string(), |a| a.to_string()),
+            status,
+        ]);
+    }
+    format!("\nEnhanced-prompt traces\n{}", table.render("  "))
 }
