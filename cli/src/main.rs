@@ -13,6 +13,7 @@ mod progress;
 mod report;
 mod stats;
 mod summary;
+mod summary_text;
 mod trace;
 mod tree;
 mod validate;
@@ -152,7 +153,7 @@ fn run(command: Command, progress: &Progress) -> Result<u8, CliError> {
                 Ok(if json {
                     serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n"
                 } else {
-                    summary::render_text(&summary)
+                    summary_text::render(&summary)
                 })
             })?;
             print(&text)
