@@ -10,12 +10,12 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo test test-rust test-c lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c lint clean
 
 all: lib
 
 lib:
-	$(CARGO) build --release
+	$(CARGO) build --release --workspace
 
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:
@@ -26,9 +26,15 @@ demo: lib
 	mkdir -p $(BUILD) demo-out
 	$(CC) -std=c11 $(C_WARNINGS) -Iinclude examples/pipeline.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/pipeline
 	cd demo-out && ../$(BUILD)/pipeline
-	@echo "demo: wrote demo-out/llm_observability.json"
+	target/release/aiobs summary demo-out/llm_observability.json
+	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
+	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: lint test-rust test-c
+test: test-deps lint test-rust test-c
+
+# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
+test-deps:
+	scripts/install-chromium.sh
 
 lint:
 	$(CARGO) fmt --all --check
