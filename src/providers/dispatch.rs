@@ -46,6 +46,7 @@ pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
     let model = model.as_deref();
     let request = Value::Object(request(exchange, model));
     let (response, error) = response(exchange, model);
+    let error = error.map(|message| url::scrub_text(&message));
     let operation = gemini::videos::link(endpoint, &request, &response);
     CapturedCall {
         provider: endpoint.provider(),
@@ -66,7 +67,7 @@ pub(crate) fn after_panic(exchange: &HttpExchange) -> CapturedCall {
         api: endpoint.api(),
         request: serde_json::json!({"url": url::sanitize(&exchange.url)}),
         response: serde_json::json!({"capture_error": note}),
-        error: exchange.transport_error.clone(),
+        error: exchange.transport_error.as_deref().map(url::scrub_text),
         operation: None,
     }
 }

@@ -104,6 +104,24 @@ pub(crate) fn sanitize(url: &str) -> String {
     out
 }
 
+/// Sanitises every URL inside free text. Transport errors quote the URL they failed on (Go's
+/// `Post "https://…?key=…": dial tcp …`), so error messages go through this before being kept.
+pub(crate) fn scrub_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = ["https://", "http://"].iter().filter_map(|scheme| rest.find(scheme)).min() {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+            .unwrap_or(tail.len());
+        out.push_str(&sanitize(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Names are matched loosely (decoded, case-insensitive, by fragment): dropping a harmless
 /// parameter costs little, keeping a credential is a leak.
 fn is_secret_param(name: &str) -> bool {
@@ -157,6 +175,16 @@ mod tests {
             "https://host.example:8443/v1/responses?stream=true"
         );
         assert_eq!(sanitize("https://host/a?key=only"), "https://host/a");
+    }
+
+    #[test]
+    fn scrub_text_sanitises_urls_inside_messages() {
+        let message = "Post \"https://h.example/v1beta/models/m:generateContent?key=SECRET&alt=sse\": dial tcp: lookup h.example: no such host; see http://x.example/?token=T2";
+        assert_eq!(
+            scrub_text(message),
+            "Post \"https://h.example/v1beta/models/m:generateContent?alt=sse\": dial tcp: lookup h.example: no such host; see http://x.example/"
+        );
+        assert_eq!(scrub_text("no url here"), "no url here");
     }
 
     #[test]
