@@ -182,7 +182,10 @@ fn fixtures_cover_every_endpoint() {
         Endpoint::GeminiFetchPredictOperation,
     ];
     for endpoint in all {
-        assert!(seen.contains(&format!("{endpoint:?}")), "no fixture for {endpoint:?}");
+        assert!(
+            seen.contains(&format!("{endpoint:?}")),
+            "no fixture for {endpoint:?}"
+        );
     }
 }
 
@@ -198,7 +201,11 @@ fn secrets_in_urls_are_never_recorded() {
     for case in all_cases() {
         with_secret += usize::from(
             case.exchange.url.contains("SECRET")
-                || case.exchange.transport_error.as_deref().is_some_and(|e| e.contains("SECRET")),
+                || case
+                    .exchange
+                    .transport_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("SECRET")),
         );
         for options in [WITH_CONTENT, WITHOUT_CONTENT] {
             let text = serialized(&capture(&case.exchange, &options));
@@ -220,7 +227,9 @@ fn base64_strings(value: &Value, found: &mut Vec<String>) {
             }
         }
         Value::Array(items) => items.iter().for_each(|item| base64_strings(item, found)),
-        Value::Object(members) => members.values().for_each(|item| base64_strings(item, found)),
+        Value::Object(members) => members
+            .values()
+            .for_each(|item| base64_strings(item, found)),
         _ => {}
     }
 }
@@ -283,7 +292,14 @@ fn without_content_no_prompt_or_output_text_remains_anywhere() {
         let full = to_json(&capture(&case.exchange, &WITH_CONTENT));
         let lean = capture(&case.exchange, &WITHOUT_CONTENT);
         let mut strings = BTreeSet::new();
-        for source in ["messages", "contents", "input", "prompt", "system_instruction", "instructions"] {
+        for source in [
+            "messages",
+            "contents",
+            "input",
+            "prompt",
+            "system_instruction",
+            "instructions",
+        ] {
             content_strings(&full["request"][source], true, &mut strings);
         }
         for source in ["text", "choices", "tool_calls", "data", "candidates"] {
@@ -292,12 +308,24 @@ fn without_content_no_prompt_or_output_text_remains_anywhere() {
         let text = serialized(&lean);
         for content in &strings {
             let escaped = serde_json::to_string(content).unwrap();
-            assert!(!text.contains(&escaped), "{}: {escaped} kept in {text}", case.name);
+            assert!(
+                !text.contains(&escaped),
+                "{}: {escaped} kept in {text}",
+                case.name
+            );
         }
         // The record keeps its shape, and its metadata.
         let lean = to_json(&lean);
-        assert_eq!(lean["request"]["model"], full["request"]["model"], "{}", case.name);
-        assert_eq!(lean["response"]["usage"], full["response"]["usage"], "{}", case.name);
+        assert_eq!(
+            lean["request"]["model"], full["request"]["model"],
+            "{}",
+            case.name
+        );
+        assert_eq!(
+            lean["response"]["usage"], full["response"]["usage"],
+            "{}",
+            case.name
+        );
         assert_eq!(lean["error"], full["error"], "{}", case.name);
     }
 }
@@ -305,7 +333,10 @@ fn without_content_no_prompt_or_output_text_remains_anywhere() {
 // ------------------------------------------------------------------------------ normalised usage
 
 fn response_of(name: &str) -> Value {
-    let case = all_cases().into_iter().find(|case| case.name == name).unwrap();
+    let case = all_cases()
+        .into_iter()
+        .find(|case| case.name == name)
+        .unwrap();
     capture(&case.exchange, &WITH_CONTENT).response
 }
 
@@ -317,20 +348,38 @@ fn tokens(input: u64, output: Value, total: u64, cached: Value, reasoning: Value
 #[test]
 fn normalised_usage_is_right_for_each_provider() {
     // OpenAI chat: the counts as given; details are subsets, reported not added.
-    assert_eq!(response_of("openai_chat_basic")["tokens"], tokens(45, json!(14), 59, json!(0), json!(0)));
+    assert_eq!(
+        response_of("openai_chat_basic")["tokens"],
+        tokens(45, json!(14), 59, json!(0), json!(0))
+    );
     assert_eq!(
         response_of("openai_chat_compatible_reasoning")["tokens"],
         tokens(12, json!(40), 52, json!(0), json!(28))
     );
     // Chat stream: the usage chunk before [DONE].
-    assert_eq!(response_of("openai_chat_stream")["tokens"], tokens(12, json!(9), 21, json!(0), json!(0)));
+    assert_eq!(
+        response_of("openai_chat_stream")["tokens"],
+        tokens(12, json!(9), 21, json!(0), json!(0))
+    );
     // Responses: input/output spelling, reasoning inside output (150 includes 128).
-    assert_eq!(response_of("openai_responses")["tokens"], tokens(24, json!(150), 174, json!(0), json!(128)));
-    assert_eq!(response_of("openai_responses_stream")["tokens"], tokens(61, json!(23), 84, json!(0), json!(0)));
+    assert_eq!(
+        response_of("openai_responses")["tokens"],
+        tokens(24, json!(150), 174, json!(0), json!(128))
+    );
+    assert_eq!(
+        response_of("openai_responses_stream")["tokens"],
+        tokens(61, json!(23), 84, json!(0), json!(0))
+    );
     // Embeddings: no output tokens.
-    assert_eq!(response_of("openai_embeddings")["tokens"], tokens(11, Value::Null, 11, Value::Null, Value::Null));
+    assert_eq!(
+        response_of("openai_embeddings")["tokens"],
+        tokens(11, Value::Null, 11, Value::Null, Value::Null)
+    );
     // Images (gpt-image-1).
-    assert_eq!(response_of("openai_images_b64")["tokens"], tokens(9, json!(272), 281, Value::Null, Value::Null));
+    assert_eq!(
+        response_of("openai_images_b64")["tokens"],
+        tokens(9, json!(272), 281, Value::Null, Value::Null)
+    );
     // Gemini: output = candidates + thoughts (120 + 380), cached is part of the prompt.
     assert_eq!(
         response_of("gemini_generate_thinking")["tokens"],
@@ -342,7 +391,11 @@ fn normalised_usage_is_right_for_each_provider() {
     );
     // Gemini streams: cumulative usage, the last chunk's (9 + 14 = 23), never the sum of chunks.
     for name in ["gemini_stream_sse", "gemini_stream_json_array"] {
-        assert_eq!(response_of(name)["tokens"], tokens(9, json!(14), 23, Value::Null, Value::Null), "{name}");
+        assert_eq!(
+            response_of(name)["tokens"],
+            tokens(9, json!(14), 23, Value::Null, Value::Null),
+            "{name}"
+        );
     }
 }
 
@@ -432,7 +485,9 @@ fn every_truncation_of_every_body_is_captured() {
         let body = &case.exchange.response_body;
         // About 150 cut points per body, plus every one of the last 16 bytes.
         let step = (body.len() / 150).max(1);
-        let cuts = (0..body.len()).step_by(step).chain(body.len().saturating_sub(16)..body.len());
+        let cuts = (0..body.len())
+            .step_by(step)
+            .chain(body.len().saturating_sub(16)..body.len());
         for cut in cuts {
             let mut exchange = case.exchange.clone();
             exchange.response_body.truncate(cut);
@@ -457,9 +512,19 @@ fn truncated_streams_keep_what_arrived() {
     ] {
         let response = response_of(name);
         assert_eq!(response["stream_complete"], false, "{name}");
-        assert!(response["text"].as_str().is_some_and(|text| !text.is_empty()), "{name}");
+        assert!(
+            response["text"]
+                .as_str()
+                .is_some_and(|text| !text.is_empty()),
+            "{name}"
+        );
     }
-    for name in ["openai_chat_stream", "openai_responses_stream", "gemini_stream_sse", "gemini_stream_json_array"] {
+    for name in [
+        "openai_chat_stream",
+        "openai_responses_stream",
+        "gemini_stream_sse",
+        "gemini_stream_json_array",
+    ] {
         assert_eq!(response_of(name)["stream_complete"], true, "{name}");
     }
 }
@@ -492,7 +557,12 @@ fn random_and_non_utf8_bodies_never_break_capture() {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let cases = all_cases();
     let statuses = [0, 200, 200, 200, 201, 204, 301, 400, 401, 429, 500, 503];
-    let types = [None, Some("text/event-stream"), Some("application/json"), Some("text/html")];
+    let types = [
+        None,
+        Some("text/event-stream"),
+        Some("application/json"),
+        Some("text/html"),
+    ];
     for round in 0..2000 {
         let mut exchange = cases[rng.below(cases.len())].exchange.clone();
         let alphabet: &[u8] = match round % 4 {
@@ -520,18 +590,29 @@ fn random_and_non_utf8_bodies_never_break_capture() {
         assert_survives(&exchange, &format!("random round {round}"));
     }
     // Invalid UTF-8 inside otherwise valid JSON strings is replaced, not fatal.
-    let case = cases.iter().find(|case| case.name == "openai_chat_basic").unwrap();
+    let case = cases
+        .iter()
+        .find(|case| case.name == "openai_chat_basic")
+        .unwrap();
     let mut exchange = case.exchange.clone();
     let body = String::from_utf8(exchange.response_body.clone()).unwrap();
     let at = body.find("weather").unwrap();
     exchange.response_body.splice(at..at, [0xff, 0xc3]);
     let call = capture(&exchange, &WITH_CONTENT);
-    assert!(call.response["text"].as_str().unwrap().contains("\u{fffd}\u{fffd}weather"));
+    assert!(
+        call.response["text"]
+            .as_str()
+            .unwrap()
+            .contains("\u{fffd}\u{fffd}weather")
+    );
 }
 
 #[test]
 fn deeply_nested_json_does_not_overflow() {
-    let case = all_cases().into_iter().find(|case| case.name == "openai_chat_basic").unwrap();
+    let case = all_cases()
+        .into_iter()
+        .find(|case| case.name == "openai_chat_basic")
+        .unwrap();
     let mut exchange = case.exchange.clone();
     let depth = 100_000;
     exchange.request_body = [vec![b'['; depth], vec![b']'; depth]].concat();

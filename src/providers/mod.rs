@@ -41,7 +41,8 @@
 //! - Responses: `id`, `model`, `status`, `incomplete_details`, `service_tier`, `text`
 //!   (all `output_text` parts), `tool_calls`, `usage`, `tokens`.
 //! - embeddings: `id`, `model`, `object`, `data` (`[{index, embedding, …}]`), `embedding_count`,
-//!   `embedding_dimensions`, `usage`, `tokens`.
+//!   `embedding_dimensions`, `usage`, `tokens`; Gemini has no `id`, `model` or `object`, and its
+//!   `data` is `[{index, embedding}]`.
 //! - images: `created`, `data` (URLs sanitised, base64 images replaced by `byte_length`),
 //!   `image_count`, `size`, `quality`, `output_format`, `background`, `usage`, `tokens`.
 //! - videos: `model`, `operation_name`, `done`, `generated_videos`

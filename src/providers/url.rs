@@ -109,7 +109,11 @@ pub(crate) fn sanitize(url: &str) -> String {
 pub(crate) fn scrub_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = ["https://", "http://"].iter().filter_map(|scheme| rest.find(scheme)).min() {
+    while let Some(start) = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme))
+        .min()
+    {
         out.push_str(&rest[..start]);
         let tail = &rest[start..];
         let end = tail

@@ -78,10 +78,8 @@ fn output_text(body: &Value) -> Option<String> {
 
 /// An output item that is a tool call (`function_call`, `web_search_call`, `custom_tool_call`, …).
 pub(super) fn tool_call(item: &Value) -> Option<ToolCall> {
-    let kind = str_at(item, "type")?;
-    if !kind.ends_with("_call") {
-        return None;
-    }
+    // `function_call` → `function`, as chat completions name it; `web_search_call` → `web_search`.
+    let kind = str_at(item, "type")?.strip_suffix("_call")?;
     let id = item.get("call_id").or_else(|| item.get("id"));
     let arguments = item.get("arguments").or_else(|| item.get("input"));
     Some(ToolCall {
