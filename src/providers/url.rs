@@ -4,14 +4,25 @@
 /// The path of a URL, without scheme, authority, query or fragment. Borrowed: classification runs
 /// on the caller's thread for every HTTP request and must not allocate.
 pub(crate) fn path_of(url: &str) -> &str {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let without_query = &url[..end];
-    match without_query.find("://") {
-        Some(scheme_end) => {
-            let rest = &without_query[scheme_end + 3..];
-            rest.find('/').map_or("", |path_start| &rest[path_start..])
-        }
-        None => without_query,
+    // Byte scans: the separators are ASCII, so every index found is a char boundary.
+    let bytes = url.as_bytes();
+    let end = bytes
+        .iter()
+        .position(|b| matches!(b, b'?' | b'#'))
+        .unwrap_or(bytes.len());
+    let bytes = &bytes[..end];
+    let Some(slash) = bytes.iter().position(|b| *b == b'/') else {
+        return &url[..end];
+    };
+    // `scheme://authority/path`: the first slash is the one of `://`.
+    let has_scheme = slash > 0 && bytes[slash - 1] == b':' && bytes.get(slash + 1) == Some(&b'/');
+    if !has_scheme {
+        return &url[..end];
+    }
+    let authority = slash + 2;
+    match bytes[authority..].iter().position(|b| *b == b'/') {
+        Some(path) => &url[authority + path..end],
+        None => "",
     }
 }
 
@@ -155,6 +166,10 @@ mod tests {
         );
         assert_eq!(path_of("http://localhost:8080"), "");
         assert_eq!(path_of("/v1/embeddings?a=b"), "/v1/embeddings");
+        assert_eq!(path_of("v1/embeddings"), "v1/embeddings");
+        assert_eq!(path_of("https://h"), "");
+        assert_eq!(path_of("https://h?x=/a"), "");
+        assert_eq!(path_of("é://h/é/p"), "/é/p");
     }
 
     #[test]
