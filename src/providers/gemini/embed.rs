@@ -75,3 +75,25 @@ fn build(mut body: Object) -> Reply {
     response.insert("usage".to_owned(), usage);
     Reply::ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_batch_keeps_every_content_and_the_shared_config() {
+        let body = json!({"requests": [
+            {"model": "models/e", "content": {"parts": [{"text": "a"}]}, "taskType": "CLUSTERING"},
+            {"model": "models/e", "content": {"parts": [{"text": "b"}]}, "taskType": "CLUSTERING"},
+            "not a request"
+        ]});
+        let Value::Object(body) = body else {
+            unreachable!()
+        };
+        let request = request(body, Some("e"));
+        assert_eq!(request["input_count"], 2);
+        assert_eq!(request["config"], json!({"taskType": "CLUSTERING"}));
+        assert_eq!(request["other"], json!({}));
+    }
+}

@@ -67,3 +67,86 @@ fn finish(candidates: Candidates, log: &ChunkLog, closed: bool) -> Reply {
     }
     reply
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text_chunk(text: &str, finish: Option<&str>) -> String {
+        let mut candidate = json!({"content": {"role": "model", "parts": [{"text": text}]}});
+        if let Some(finish) = finish {
+            candidate["finishReason"] = json!(finish);
+        }
+        json!({"candidates": [candidate], "modelVersion": "gemini-2.0-flash"}).to_string()
+    }
+
+    #[test]
+    fn array_cut_inside_an_element_keeps_the_whole_ones() {
+        let body = format!(
+            "[{},\n{}",
+            text_chunk("Hello", None),
+            text_chunk(" world", Some("STOP"))
+        );
+        let cut = &body.as_bytes()[..body.len() - 10];
+        let reply = array(cut);
+        assert_eq!(reply.body["text"], "Hello");
+        assert_eq!(reply.body["stream_complete"], false);
+        let note = reply.body["capture_error"].as_str().unwrap();
+        assert!(
+            note.starts_with("could not read stream chunk 2 (cut off at the end of the body)"),
+            "{note}"
+        );
+    }
+
+    #[test]
+    fn array_needs_its_closing_bracket_to_be_complete() {
+        let body = format!(
+            "[{}\r\n,\r\n{}",
+            text_chunk("a", None),
+            text_chunk("b", Some("STOP"))
+        );
+        assert_eq!(array(body.as_bytes()).body["stream_complete"], false);
+        let closed = format!("{body}]");
+        let reply = array(closed.as_bytes());
+        assert_eq!(reply.body["stream_complete"], true);
+        assert_eq!(reply.body["text"], "ab");
+        assert!(reply.body.get("capture_error").is_none());
+    }
+
+    #[test]
+    fn an_error_chunk_mid_stream_becomes_the_error() {
+        let body = format!(
+            "data: {}\r\n\r\ndata: {}\r\n\r\n",
+            text_chunk("Partial", None),
+            json!({"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}})
+        );
+        let reply = events(body.as_bytes());
+        assert_eq!(
+            reply.error.as_deref(),
+            Some("UNAVAILABLE: The model is overloaded.")
+        );
+        assert_eq!(reply.body["text"], "Partial");
+        assert_eq!(reply.body["stream_complete"], false);
+    }
+
+    #[test]
+    fn thoughts_and_function_calls_are_kept_apart_from_text() {
+        let chunks = [
+            json!({"candidates": [{"content": {"role": "model", "parts": [{"text": "Plan: ", "thought": true}]}}]}),
+            json!({"candidates": [{"content": {"parts": [{"text": "call it", "thought": true}]}}]}),
+            json!({"candidates": [{"content": {"parts": [{"functionCall": {"name": "f", "args": {"x": 1}}}]},
+                                   "finishReason": "STOP"}]}),
+        ];
+        let body: String = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
+        let reply = events(body.as_bytes());
+        let choice = &reply.body["choices"][0];
+        assert_eq!(choice["reasoning"], "Plan: call it");
+        assert_eq!(choice["text"], Value::Null);
+        assert_eq!(choice["tool_calls"][0]["arguments"], json!({"x": 1}));
+        assert_eq!(
+            reply.body["candidates"][0]["content"]["parts"],
+            json!([{"text": "Plan: call it", "thought": true}, {"functionCall": {"name": "f", "args": {"x": 1}}}])
+        );
+    }
+}

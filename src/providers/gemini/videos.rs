@@ -183,3 +183,50 @@ pub(crate) fn apply_poll(submit: &mut CapturedCall, poll: &CapturedCall) {
     // successful one clears it.
     submit.error = poll.error.clone();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn inline_inputs_and_inline_outputs_keep_only_metadata() {
+        let mut body = json!({"instances": [{"prompt": "p",
+            "video": {"inlineData": {"mimeType": "video/mp4", "byte_length": 900}},
+            "lastFrame": {"gcsUri": "gs://b/last.png", "mimeType": "image/png"}}]});
+        let body = std::mem::take(body.as_object_mut().unwrap());
+        let request = submit_request(body, Some("veo-3.1-generate-preview"));
+        assert_eq!(
+            request["video"],
+            json!({"mime_type": "video/mp4", "uri": null, "byte_length": 900})
+        );
+        assert_eq!(
+            request["other"],
+            json!({"lastFrame": {"gcsUri": "gs://b/last.png", "mimeType": "image/png"}})
+        );
+
+        // Vertex without a storage URI returns the bytes; `media::strip` has replaced them.
+        let operation = json!({"name": "projects/p/locations/l/publishers/google/models/veo/operations/1", "done": true,
+                               "response": {"videos": [{"byte_length": 1_048_576, "mimeType": "video/mp4"}]}});
+        let reply = build(&operation, Some("veo"), true);
+        assert_eq!(
+            reply.body["generated_videos"],
+            json!([{"video": {"mime_type": "video/mp4", "uri": null, "byte_length": 1_048_576}}])
+        );
+    }
+
+    #[test]
+    fn a_poll_of_an_unknown_body_is_still_linked_by_url() {
+        let url = "https://h/v1beta/models/veo-3.0-generate-001/operations/abc?key=k";
+        let request = Value::Object(poll_request(
+            Object::new(),
+            Some("veo-3.0-generate-001"),
+            url,
+        ));
+        let response = json!({"capture_error": "body is empty", "operation_name": null});
+        let poll = link(Endpoint::GeminiGetOperation, &request, &response).unwrap();
+        assert_eq!(poll.name, "models/veo-3.0-generate-001/operations/abc");
+        assert!(poll.is_poll);
+        assert_eq!(link(Endpoint::OpenAiResponses, &request, &response), None);
+    }
+}

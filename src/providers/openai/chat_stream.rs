@@ -158,3 +158,30 @@ impl PartialTool {
         self.call
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_error_events_and_fragments_without_index() {
+        let body = concat!(
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"id\":\"c1\",\"function\":{\"name\":\"f\",\"arguments\":\"{\\\"a\\\"\"}}]}}]}\n\n",
+            "data: {\"choices\":[{\"delta\":{\"tool_calls\":[{\"function\":{\"arguments\":\":1}\"}}]}}]}\n\n",
+            "event: error\ndata: {\"message\":\"overloaded\",\"type\":\"server_error\"}\n\n",
+        );
+        let reply = response(body.as_bytes());
+        assert_eq!(reply.error.as_deref(), Some("server_error: overloaded"));
+        let call = &reply.body["choices"][0]["tool_calls"][0];
+        assert_eq!(call["id"], "c1");
+        assert_eq!(call["arguments"], "{\"a\":1}");
+        assert_eq!(reply.body["stream_complete"], false);
+    }
+
+    #[test]
+    fn an_empty_stream_says_so() {
+        let reply = response(b": keep-alive\n\n");
+        assert_eq!(reply.body["capture_error"], "the stream has no chunks");
+        assert_eq!(reply.body["choices"], serde_json::json!([]));
+    }
+}

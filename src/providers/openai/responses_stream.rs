@@ -85,6 +85,10 @@ impl Stream {
                 }
             }
             "error" => {
+                // Here `type` names the event, not the error: the error is `code` and `message`.
+                if let Some(members) = data.as_object_mut() {
+                    members.remove("type");
+                }
                 let message = error::in_body(&data).or_else(|| error::describe(&data));
                 self.error = self.error.take().or(message);
             }
@@ -130,5 +134,51 @@ impl Stream {
         response.insert("tokens".to_owned(), usage::openai(&Value::Null));
         response.insert("usage".to_owned(), Value::Null);
         Reply::ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn stream(events: &[Value]) -> Vec<u8> {
+        events
+            .iter()
+            .map(|e| format!("event: {}\ndata: {e}\n\n", e["type"].as_str().unwrap()))
+            .collect::<String>()
+            .into_bytes()
+    }
+
+    #[test]
+    fn a_failed_response_gives_its_error() {
+        let failed = json!({"id": "resp_1", "model": "gpt-4.1", "status": "failed",
+                            "error": {"code": "server_error", "message": "The model failed."}, "output": [], "usage": null});
+        let reply = response(&stream(&[
+            json!({"type": "response.created", "response": {"id": "resp_1", "status": "in_progress"}}),
+            json!({"type": "response.failed", "response": failed}),
+        ]));
+        assert_eq!(
+            reply.error.as_deref(),
+            Some("server_error: The model failed.")
+        );
+        assert_eq!(reply.body["stream_complete"], true);
+        assert_eq!(reply.body["status"], "failed");
+    }
+
+    #[test]
+    fn an_error_event_without_a_terminal_event() {
+        let reply = response(&stream(&[
+            json!({"type": "response.created", "response": {"id": "resp_2", "model": "gpt-4.1", "status": "in_progress"}}),
+            json!({"type": "response.output_text.delta", "output_index": 0, "delta": "Hi"}),
+            json!({"type": "error", "code": "rate_limit_exceeded", "message": "Slow down.", "param": null}),
+        ]));
+        assert_eq!(
+            reply.error.as_deref(),
+            Some("rate_limit_exceeded: Slow down.")
+        );
+        assert_eq!(reply.body["text"], "Hi");
+        assert_eq!(reply.body["id"], "resp_2");
+        assert_eq!(reply.body["stream_complete"], false);
     }
 }
