@@ -1,0 +1,145 @@
+//! Routes an exchange to its endpoint's parsers and handles what every endpoint shares: the
+//! request body, the sanitised URL, HTTP and transport errors, and the operation link.
+
+use serde_json::Value;
+
+use super::json::{self, Object};
+use super::{CapturedCall, Endpoint, HttpExchange, error, gemini, media, openai, url};
+
+/// A parsed response body, and the provider error it carried if any (mid-stream error events,
+/// failed operations), which becomes the call's error.
+pub(crate) struct Reply {
+    pub body: Object,
+    pub error: Option<String>,
+}
+
+impl Reply {
+    pub(crate) fn ok(body: Object) -> Self {
+        Self { body, error: None }
+    }
+}
+
+/// Parses a JSON response body with `build`; a body that is not a JSON object gets the same record
+/// shape (built from an empty object, so every key is null) plus a `capture_error` note.
+pub(crate) fn json_reply(bytes: &[u8], build: impl FnOnce(Object) -> Reply) -> Reply {
+    match json::parse_object(bytes) {
+        Ok(mut body) => {
+            body.values_mut().for_each(media::strip);
+            build(body)
+        }
+        Err(note) => {
+            let mut reply = build(Object::new());
+            reply
+                .body
+                .insert("capture_error".to_owned(), Value::from(note));
+            reply
+        }
+    }
+}
+
+pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
+    let endpoint = exchange.endpoint;
+    let model = match endpoint.provider() {
+        "gemini" => url::gemini_model(&exchange.url),
+        _ => None,
+    };
+    let model = model.as_deref();
+    let request = Value::Object(request(exchange, model));
+    let (response, error) = response(exchange, model);
+    let error = error.map(|message| url::scrub_text(&message));
+    let operation = gemini::videos::link(endpoint, &request, &response);
+    CapturedCall {
+        provider: endpoint.provider(),
+        api: endpoint.api(),
+        request,
+        response,
+        error,
+        operation,
+    }
+}
+
+/// The record of a call whose parsing panicked: what is known without parsing.
+pub(crate) fn after_panic(exchange: &HttpExchange) -> CapturedCall {
+    let endpoint = exchange.endpoint;
+    let note = "internal error while parsing this call";
+    CapturedCall {
+        provider: endpoint.provider(),
+        api: endpoint.api(),
+        request: serde_json::json!({"url": url::sanitize(&exchange.url)}),
+        response: serde_json::json!({"capture_error": note}),
+        error: exchange.transport_error.as_deref().map(url::scrub_text),
+        operation: None,
+    }
+}
+
+fn request(exchange: &HttpExchange, model: Option<&str>) -> Object {
+    let endpoint = exchange.endpoint;
+    // A GET poll has no body; every other endpoint needs one.
+    let (mut body, note) = if endpoint == Endpoint::GeminiGetOperation {
+        (Object::new(), None)
+    } else {
+        match json::parse_object(&exchange.request_body) {
+            Ok(body) => (body, None),
+            Err(note) => (Object::new(), Some(note)),
+        }
+    };
+    body.values_mut().for_each(media::strip);
+    let mut request = Object::new();
+    request.insert("url".to_owned(), Value::from(url::sanitize(&exchange.url)));
+    let fields = match endpoint {
+        Endpoint::OpenAiChatCompletions => openai::chat::request(body),
+        Endpoint::OpenAiEmbeddings => openai::embeddings::request(body),
+        Endpoint::OpenAiResponses => openai::responses::request(body),
+        Endpoint::OpenAiImageGenerations => openai::images::request(body),
+        Endpoint::GeminiGenerateContent | Endpoint::GeminiStreamGenerateContent => {
+            gemini::generate::request(body, model)
+        }
+        Endpoint::GeminiEmbedContent | Endpoint::GeminiBatchEmbedContents => {
+            gemini::embed::request(body, model)
+        }
+        Endpoint::GeminiPredictLongRunning => gemini::videos::submit_request(body, model),
+        Endpoint::GeminiGetOperation | Endpoint::GeminiFetchPredictOperation => {
+            gemini::videos::poll_request(body, model, &exchange.url)
+        }
+    };
+    request.extend(fields);
+    if let Some(note) = note {
+        request.insert("capture_error".to_owned(), Value::from(note));
+    }
+    request
+}
+
+fn response(exchange: &HttpExchange, model: Option<&str>) -> (Value, Option<String>) {
+    if exchange.status == 0 {
+        let message = exchange.transport_error.clone();
+        return (
+            Value::Null,
+            Some(message.unwrap_or_else(|| "no HTTP response".to_owned())),
+        );
+    }
+    if !(200..300).contains(&exchange.status) {
+        let (response, message) = error::from_http(exchange.status, &exchange.response_body);
+        return (response, Some(message));
+    }
+    let body = exchange.response_body.as_slice();
+    let content_type = exchange.content_type.as_deref();
+    let reply = match exchange.endpoint {
+        Endpoint::OpenAiChatCompletions => openai::chat::response(body, content_type),
+        Endpoint::OpenAiEmbeddings => openai::embeddings::response(body),
+        Endpoint::OpenAiResponses => openai::responses::response(body, content_type),
+        Endpoint::OpenAiImageGenerations => openai::images::response(body),
+        Endpoint::GeminiGenerateContent | Endpoint::GeminiStreamGenerateContent => {
+            gemini::generate::response(body, content_type)
+        }
+        Endpoint::GeminiEmbedContent | Endpoint::GeminiBatchEmbedContents => {
+            gemini::embed::response(body)
+        }
+        Endpoint::GeminiPredictLongRunning => gemini::videos::response(body, model, false),
+        Endpoint::GeminiGetOperation | Endpoint::GeminiFetchPredictOperation => {
+            gemini::videos::response(body, model, true)
+        }
+    };
+    // A connection that broke after a 2xx status: keep what arrived, and say why it stopped.
+    let error = reply.error.or_else(|| exchange.transport_error.clone());
+    (Value::Object(reply.body), error)
+}

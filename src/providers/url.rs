@@ -1,0 +1,250 @@
+//! URL handling: the path that classification looks at, the model and operation names that
+//! Gemini puts in the path, and the sanitised form that is the only URL ever stored.
+
+/// The path of a URL, without scheme, authority, query or fragment. Borrowed: classification runs
+/// on the caller's thread for every HTTP request and must not allocate.
+pub(crate) fn path_of(url: &str) -> &str {
+    // Byte scans: the separators are ASCII, so every index found is a char boundary.
+    let bytes = url.as_bytes();
+    let end = bytes
+        .iter()
+        .position(|b| matches!(b, b'?' | b'#'))
+        .unwrap_or(bytes.len());
+    let bytes = &bytes[..end];
+    let Some(slash) = bytes.iter().position(|b| *b == b'/') else {
+        return &url[..end];
+    };
+    // `scheme://authority/path`: the first slash is the one of `://`.
+    let has_scheme = slash > 0 && bytes[slash - 1] == b':' && bytes.get(slash + 1) == Some(&b'/');
+    if !has_scheme {
+        return &url[..end];
+    }
+    let authority = slash + 2;
+    match bytes[authority..].iter().position(|b| *b == b'/') {
+        Some(path) => &url[authority + path..end],
+        None => "",
+    }
+}
+
+/// The Gemini model named in the path (`…/models/{model}:action` or
+/// `…/models/{model}/operations/{id}`), URL-decoded.
+pub(crate) fn gemini_model(url: &str) -> Option<String> {
+    let mut segments = path_of(url).split('/');
+    segments.find(|segment| *segment == "models")?;
+    let segment = segments.next()?;
+    let model = segment
+        .split_once(':')
+        .map_or(segment, |(model, _action)| model);
+    (!model.is_empty()).then(|| percent_decode(model))
+}
+
+/// The operation name a `GET …/operations/{id}` poll refers to, in the form the submit returned
+/// it: the resource path from `projects/…` (Vertex) or `models/…` (Gemini API) on, URL-decoded.
+pub(crate) fn operation_name(url: &str) -> Option<String> {
+    let path = path_of(url);
+    let start = ["projects/", "models/"]
+        .iter()
+        .filter_map(|root| {
+            path.match_indices(root)
+                .find(|(at, _)| *at == 0 || path.as_bytes()[at - 1] == b'/')
+                .map(|(at, _)| at)
+        })
+        .min()?;
+    Some(percent_decode(path[start..].trim_end_matches('/')))
+}
+
+/// Decodes `%XX` escapes; malformed escapes stay as they are and invalid UTF-8 is replaced.
+pub(crate) fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| Some((hex(*bytes.get(i + 1)?)?, hex(*bytes.get(i + 2)?)?)))
+            .flatten();
+        match escaped {
+            Some((high, low)) => {
+                out.push(high << 4 | low);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    char::from(byte)
+        .to_digit(16)
+        .and_then(|digit| u8::try_from(digit).ok())
+}
+
+/// The URL without credentials: no `user:password@`, no fragment, and no query parameter whose
+/// name looks like a secret (Gemini's `?key=`, Azure's `api-key`, SAS `sig`, OAuth tokens, …).
+/// Removal is by name, not value, so a secret is dropped even when it is not recognisable.
+pub(crate) fn sanitize(url: &str) -> String {
+    let url = url.split('#').next().unwrap_or_default();
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut out = String::with_capacity(url.len());
+    match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(authority_end);
+            let host = authority
+                .rsplit_once('@')
+                .map_or(authority, |(_, host)| host);
+            out.push_str(scheme);
+            out.push_str("://");
+            out.push_str(host);
+            out.push_str(path);
+        }
+        None => out.push_str(base),
+    }
+    let mut separator = '?';
+    for param in query.split('&').filter(|param| !param.is_empty()) {
+        let name = param.split_once('=').map_or(param, |(name, _)| name);
+        if !is_secret_param(name) {
+            out.push(separator);
+            out.push_str(param);
+            separator = '&';
+        }
+    }
+    out
+}
+
+/// Sanitises every URL inside free text. Transport errors quote the URL they failed on (Go's
+/// `Post "https://…?key=…": dial tcp …`), so error messages go through this before being kept.
+pub(crate) fn scrub_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = ["https://", "http://"]
+        .iter()
+        .filter_map(|scheme| rest.find(scheme))
+        .min()
+    {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let end = tail
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`'))
+            .unwrap_or(tail.len());
+        out.push_str(&sanitize(&tail[..end]));
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Names are matched loosely (decoded, case-insensitive, by fragment): dropping a harmless
+/// parameter costs little, keeping a credential is a leak.
+fn is_secret_param(name: &str) -> bool {
+    const FRAGMENTS: [&str; 8] = [
+        "key",
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "signature",
+        "credential",
+        "auth",
+    ];
+    let name = percent_decode(name).to_ascii_lowercase();
+    name == "sig" || name == "code" || FRAGMENTS.iter().any(|fragment| name.contains(fragment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_of_strips_scheme_host_query_and_fragment() {
+        assert_eq!(
+            path_of("https://api.openai.com/v1/chat/completions?x=1#f"),
+            "/v1/chat/completions"
+        );
+        assert_eq!(path_of("http://localhost:8080"), "");
+        assert_eq!(path_of("/v1/embeddings?a=b"), "/v1/embeddings");
+        assert_eq!(path_of("v1/embeddings"), "v1/embeddings");
+        assert_eq!(path_of("https://h"), "");
+        assert_eq!(path_of("https://h?x=/a"), "");
+        assert_eq!(path_of("é://h/é/p"), "/é/p");
+    }
+
+    #[test]
+    fn sanitize_removes_every_credential_parameter() {
+        let url = "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse&key=SECRET";
+        assert_eq!(
+            sanitize(url),
+            "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse"
+        );
+        let url = "https://x.example/p?api-version=2024-10-21&api-key=S1&api_key=S2&access_token=S3&token=S4&sig=S5&X-Goog-Signature=S6&X-Amz-Credential=S7&Key=S8&%6Bey=S9";
+        let clean = sanitize(url);
+        assert_eq!(clean, "https://x.example/p?api-version=2024-10-21");
+        for n in 1..=9 {
+            assert!(!clean.contains(&format!("S{n}")), "{clean}");
+        }
+    }
+
+    #[test]
+    fn sanitize_removes_userinfo_and_fragment() {
+        assert_eq!(
+            sanitize("https://user:pass@host.example:8443/v1/responses?stream=true#top"),
+            "https://host.example:8443/v1/responses?stream=true"
+        );
+        assert_eq!(sanitize("https://host/a?key=only"), "https://host/a");
+    }
+
+    #[test]
+    fn scrub_text_sanitises_urls_inside_messages() {
+        let message = "Post \"https://h.example/v1beta/models/m:generateContent?key=SECRET&alt=sse\": dial tcp: lookup h.example: no such host; see http://x.example/?token=T2";
+        assert_eq!(
+            scrub_text(message),
+            "Post \"https://h.example/v1beta/models/m:generateContent?alt=sse\": dial tcp: lookup h.example: no such host; see http://x.example/"
+        );
+        assert_eq!(scrub_text("no url here"), "no url here");
+    }
+
+    #[test]
+    fn gemini_model_comes_from_the_path_and_is_decoded() {
+        assert_eq!(
+            gemini_model("https://generativelanguage.googleapis.com/v1beta/models/gemini-2.5-flash:generateContent?key=k").as_deref(),
+            Some("gemini-2.5-flash")
+        );
+        assert_eq!(
+            gemini_model("https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/publishers/google/models/gemini-2.0-flash-001%40default:streamGenerateContent").as_deref(),
+            Some("gemini-2.0-flash-001@default")
+        );
+        assert_eq!(
+            gemini_model("https://h/v1beta/models/veo-3.0-generate-001/operations/abc").as_deref(),
+            Some("veo-3.0-generate-001")
+        );
+        assert_eq!(
+            gemini_model("https://api.openai.com/v1/chat/completions"),
+            None
+        );
+    }
+
+    #[test]
+    fn operation_name_is_the_resource_path() {
+        assert_eq!(
+            operation_name("https://h/v1beta/models/veo-3.0-generate-001/operations/abc?key=k")
+                .as_deref(),
+            Some("models/veo-3.0-generate-001/operations/abc")
+        );
+        assert_eq!(
+            operation_name(
+                "https://h/v1/projects/p/locations/l/publishers/google/models/veo/operations/1"
+            )
+            .as_deref(),
+            Some("projects/p/locations/l/publishers/google/models/veo/operations/1")
+        );
+    }
+
+    #[test]
+    fn percent_decode_tolerates_malformed_escapes() {
+        assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
+}
