@@ -2,32 +2,14 @@
 //! C entry points wrap. `cargo bench --bench core`.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use aiobs::Store;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
-
-/// Times `iterations` runs of `op` on stores with an active session, starting a fresh store every
-/// 100k runs so memory stays flat; creating and dropping the stores is not timed.
-fn timed_on_fresh_stores(iterations: u64, op: impl Fn(&Store)) -> Duration {
-    let mut total = Duration::ZERO;
-    let mut left = iterations;
-    while left > 0 {
-        let batch = left.min(100_000);
-        let store = Store::new();
-        store.observe(None, None).unwrap();
-        let start = Instant::now();
-        for _ in 0..batch {
-            op(&store);
-        }
-        total += start.elapsed();
-        left -= batch;
-    }
-    total
-}
+mod support;
+use support::timed_on_fresh_stores;
 
 fn record_call(c: &mut Criterion) {
     let event = common::chat_event(1);

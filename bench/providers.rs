@@ -7,7 +7,10 @@ use std::hint::black_box;
 
 use aiobs::providers::{CaptureOptions, HttpExchange, capture, classify};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+mod support;
 use serde_json::json;
+use support::timed_on_fresh_stores;
 
 const OPTIONS: CaptureOptions = CaptureOptions {
     capture_content: true,
@@ -135,6 +138,26 @@ fn bench_capture(c: &mut Criterion) {
     group.finish();
 }
 
+/// What the caller's thread pays to hand one exchange over: it only copies.
+fn bench_record_http(c: &mut Criterion) {
+    let chat = chat_4kb();
+    let meta = r#"{"method":"POST","url":"https://api.openai.com/v1/chat/completions","status":200,"content_type":"application/json","started_at":1767400000.25,"ended_at":1767400001.5}"#;
+    let mut group = c.benchmark_group("record_http");
+    group.throughput(Throughput::Bytes(
+        (chat.request_body.len() + chat.response_body.len()) as u64,
+    ));
+    group.bench_function("chat_4kb_on_caller_thread", |b| {
+        b.iter_custom(|n| {
+            timed_on_fresh_stores(n, |store| {
+                store
+                    .record_http(black_box(meta), &chat.request_body, &chat.response_body)
+                    .unwrap()
+            })
+        })
+    });
+    group.finish();
+}
+
 fn bench_classify(c: &mut Criterion) {
     let mut group = c.benchmark_group("classify");
     let urls = [
@@ -163,5 +186,5 @@ fn bench_classify(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_capture, bench_classify);
+criterion_group!(benches, bench_record_http, bench_capture, bench_classify);
 criterion_main!(benches);

@@ -153,6 +153,36 @@ aiobs_status aiobs_get_labels(char **labels_json_out, char **error_out);
 aiobs_status aiobs_record_call(const char *event_json, char **error_out);
 
 /**
+ * Records one HTTP exchange with an LLM provider; the core parses it into an event at flush,
+ * the same way for every language. `exchange_json` is an object with the fields:
+ * - `method`, `url`: required strings (the full URL; credentials in it are never recorded);
+ * - `status`: the HTTP status, or 0 (default) when no response arrived;
+ * - `content_type`: the response's content type, or null;
+ * - `transport_error`: why the exchange failed before a response, or null;
+ * - `started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `trace_id`,
+ *   `parent_span_id`: as in `aiobs_record_call`.
+ *
+ * The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
+ * and `response_body` may be NULL only when their length is 0. They are borrowed for the call
+ * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Headers
+ * are never passed, so no API key or auth header is ever recorded.
+ *
+ * A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
+ * records nothing, so a binding can hand over every exchange of an HTTP client. With no active
+ * session: `AIOBS_ERR_NO_SESSION`. Safe to call from any thread at any time, concurrently.
+ *
+ * # Safety
+ * `exchange_json` is NULL or NUL-terminated; each body pointer is NULL or valid for reading its
+ * length in bytes; `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_record_http(const char *exchange_json,
+                               const uint8_t *request_body,
+                               size_t request_body_len,
+                               const uint8_t *response_body,
+                               size_t response_body_len,
+                               char **error_out);
+
+/**
  * Sets process-wide settings from a JSON object; only the keys given change:
  * - `"runtime"` (string): the `aiobs_runtime` label of sessions started afterwards
  *   (default `"c"`; the Go and Ruby bindings set `"go"` and `"ruby"`),

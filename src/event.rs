@@ -164,6 +164,44 @@ impl<'a> CallInput<'a> {
     }
 }
 
+/// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies.
+/// Its placement fields (timing, callsite, ids) mean what they mean in [`CallInput`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpInput<'a> {
+    #[serde(borrow)]
+    pub method: Cow<'a, str>,
+    #[serde(borrow)]
+    pub url: Cow<'a, str>,
+    /// The response status; 0 (the default) when no response arrived.
+    #[serde(default)]
+    pub status: u16,
+    #[serde(default, borrow)]
+    pub content_type: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub transport_error: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub started_at: Option<f64>,
+    #[serde(default)]
+    pub ended_at: Option<f64>,
+    #[serde(default)]
+    pub duration_ms: Option<f64>,
+    #[serde(default)]
+    pub callsite: Option<Callsite>,
+    #[serde(default, borrow)]
+    pub span_id: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub parent_span_id: ParentChoice<'a>,
+    #[serde(default, borrow)]
+    pub trace_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> HttpInput<'a> {
+    pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
+        serde_json::from_str(json).map_err(|e| Error::from_json("exchange_json", &e))
+    }
+}
+
 /// A call recorded through `aiobs_record_call`: already normalised by the caller.
 #[derive(Debug)]
 pub struct RecordedCall {
@@ -177,6 +215,8 @@ pub struct RecordedCall {
 #[derive(Debug)]
 pub enum CallPayload {
     Recorded(Box<RecordedCall>),
+    /// A raw HTTP exchange, parsed into a call only when the export is built.
+    Http(Box<crate::providers::HttpExchange>),
 }
 
 #[derive(Debug)]

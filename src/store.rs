@@ -4,6 +4,7 @@
 //! the lock, so the lock is held only for an id lookup and a `Vec::push`; building the export
 //! happens in `flush`, outside the lock.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -12,11 +13,12 @@ use parking_lot::{Mutex, RwLock};
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
-    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, OpenSpan, ParentChoice,
+    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, HttpInput, OpenSpan, ParentChoice,
     RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw, parse_raw,
 };
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
+use crate::providers::{self, HttpExchange};
 use crate::session::Session;
 use crate::thread_spans;
 
@@ -138,18 +140,65 @@ impl Store {
     pub fn record_call(&self, event_json: &str) -> Result<()> {
         self.check_size("event_json", event_json.len())?;
         let input = CallInput::parse(event_json)?;
-        let timing = Timing::resolve(input.started_at, input.ended_at, input.duration_ms, now())?;
-        let span_id = parse_span_id(input.span_id.as_deref(), "span_id")?;
-        let trace_id = match input.trace_id.as_deref() {
-            Some(text) => Some(TraceId::parse(text, "trace_id")?),
-            None => None,
-        };
+        let (timing, span_id, trace_id) = placement(
+            [input.started_at, input.ended_at, input.duration_ms],
+            input.span_id.as_deref(),
+            input.trace_id.as_deref(),
+        )?;
         let payload = CallPayload::Recorded(Box::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
             request: own_raw(input.request),
             response: own_raw(input.response),
             error: input.error.map(Into::into),
+        }));
+        self.push_call(
+            payload,
+            timing,
+            input.callsite,
+            &input.parent_span_id,
+            span_id,
+            trace_id,
+        )
+    }
+
+    /// Records one HTTP exchange with an LLM provider. Only the URL is looked at now (an unknown
+    /// endpoint is refused with `NotLlmEndpoint`); the bodies are copied and parsed at flush.
+    /// A body over `max_input_bytes` keeps its first `max_input_bytes` bytes, and its record
+    /// says what could not be read.
+    pub fn record_http(
+        &self,
+        exchange_json: &str,
+        request_body: &[u8],
+        response_body: &[u8],
+    ) -> Result<()> {
+        self.check_size("exchange_json", exchange_json.len())?;
+        let input = HttpInput::parse(exchange_json)?;
+        let endpoint = providers::classify(&input.method, &input.url).ok_or_else(|| {
+            Error::new(
+                ErrorKind::NotLlmEndpoint,
+                format!(
+                    "{} {} is no LLM endpoint aiobs knows; nothing was recorded",
+                    input.method,
+                    providers::sanitize_url(&input.url)
+                ),
+            )
+        })?;
+        let (timing, span_id, trace_id) = placement(
+            [input.started_at, input.ended_at, input.duration_ms],
+            input.span_id.as_deref(),
+            input.trace_id.as_deref(),
+        )?;
+        let limit = self.settings.read().max_input_bytes;
+        let payload = CallPayload::Http(Box::new(HttpExchange {
+            method: input.method.into_owned(),
+            url: input.url.into_owned(),
+            endpoint,
+            request_body: request_body[..request_body.len().min(limit)].to_vec(),
+            status: input.status,
+            content_type: input.content_type.map(Cow::into_owned),
+            response_body: response_body[..response_body.len().min(limit)].to_vec(),
+            transport_error: input.transport_error.map(Cow::into_owned),
         }));
         self.push_call(
             payload,
@@ -250,8 +299,18 @@ impl Store {
     }
 }
 
-fn parse_span_id(text: Option<&str>, field: &str) -> Result<Option<SpanId>> {
-    text.map(|t| SpanId::parse(t, field)).transpose()
+/// The timing and caller-given ids shared by every way of recording a call.
+fn placement(
+    [started_at, ended_at, duration_ms]: [Option<f64>; 3],
+    span_id: Option<&str>,
+    trace_id: Option<&str>,
+) -> Result<(Timing, Option<SpanId>, Option<TraceId>)> {
+    let timing = Timing::resolve(started_at, ended_at, duration_ms, now())?;
+    let span_id = span_id.map(|t| SpanId::parse(t, "span_id")).transpose()?;
+    let trace_id = trace_id
+        .map(|t| TraceId::parse(t, "trace_id"))
+        .transpose()?;
+    Ok((timing, span_id, trace_id))
 }
 
 /// The parent choice with its id parsed, so that a malformed id fails before the lock.

@@ -5,6 +5,8 @@
 //! `expected_no_content.json` files that exist) from the current output. Review every rewritten
 //! file by hand: an expected file states what is right, not what the code happens to produce.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,23 +34,7 @@ struct Case {
     exchange: HttpExchange,
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/providers")
-}
-
-fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    dirs.sort();
-    dirs
-}
-
-fn is_sequence(dir: &Path) -> bool {
-    !dir.join("exchange.json").exists()
-}
+use common::{is_sequence, provider_fixtures as root, sorted_dirs};
 
 fn load(dir: &Path) -> Case {
     let name = dir.strip_prefix(root()).unwrap().display().to_string();

@@ -4,7 +4,8 @@
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::event::{CallEvent, CallPayload, Callsite, FunctionEvent, SpanLink, Timing};
+use crate::event::{Callsite, FunctionEvent, SpanLink, Timing};
+use crate::export::prepare::{Body, PreparedCall};
 use crate::export::tree::Forest;
 use crate::ids::{SpanId, TraceId};
 use crate::session::Session;
@@ -12,7 +13,7 @@ use crate::session::Session;
 /// Everything one flush writes, borrowed from the batch taken out of the store.
 pub struct Document<'a> {
     pub sessions: &'a [Session],
-    pub calls: Vec<&'a CallEvent>,
+    pub calls: Vec<PreparedCall<'a>>,
     pub functions: Vec<&'a FunctionEvent>,
     /// Over node indices: the calls first, then the functions.
     pub forest: Forest,
@@ -142,18 +143,26 @@ fn write_timing_and_links<M: SerializeMap>(
     map.serialize_entry("trace_id", &Hex::trace(link.trace_id))
 }
 
-fn write_call_fields<M: SerializeMap>(map: &mut M, call: &CallEvent) -> Result<(), M::Error> {
-    match &call.payload {
-        CallPayload::Recorded(recorded) => {
+fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Result<(), M::Error> {
+    match &call.body {
+        Body::Recorded(recorded) => {
             map.serialize_entry("provider", &*recorded.provider)?;
             map.serialize_entry("api", &*recorded.api)?;
             map.serialize_entry("request", &recorded.request)?;
             map.serialize_entry("response", &recorded.response)?;
             map.serialize_entry("error", &recorded.error)?;
         }
+        Body::Captured(captured) => {
+            map.serialize_entry("provider", captured.provider)?;
+            map.serialize_entry("api", captured.api)?;
+            map.serialize_entry("request", &captured.request)?;
+            map.serialize_entry("response", &captured.response)?;
+            map.serialize_entry("error", &captured.error)?;
+        }
     }
-    write_timing_and_links(map, &call.timing, call.callsite.as_deref(), &call.link)?;
-    map.serialize_entry("session_id", &*call.session_id)
+    let event = call.event;
+    write_timing_and_links(map, &call.timing, event.callsite.as_deref(), &event.link)?;
+    map.serialize_entry("session_id", &*event.session_id)
 }
 
 fn write_function_fields<M: SerializeMap>(
@@ -176,7 +185,7 @@ fn write_function_fields<M: SerializeMap>(
     map.serialize_entry("session_id", &*span.session_id)
 }
 
-struct CallJson<'a>(&'a CallEvent);
+struct CallJson<'a>(&'a PreparedCall<'a>);
 
 impl Serialize for CallJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -5,7 +5,7 @@ use std::ffi::c_char;
 use crate::Store;
 use crate::ffi::boundary::run;
 use crate::ffi::status::aiobs_status;
-use crate::ffi::strings::required;
+use crate::ffi::strings::{bytes, required};
 
 /// Records one provider call into the active session, from a JSON object with the fields:
 /// - `provider`, `api`: required non-empty strings (e.g. `"openai"`, `"chat.completions.create"`);
@@ -35,6 +35,47 @@ pub unsafe extern "C" fn aiobs_record_call(
         run(error_out, || {
             let json = required(event_json, "event_json")?;
             Store::global().record_call(json)
+        })
+    }
+}
+
+/// Records one HTTP exchange with an LLM provider; the core parses it into an event at flush,
+/// the same way for every language. `exchange_json` is an object with the fields:
+/// - `method`, `url`: required strings (the full URL; credentials in it are never recorded);
+/// - `status`: the HTTP status, or 0 (default) when no response arrived;
+/// - `content_type`: the response's content type, or null;
+/// - `transport_error`: why the exchange failed before a response, or null;
+/// - `started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `trace_id`,
+///   `parent_span_id`: as in `aiobs_record_call`.
+///
+/// The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
+/// and `response_body` may be NULL only when their length is 0. They are borrowed for the call
+/// and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Headers
+/// are never passed, so no API key or auth header is ever recorded.
+///
+/// A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
+/// records nothing, so a binding can hand over every exchange of an HTTP client. With no active
+/// session: `AIOBS_ERR_NO_SESSION`. Safe to call from any thread at any time, concurrently.
+///
+/// # Safety
+/// `exchange_json` is NULL or NUL-terminated; each body pointer is NULL or valid for reading its
+/// length in bytes; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_record_http(
+    exchange_json: *const c_char,
+    request_body: *const u8,
+    request_body_len: usize,
+    response_body: *const u8,
+    response_body_len: usize,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
+    // SAFETY: the caller's guarantees are those of each helper.
+    unsafe {
+        run(error_out, || {
+            let json = required(exchange_json, "exchange_json")?;
+            let request = bytes(request_body, request_body_len, "request_body")?;
+            let response = bytes(response_body, response_body_len, "response_body")?;
+            Store::global().record_http(json, request, response)
         })
     }
 }

@@ -30,6 +30,23 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> Result<Opti
         .map_err(|e| Error::invalid(format!("{name} is not valid UTF-8: {e}")))
 }
 
+/// A byte buffer argument: NULL is allowed only with length 0.
+///
+/// # Safety
+/// `ptr` is NULL or valid for reading `len` bytes for the duration of the call.
+pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() {
+        return Err(Error::invalid(format!(
+            "{name} is NULL but its length is {len}"
+        )));
+    }
+    // SAFETY: not NULL, and readable for len bytes per the caller's guarantee.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
 /// Hands `value` to the caller through `out` (ignored when `out` is NULL).
 ///
 /// # Safety

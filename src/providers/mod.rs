@@ -86,6 +86,7 @@ mod url;
 mod usage;
 
 pub use classify::{Endpoint, classify};
+pub use url::sanitize as sanitize_url;
 
 /// One HTTP exchange as a binding saw it. Copied on the caller's thread; parsed only at flush.
 #[derive(Clone, Debug)]

@@ -85,7 +85,7 @@ fn hex(byte: u8) -> Option<u8> {
 /// The URL without credentials: no `user:password@`, no fragment, and no query parameter whose
 /// name looks like a secret (Gemini's `?key=`, Azure's `api-key`, SAS `sig`, OAuth tokens, …).
 /// Removal is by name, not value, so a secret is dropped even when it is not recognisable.
-pub(crate) fn sanitize(url: &str) -> String {
+pub fn sanitize(url: &str) -> String {
     let url = url.split('#').next().unwrap_or_default();
     let (base, query) = url.split_once('?').unwrap_or((url, ""));
     let mut out = String::with_capacity(url.len());

@@ -63,3 +63,24 @@ pub fn keys_in_order(object_json: &str) -> Vec<String> {
     }
     serde_json::from_str::<Keys>(object_json).unwrap().0
 }
+
+/// The shared provider test vectors (format in their README).
+pub fn provider_fixtures() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/providers")
+}
+
+/// The folders directly inside `dir`, sorted by name.
+pub fn sorted_dirs(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// A fixture folder without exchange.json holds a sequence of steps.
+pub fn is_sequence(dir: &std::path::Path) -> bool {
+    !dir.join("exchange.json").exists()
+}

@@ -1,0 +1,207 @@
+//! `record_http` end to end: every shared provider fixture is recorded as a binding would record
+//! it, flushed, and the exported event must carry exactly the fixture's expected call.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use aiobs::{ErrorKind, Store};
+use common::{flush, is_sequence, provider_fixtures, sorted_dirs};
+use serde_json::{Value, json};
+
+fn record(store: &Store, dir: &Path) {
+    let exchange = fs::read_to_string(dir.join("exchange.json")).unwrap();
+    let body = |file: &str| fs::read(dir.join(file)).unwrap_or_default();
+    store
+        .record_http(&exchange, &body("request.body"), &body("response.body"))
+        .unwrap_or_else(|e| panic!("{}: {}", dir.display(), e.message));
+}
+
+/// The call part of an exported event, in the fixtures' shape.
+fn call_of(event: &Value) -> Value {
+    json!({
+        "provider": event["provider"], "api": event["api"], "request": event["request"],
+        "response": event["response"], "error": event["error"],
+    })
+}
+
+fn expected(dir: &Path, file: &str) -> Option<Value> {
+    let text = fs::read_to_string(dir.join(file)).ok()?;
+    let mut value: Value = serde_json::from_str(&text).unwrap();
+    value.as_object_mut().unwrap().remove("operation");
+    Some(value)
+}
+
+/// Records one fixture (a case, or every step of a sequence) in a session of its own.
+fn exported_event(dir: &Path, capture_content: bool) -> Value {
+    let store = Store::new();
+    store
+        .configure(&format!(r#"{{"capture_content":{capture_content}}}"#))
+        .unwrap();
+    store.observe(None, None).unwrap();
+    if is_sequence(dir) {
+        for step in sorted_dirs(dir) {
+            record(&store, &step);
+        }
+    } else {
+        record(&store, dir);
+    }
+    let doc = flush(&store, "http");
+    let events = doc["events"].as_array().unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "{}: one event, polls folded in",
+        dir.display()
+    );
+    events[0].clone()
+}
+
+#[test]
+fn every_fixture_exports_its_expected_call() {
+    let mut checked = 0;
+    for dir in sorted_dirs(&provider_fixtures()) {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let with = exported_event(&dir, true);
+        assert_eq!(
+            call_of(&with),
+            expected(&dir, "expected.json").unwrap(),
+            "{name}"
+        );
+        assert_eq!(with["span_id"].as_str().unwrap().len(), 16, "{name}");
+        checked += 1;
+        if let Some(no_content) = expected(&dir, "expected_no_content.json") {
+            assert_eq!(
+                call_of(&exported_event(&dir, false)),
+                no_content,
+                "{name} without content"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 40, "only {checked} fixture checks ran");
+}
+
+#[test]
+fn video_polls_stretch_the_submit_event_to_the_last_poll() {
+    let dir = provider_fixtures().join("gemini_video_sequence");
+    let store = Store::new();
+    store.observe(None, None).unwrap();
+    let steps = sorted_dirs(&dir);
+    for (i, step) in steps.iter().enumerate() {
+        let exchange: Value =
+            serde_json::from_str(&fs::read_to_string(step.join("exchange.json")).unwrap()).unwrap();
+        let mut exchange = exchange.as_object().unwrap().clone();
+        exchange.insert("started_at".into(), json!(1000.0 + 10.0 * i as f64));
+        exchange.insert("ended_at".into(), json!(1000.5 + 10.0 * i as f64));
+        let body = |file: &str| fs::read(step.join(file)).unwrap_or_default();
+        store
+            .record_http(
+                &Value::Object(exchange).to_string(),
+                &body("request.body"),
+                &body("response.body"),
+            )
+            .unwrap();
+    }
+    let doc = flush(&store, "video");
+    let event = &doc["events"][0];
+    assert_eq!(doc["events"].as_array().unwrap().len(), 1);
+    assert_eq!(event["started_at"], 1000.0);
+    assert_eq!(event["ended_at"], 1000.5 + 10.0 * (steps.len() - 1) as f64);
+    assert_eq!(event["response"]["polls"], steps.len() - 1);
+    assert_eq!(event["response"]["done"], true);
+}
+
+#[test]
+fn unknown_endpoints_and_bad_exchanges_record_nothing() {
+    let store = Store::new();
+    store.observe(None, None).unwrap();
+    let err = store
+        .record_http(
+            r#"{"method":"GET","url":"https://api.openai.com/v1/models?key=SECRET"}"#,
+            b"",
+            b"",
+        )
+        .unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotLlmEndpoint);
+    assert!(!err.message.contains("SECRET"), "{}", err.message);
+    for (json, kind) in [
+        ("{", ErrorKind::InvalidJson),
+        (
+            r#"{"url":"https://x/v1/chat/completions"}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","status":-1}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","headers":{}}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","parent_span_id":"x"}"#,
+            ErrorKind::InvalidArgument,
+        ),
+    ] {
+        assert_eq!(
+            store.record_http(json, b"{}", b"{}").unwrap_err().kind,
+            kind,
+            "{json}"
+        );
+    }
+    store.end();
+    let chat = r#"{"method":"POST","url":"https://x/v1/chat/completions"}"#;
+    assert_eq!(
+        store.record_http(chat, b"{}", b"{}").unwrap_err().kind,
+        ErrorKind::NoSession
+    );
+    assert_eq!(flush(&store, "nothing")["events"], json!([]));
+}
+
+#[test]
+fn exchanges_nest_under_open_spans_and_garbage_still_records() {
+    let store = Store::new();
+    store.observe(None, None).unwrap();
+    let span = store.span_begin(r#"{"name":"ask"}"#).unwrap();
+    store
+        .record_http(
+            r#"{"method":"POST","url":"https://api.openai.com/v1/chat/completions","status":200,"content_type":"application/json"}"#,
+            b"{\"model\":\"gpt-4o-mini\",\"messages\":[]}",
+            &[0xff, 0xfe, b'{', b'"'],
+        )
+        .unwrap();
+    store.span_end(&span, None, None).unwrap();
+    let doc = flush(&store, "nest-http");
+    let call = &doc["trace_tree"][0]["children"][0];
+    assert_eq!(call["parent_span_id"], span.as_str());
+    assert_eq!(call["api"], "chat.completions.create");
+    assert_eq!(call["request"]["model"], "gpt-4o-mini");
+    assert!(
+        call["response"]["capture_error"].is_string(),
+        "{}",
+        call["response"]
+    );
+}
+
+#[test]
+fn an_oversized_body_is_cut_and_still_recorded() {
+    let store = Store::new();
+    store.configure(r#"{"max_input_bytes":200}"#).unwrap();
+    store.observe(None, None).unwrap();
+    let big = format!(
+        r#"{{"model":"gpt-4o","messages":[{{"role":"user","content":"{}"}}]}}"#,
+        "x".repeat(5000)
+    );
+    store
+        .record_http(
+            r#"{"method":"POST","url":"https://api.openai.com/v1/chat/completions","status":200}"#,
+            big.as_bytes(),
+            b"{}",
+        )
+        .unwrap();
+    let doc = flush(&store, "big");
+    let request = &doc["events"][0]["request"];
+    assert!(request["capture_error"].is_string(), "{request}");
+}
