@@ -25,7 +25,7 @@ impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(7))?;
         map.serialize_entry("sessions", &Each(self.sessions.iter().map(SessionJson)))?;
-        map.serialize_entry("events", &Each(self.calls.iter().map(|c| CallJson(c))))?;
+        map.serialize_entry("events", &Each(self.calls.iter().map(CallJson)))?;
         map.serialize_entry(
             "function_events",
             &Each(self.functions.iter().map(|f| FunctionJson(f))),

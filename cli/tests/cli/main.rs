@@ -3,6 +3,7 @@
 //! `UPDATE_GOLDEN=1 cargo test -p aiobs-cli` rewrites the golden files after a deliberate change.
 
 mod browser;
+mod core_output;
 mod exit_codes;
 mod large_input;
 mod otlp_export;

@@ -1,0 +1,69 @@
+//! The viewer against what the core really writes: a session with labels, nested spans, a
+//! recorded call, every provider fixture recorded as an HTTP exchange, and a failure.
+
+use std::ffi::OsStr;
+
+use super::*;
+
+fn core_export(dir: &Path) -> PathBuf {
+    let store = aiobs::Store::new();
+    store
+        .observe(Some("core-output"), Some(r#"{"environment":"test"}"#))
+        .unwrap();
+    let outer = store
+        .span_begin(r#"{"name":"pipeline","enh_prompt":true,"auto_enhance_after":1}"#)
+        .unwrap();
+    store
+        .record_call(r#"{"provider":"openai","api":"chat.completions.create","request":{"model":"gpt-4o-mini"},"response":{"usage":{"prompt_tokens":5,"completion_tokens":7,"total_tokens":12}},"error":null}"#)
+        .unwrap();
+    let fixtures = workspace().join("tests/fixtures/providers");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.join("exchange.json").exists())
+        .collect();
+    cases.sort();
+    for case in &cases {
+        let exchange = std::fs::read_to_string(case.join("exchange.json")).unwrap();
+        let body = |file: &str| std::fs::read(case.join(file)).unwrap_or_default();
+        store
+            .record_http(&exchange, &body("request.body"), &body("response.body"))
+            .unwrap();
+    }
+    store
+        .span_end(&outer, None, Some("RuntimeError: late"))
+        .unwrap();
+    store.end();
+    let path = dir.join("core.json");
+    store.flush(Some(path.to_str().unwrap())).unwrap();
+    path
+}
+
+#[test]
+fn what_the_core_writes_validates_and_renders() {
+    let dir = scratch("core_output");
+    let export = core_export(&dir);
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+
+    let summary = aiobs(&[
+        OsStr::new("summary"),
+        OsStr::new("--json"),
+        export.as_os_str(),
+    ]);
+    assert_eq!(summary.status.code(), Some(0), "{}", stderr(&summary));
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&summary)).unwrap();
+    let text = summary.to_string();
+    assert!(text.contains("core-output"), "{text}");
+    assert!(text.contains("gpt-4o-mini"), "{text}");
+
+    let report = dir.join("core.html");
+    let output = aiobs(&[
+        OsStr::new("report"),
+        export.as_os_str(),
+        OsStr::new("-o"),
+        report.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(std::fs::metadata(&report).unwrap().len() > 10_000);
+}
