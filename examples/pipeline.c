@@ -22,8 +22,16 @@ static void report(aiobs_status status, char *error) {
   aiobs_string_free(error);
 }
 
+/* Stands in for the provider's latency, so that each span really encloses its calls. */
+static void wait_seconds(double seconds) {
+  struct timespec pause = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+  nanosleep(&pause, NULL);
+}
+
 static void chat_call(const char *model, const char *prompt, const char *answer, int prompt_tokens,
                       int completion_tokens, double seconds, int line) {
+  double started = now_seconds();
+  wait_seconds(seconds);
   double ended = now_seconds();
   char event[2048];
   snprintf(event, sizeof event,
@@ -35,7 +43,7 @@ static void chat_call(const char *model, const char *prompt, const char *answer,
            "\"started_at\":%.6f,\"ended_at\":%.6f,"
            "\"callsite\":{\"file\":\"examples/pipeline.c\",\"line\":%d,\"function\":\"chat_call\"}}",
            model, prompt, line, model, answer, prompt_tokens, completion_tokens,
-           prompt_tokens + completion_tokens, ended - seconds, ended, line);
+           prompt_tokens + completion_tokens, started, ended, line);
   char *error = NULL;
   aiobs_status status = aiobs_record_call(event, &error);
   report(status, error);
@@ -56,24 +64,25 @@ static void traced(const char *span_json, void (*step)(void), const char *result
 
 static void research(void) {
   chat_call("gpt-4o-mini", "What is an API? Give three key facts.",
-            "An API is a contract between programs: endpoints, data formats and rules.", 14, 22, 0.62,
+            "An API is a contract between programs: endpoints, data formats and rules.", 14, 22, 0.062,
             __LINE__);
 }
 
 static void summarize(void) {
   chat_call("gpt-4o", "Summarize the facts in one sentence.",
-            "APIs let programs talk through agreed endpoints and formats.", 41, 12, 0.48, __LINE__);
+            "APIs let programs talk through agreed endpoints and formats.", 41, 12, 0.048, __LINE__);
 }
 
 static void critique(void) {
-  chat_call("gpt-4o-mini", "Critique the summary.", "Accurate, but it omits versioning.", 30, 9, 0.35,
+  chat_call("gpt-4o-mini", "Critique the summary.", "Accurate, but it omits versioning.", 30, 9, 0.035,
             __LINE__);
   /* A failed call is recorded with its error and no response. */
+  wait_seconds(0.0085);
   char *error = NULL;
   aiobs_status status = aiobs_record_call(
       "{\"provider\":\"gemini\",\"api\":\"models.generate_content\","
       "\"request\":{\"model\":\"gemini-2.0-flash\",\"contents\":\"Second opinion?\"},"
-      "\"error\":\"RESOURCE_EXHAUSTED: Quota exceeded\",\"duration_ms\":85.2}",
+      "\"error\":\"RESOURCE_EXHAUSTED: Quota exceeded\",\"duration_ms\":8.5}",
       &error);
   report(status, error);
 }
