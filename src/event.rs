@@ -216,7 +216,14 @@ pub struct RecordedCall {
 pub enum CallPayload {
     Recorded(Box<RecordedCall>),
     /// A raw HTTP exchange, parsed into a call only when the export is built.
-    Http(Box<crate::providers::HttpExchange>),
+    Http(Box<HttpCall>),
+}
+
+#[derive(Debug)]
+pub struct HttpCall {
+    pub exchange: crate::providers::HttpExchange,
+    /// The content setting when the exchange was recorded: a later change does not reach back.
+    pub capture_content: bool,
 }
 
 #[derive(Debug)]

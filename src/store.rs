@@ -13,8 +13,8 @@ use parking_lot::{Mutex, RwLock};
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
-    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, HttpInput, OpenSpan, ParentChoice,
-    RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw, parse_raw,
+    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, HttpCall, HttpInput, OpenSpan,
+    ParentChoice, RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw, parse_raw,
 };
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
@@ -189,8 +189,11 @@ impl Store {
             input.span_id.as_deref(),
             input.trace_id.as_deref(),
         )?;
-        let limit = self.settings.read().max_input_bytes;
-        let payload = CallPayload::Http(Box::new(HttpExchange {
+        let (limit, capture_content) = {
+            let settings = self.settings.read();
+            (settings.max_input_bytes, settings.capture_content)
+        };
+        let exchange = HttpExchange {
             method: input.method.into_owned(),
             url: input.url.into_owned(),
             endpoint,
@@ -199,6 +202,10 @@ impl Store {
             content_type: input.content_type.map(Cow::into_owned),
             response_body: response_body[..response_body.len().min(limit)].to_vec(),
             transport_error: input.transport_error.map(Cow::into_owned),
+        };
+        let payload = CallPayload::Http(Box::new(HttpCall {
+            exchange,
+            capture_content,
         }));
         self.push_call(
             payload,

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{CallEvent, FunctionEvent, SessionId, now};
-use crate::providers::CaptureOptions;
 use crate::session::Session;
 use crate::store::Store;
 use document::Document;
@@ -33,11 +32,8 @@ impl Store {
     pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
         let _one_flush_at_a_time = self.flush_lock.lock();
         let target = output_path(path, std::env::var("LLM_OBS_OUT").ok().as_deref());
-        let options = CaptureOptions {
-            capture_content: self.settings.read().capture_content,
-        };
         let batch = self.take_batch();
-        match write_atomically(&target, |out| write_document(&batch, &options, out)) {
+        match write_atomically(&target, |out| write_document(&batch, out)) {
             Ok(()) => Ok(target),
             Err(err) => {
                 self.restore_batch(batch);
@@ -115,9 +111,9 @@ fn same_session(a: &SessionId, b: &SessionId) -> bool {
     std::sync::Arc::ptr_eq(a, b) || a == b
 }
 
-fn write_document(batch: &Batch, options: &CaptureOptions, out: &mut dyn Write) -> Result<()> {
+fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<()> {
     let calls = in_session_order(&batch.calls, &batch.sessions, |c| &c.session_id);
-    let calls = prepare::prepare(calls, options);
+    let calls = prepare::prepare(calls);
     let functions = in_session_order(&batch.functions, &batch.sessions, |f| &f.span.session_id);
     let keys: Vec<NodeKey> = calls
         .iter()

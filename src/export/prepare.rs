@@ -19,7 +19,7 @@ pub struct PreparedCall<'a> {
     pub timing: Timing,
 }
 
-pub fn prepare<'a>(calls: Vec<&'a CallEvent>, options: &CaptureOptions) -> Vec<PreparedCall<'a>> {
+pub fn prepare(calls: Vec<&CallEvent>) -> Vec<PreparedCall<'_>> {
     let mut prepared: Vec<PreparedCall> = Vec::with_capacity(calls.len());
     // Operation name -> the prepared event that carries the operation.
     let mut operations: HashMap<String, usize> = HashMap::new();
@@ -33,7 +33,12 @@ pub fn prepare<'a>(calls: Vec<&'a CallEvent>, options: &CaptureOptions) -> Vec<P
                 });
                 continue;
             }
-            CallPayload::Http(exchange) => providers::capture(exchange, options),
+            CallPayload::Http(http) => {
+                let options = CaptureOptions {
+                    capture_content: http.capture_content,
+                };
+                providers::capture(&http.exchange, &options)
+            }
         };
         if let Some(link) = &captured.operation {
             if link.is_poll
