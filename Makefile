@@ -41,7 +41,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets --features test-hooks -- -D warnings
 
 test-rust:
-	$(CARGO) test --workspace --features test-hooks
+	AIOBS_REQUIRE_BROWSER=1 $(CARGO) test --workspace --features test-hooks
 
 $(CTEST_LIB): FORCE
 	$(CARGO) build --profile ctest --features test-hooks
