@@ -16,6 +16,11 @@ use crate::ids::{SpanId, TraceId};
 /// A session's id, shared by every event of the session without a copy per event.
 pub type SessionId = Arc<str>;
 
+/// Events share their session's `Arc`, so pointer equality almost always decides at once.
+pub fn same_session(a: &SessionId, b: &SessionId) -> bool {
+    Arc::ptr_eq(a, b) || a == b
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Callsite {
@@ -77,8 +82,13 @@ impl Timing {
                 )));
             }
         }
-        let ended = ended_at.unwrap_or(now);
-        let started = started_at.unwrap_or_else(|| ended - duration_ms.unwrap_or(0.0) / 1000.0);
+        let seconds = duration_ms.map(|ms| ms / 1000.0);
+        let (started, ended) = match (started_at, ended_at) {
+            (Some(started), Some(ended)) => (started, ended),
+            (Some(started), None) => (started, seconds.map_or(now.max(started), |s| started + s)),
+            (None, Some(ended)) => (ended - seconds.unwrap_or(0.0), ended),
+            (None, None) => (now - seconds.unwrap_or(0.0), now),
+        };
         if ended < started {
             return Err(Error::invalid(format!(
                 "ended_at ({ended}) is before started_at ({started})"
@@ -87,6 +97,15 @@ impl Timing {
         let mut timing = Timing::between(started, ended);
         if let Some(ms) = duration_ms {
             timing.duration_ms = round_ms(ms);
+        }
+        // Finite inputs can still give an infinite span (0 to 1e308): JSON has no infinity.
+        if !(timing.started_at.is_finite()
+            && timing.ended_at.is_finite()
+            && timing.duration_ms.is_finite())
+        {
+            return Err(Error::invalid(format!(
+                "started_at, ended_at and duration_ms must describe a finite span, got {started} to {ended}"
+            )));
         }
         Ok(timing)
     }
@@ -337,6 +356,10 @@ mod tests {
         assert_eq!(t.duration_ms, 750.0);
         let t = Timing::resolve(None, Some(10.0), Some(500.0), 99.0).unwrap();
         assert_eq!((t.started_at, t.duration_ms), (9.5, 500.0));
+        let t = Timing::resolve(Some(100.0), None, Some(500.0), 9e9).unwrap();
+        assert_eq!((t.ended_at, t.duration_ms), (100.5, 500.0));
+        let t = Timing::resolve(None, None, Some(250.0), 50.0).unwrap();
+        assert_eq!((t.started_at, t.ended_at), (49.75, 50.0));
         let t = Timing::resolve(Some(1.0), Some(1.0001234567), None, 9.0).unwrap();
         assert_eq!(t.duration_ms, 0.123);
     }
@@ -346,6 +369,8 @@ mod tests {
         assert!(Timing::resolve(Some(2.0), Some(1.0), None, 0.0).is_err());
         assert!(Timing::resolve(Some(-1.0), None, None, 0.0).is_err());
         assert!(Timing::resolve(None, None, Some(f64::NAN), 0.0).is_err());
+        assert!(Timing::resolve(Some(0.0), Some(1e308), None, 0.0).is_err());
+        assert!(Timing::resolve(None, None, Some(1.5e306), 10.0).is_err());
     }
 
     #[test]

@@ -220,18 +220,27 @@ pub fn system(runtime: &str, runtime_version: Option<&str>) -> Labels {
     labels
 }
 
-/// system < environment < explicit, checked against the session limit.
+/// system < environment < explicit. System and explicit labels must fit in the limit; the
+/// environment fills the room left (in name order), so a crowded environment never stops a
+/// session from starting.
 pub fn merge_for_new_session(
     system: Labels,
     environment: Labels,
     explicit: Labels,
 ) -> Result<Labels> {
+    let fixed = system.len() + explicit.len();
+    let room = MAX_LABELS
+        .checked_sub(fixed)
+        .ok_or_else(|| too_many(fixed))?;
     let mut merged = system;
-    for (k, v) in environment.0.into_iter().chain(explicit.0) {
+    let from_environment: Vec<(String, String)> = environment
+        .0
+        .into_iter()
+        .filter(|(k, _)| explicit.get(k).is_none())
+        .take(room)
+        .collect();
+    for (k, v) in from_environment.into_iter().chain(explicit.0) {
         merged.insert(k, v);
-    }
-    if merged.len() > MAX_LABELS {
-        return Err(too_many(merged.len()));
     }
     Ok(merged)
 }
@@ -429,6 +438,24 @@ mod tests {
         let err =
             merge_for_new_session(system("c", None), Labels::default(), explicit).unwrap_err();
         assert_eq!(err.kind, ErrorKind::LabelLimit);
+    }
+
+    #[test]
+    fn a_crowded_environment_fills_only_the_room_left() {
+        let names: Vec<(String, String)> = (0..100)
+            .map(|i| (format!("AIOBS_LABEL_E{i:03}"), "v".to_owned()))
+            .collect();
+        let pairs: Vec<(&str, &str)> = names
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let explicit = Labels::from_user_json(r#"{"e000":"explicit","team":"ml"}"#).unwrap();
+        let merged = merge_for_new_session(system("c", None), env(&pairs), explicit).unwrap();
+        assert_eq!(merged.len(), MAX_LABELS);
+        assert_eq!(merged.get("e000"), Some("explicit"));
+        assert_eq!(merged.get("team"), Some("ml"));
+        assert!(merged.get("e001").is_some());
+        assert!(merged.get("e099").is_none());
     }
 
     #[test]

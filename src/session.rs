@@ -3,7 +3,7 @@
 use crate::event::SessionId;
 use crate::labels::Labels;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Session {
     pub id: SessionId,
     pub name: String,

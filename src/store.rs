@@ -25,12 +25,19 @@ use crate::thread_spans;
 #[derive(Default)]
 pub(crate) struct State {
     pub sessions: Vec<Session>,
-    /// Index into `sessions` of the session that receives new events.
-    pub active: Option<usize>,
+    /// The session that receives new events; always one of `sessions`.
+    pub active: Option<SessionId>,
     pub calls: Vec<CallEvent>,
     pub functions: Vec<FunctionEvent>,
     /// Spans survive a flush: a span that began before it ends after it.
     pub open_spans: HashMap<SpanId, OpenSpan>,
+    /// Trace ids of spans that ended, for calls recorded afterwards that name them as parent
+    /// (a binding often records a call after its span has ended). Kept for the current and
+    /// the previous flush, so the map stays bounded.
+    pub ended_traces: HashMap<SpanId, TraceId>,
+    pub ended_traces_before_last_flush: HashMap<SpanId, TraceId>,
+    /// Video operations still running when last flushed, continued by later polls.
+    pub pending_operations: HashMap<String, crate::export::PendingOperation>,
 }
 
 pub struct Store {
@@ -67,9 +74,11 @@ impl Store {
     }
 
     pub fn configure(&self, settings_json: &str) -> Result<()> {
-        let mut settings = self.settings.read().clone();
-        settings.apply(settings_json)?;
-        *self.settings.write() = settings;
+        // Applied under the write lock, so concurrent updates of different keys all land.
+        let mut settings = self.settings.write();
+        let mut updated = settings.clone();
+        updated.apply(settings_json)?;
+        *settings = updated;
         Ok(())
     }
 
@@ -97,25 +106,28 @@ impl Store {
             explicit,
         )?;
         let session = Session::new(name, merged, now());
-        let id = session.id.to_string();
+        let id = session.id.clone();
         let mut state = self.state.lock();
         state.sessions.push(session);
-        state.active = Some(state.sessions.len() - 1);
-        Ok(id)
+        state.active = Some(id.clone());
+        Ok(id.to_string())
     }
 
     /// Ends the active session; without one, nothing happens.
     pub fn end(&self) {
         let mut state = self.state.lock();
-        if let Some(index) = state.active.take() {
-            state.sessions[index].ended_at = Some(now());
+        if let Some(id) = state.active.take()
+            && let Some(session) = state.session_mut(&id)
+        {
+            session.ended_at = Some(now());
         }
     }
 
     fn with_active_labels<T>(&self, f: impl FnOnce(&mut Labels) -> Result<T>) -> Result<T> {
         let mut state = self.state.lock();
-        let index = state.active.ok_or_else(Error::no_session)?;
-        f(&mut state.sessions[index].labels)
+        let id = state.active.clone().ok_or_else(Error::no_session)?;
+        let session = state.session_mut(&id).ok_or_else(Error::no_session)?;
+        f(&mut session.labels)
     }
 
     pub fn add_label(&self, key: &str, value: &str) -> Result<()> {
@@ -291,6 +303,7 @@ impl Store {
                 format!("span {span_id} is not open: it never began, or it has ended already"),
             )
         })?;
+        state.ended_traces.insert(span_id, span.link.trace_id);
         let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
         let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
         state.functions.push(FunctionEvent {
@@ -337,9 +350,22 @@ fn parse_parent(choice: &ParentChoice) -> Result<Parent> {
 
 impl State {
     fn active_session_id(&self) -> Result<SessionId> {
-        self.active
-            .map(|index| self.sessions[index].id.clone())
-            .ok_or_else(Error::no_session)
+        self.active.clone().ok_or_else(Error::no_session)
+    }
+
+    pub(crate) fn session_mut(&mut self, id: &SessionId) -> Option<&mut Session> {
+        self.sessions
+            .iter_mut()
+            .find(|s| crate::event::same_session(&s.id, id))
+    }
+
+    /// The trace of a span that is open or ended recently.
+    fn trace_of(&self, span: SpanId) -> Option<TraceId> {
+        self.open_spans
+            .get(&span)
+            .map(|open| open.link.trace_id)
+            .or_else(|| self.ended_traces.get(&span).copied())
+            .or_else(|| self.ended_traces_before_last_flush.get(&span).copied())
     }
 
     /// Children inherit their parent's trace id; a root starts a trace of its own.
@@ -352,10 +378,7 @@ impl State {
                     None => (None, None),
                 }
             }
-            Parent::Explicit(id) => (
-                Some(id),
-                self.open_spans.get(&id).map(|open| open.link.trace_id),
-            ),
+            Parent::Explicit(id) => (Some(id), self.trace_of(id)),
         };
         SpanLink {
             span_id,

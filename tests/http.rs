@@ -205,3 +205,55 @@ fn an_oversized_body_is_cut_and_still_recorded() {
     let request = &doc["events"][0]["request"];
     assert!(request["capture_error"].is_string(), "{request}");
 }
+
+#[test]
+fn a_video_operation_spanning_flushes_is_written_again_until_done() {
+    let dir = provider_fixtures().join("gemini_video_sequence");
+    let steps = sorted_dirs(&dir);
+    assert_eq!(steps.len(), 3, "submit and two polls");
+    let store = Store::new();
+    let first_session = store.observe(Some("submitter"), None).unwrap();
+    let mut files = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if i > 0 {
+            // A flush ends the active session; the polls come in sessions of their own.
+            store.observe(Some("poller"), None).unwrap();
+        }
+        record(&store, step);
+        files.push(flush(&store, &format!("video-flush-{i}")));
+    }
+    let event = |doc: &Value| {
+        let events = doc["events"].as_array().unwrap();
+        assert_eq!(events.len(), 1);
+        events[0].clone()
+    };
+    let (submitted, polled, finished) = (event(&files[0]), event(&files[1]), event(&files[2]));
+    assert_eq!(submitted["response"]["done"], false);
+    assert_eq!(polled["response"]["polls"], 1);
+    assert_eq!(finished["response"]["done"], true);
+    for later in [&polled, &finished] {
+        assert_eq!(later["span_id"], submitted["span_id"]);
+        assert_eq!(later["session_id"], first_session.as_str());
+        assert_eq!(later["started_at"], submitted["started_at"]);
+        assert_eq!(
+            later["request"], submitted["request"],
+            "the submit's prompt is kept"
+        );
+    }
+    assert_eq!(call_of(&finished), expected(&dir, "expected.json").unwrap());
+    // Each later file carries the submit's session again, so the file stands on its own.
+    for doc in &files[1..] {
+        assert!(
+            doc["sessions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["id"] == first_session.as_str())
+        );
+    }
+    // A finished operation is forgotten: another poll of it is an event of its own.
+    store.observe(None, None).unwrap();
+    record(&store, &steps[2]);
+    let stray = event(&flush(&store, "video-after"));
+    assert_ne!(stray["span_id"], submitted["span_id"]);
+}

@@ -608,3 +608,109 @@ fn configure_sets_the_runtime_label_of_later_sessions() {
         .unwrap_err();
     assert!(err.message.contains("capture"), "{}", err.message);
 }
+
+#[test]
+fn recording_goes_on_while_a_flush_fails_and_nothing_is_lost() {
+    let store = observed();
+    let blocker = common::scratch_dir("busy").join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let bad_path = blocker.join("out.json");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let recorded = std::thread::scope(|scope| {
+        let recorder = scope.spawn(|| {
+            let mut recorded = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                store.record_call(&chat_event(recorded)).unwrap();
+                recorded += 1;
+            }
+            recorded
+        });
+        for _ in 0..50 {
+            assert_eq!(
+                store
+                    .flush(Some(bad_path.to_str().unwrap()))
+                    .unwrap_err()
+                    .kind,
+                ErrorKind::Io
+            );
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        recorder.join().unwrap()
+    });
+    let doc = flush(&store, "busy-ok");
+    assert_eq!(doc["events"].as_array().unwrap().len(), recorded);
+    assert_eq!(doc["sessions"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_span_open_across_a_flush_brings_its_session_into_the_next_file() {
+    let store = Store::new();
+    let first = store.observe(Some("s1"), None).unwrap();
+    let span = store.span_begin(r#"{"name":"long_running"}"#).unwrap();
+    store.end();
+    flush(&store, "span-s1");
+    store.observe(Some("s2"), None).unwrap();
+    store.span_end(&span, None, None).unwrap();
+    let doc = flush(&store, "span-s2");
+    let names: Vec<&str> = doc["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["s1", "s2"]);
+    assert_eq!(doc["function_events"][0]["session_id"], first.as_str());
+    assert_eq!(flush(&store, "span-s3")["sessions"], json!([]));
+}
+
+#[test]
+fn a_call_naming_an_ended_span_joins_its_trace() {
+    let store = observed();
+    let span = store.span_begin(r#"{"name":"request_handler"}"#).unwrap();
+    store.span_end(&span, None, None).unwrap();
+    store
+        .record_call(&format!(
+            r#"{{"provider":"openai","api":"x","parent_span_id":"{span}"}}"#
+        ))
+        .unwrap();
+    let doc = flush(&store, "late-child");
+    assert_eq!(
+        doc["events"][0]["trace_id"],
+        doc["function_events"][0]["trace_id"]
+    );
+    assert_eq!(
+        doc["trace_tree"][0]["children"][0]["event_type"],
+        "provider"
+    );
+}
+
+#[test]
+fn concurrent_configure_calls_all_land() {
+    for _ in 0..200 {
+        let store = Store::new();
+        std::thread::scope(|scope| {
+            scope.spawn(|| store.configure(r#"{"runtime":"go"}"#).unwrap());
+            scope.spawn(|| store.configure(r#"{"capture_content":false}"#).unwrap());
+        });
+        let settings = store.settings();
+        assert_eq!(
+            (settings.runtime.as_str(), settings.capture_content),
+            ("go", false)
+        );
+    }
+}
+
+#[test]
+fn a_finite_input_that_spans_an_infinite_time_is_refused() {
+    let store = observed();
+    for json in [
+        r#"{"provider":"p","api":"a","started_at":0,"ended_at":1e308}"#,
+        r#"{"provider":"p","api":"a","duration_ms":1.5e306}"#,
+    ] {
+        assert_eq!(
+            store.record_call(json).unwrap_err().kind,
+            ErrorKind::InvalidArgument,
+            "{json}"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use crate::session::Session;
 
 /// Everything one flush writes, borrowed from the batch taken out of the store.
 pub struct Document<'a> {
-    pub sessions: &'a [Session],
+    pub sessions: Vec<&'a Session>,
     pub calls: Vec<PreparedCall<'a>>,
     pub functions: Vec<&'a FunctionEvent>,
     /// Over node indices: the calls first, then the functions.
@@ -24,7 +24,10 @@ pub struct Document<'a> {
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(7))?;
-        map.serialize_entry("sessions", &Each(self.sessions.iter().map(SessionJson)))?;
+        map.serialize_entry(
+            "sessions",
+            &Each(self.sessions.iter().map(|s| SessionJson(s))),
+        )?;
         map.serialize_entry("events", &Each(self.calls.iter().map(CallJson)))?;
         map.serialize_entry(
             "function_events",
@@ -160,9 +163,8 @@ fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Resul
             map.serialize_entry("error", &captured.error)?;
         }
     }
-    let event = call.event;
-    write_timing_and_links(map, &call.timing, event.callsite.as_deref(), &event.link)?;
-    map.serialize_entry("session_id", &*event.session_id)
+    write_timing_and_links(map, &call.timing, call.callsite, &call.link)?;
+    map.serialize_entry("session_id", &**call.session_id)
 }
 
 fn write_function_fields<M: SerializeMap>(

@@ -5,12 +5,15 @@ mod document;
 mod prepare;
 pub mod tree;
 
+pub use prepare::PendingOperation;
+
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{CallEvent, FunctionEvent, SessionId, now};
+use crate::event::{CallEvent, FunctionEvent, SessionId, now, same_session};
 use crate::session::Session;
 use crate::store::Store;
 use document::Document;
@@ -18,23 +21,33 @@ use tree::NodeKey;
 
 pub const DEFAULT_FILE: &str = "llm_observability.json";
 
-/// What one flush takes out of the store.
+/// What one flush writes: a copy of the sessions (they may go on receiving events while the
+/// file is written) and the events recorded until then, moved out of the store.
 struct Batch {
     sessions: Vec<Session>,
-    active: Option<usize>,
     calls: Vec<CallEvent>,
     functions: Vec<FunctionEvent>,
+    pending_operations: HashMap<String, PendingOperation>,
 }
 
 impl Store {
     /// Writes every session and event recorded since the last flush and empties the store.
-    /// On failure nothing is lost: the batch goes back into the store for the next try.
+    /// Recording goes on while the file is written. On failure nothing is lost: the events go
+    /// back into the store, ahead of those recorded meanwhile, for the next try.
     pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
         let _one_flush_at_a_time = self.flush_lock.lock();
         let target = output_path(path, std::env::var("LLM_OBS_OUT").ok().as_deref());
         let batch = self.take_batch();
-        match write_atomically(&target, |out| write_document(&batch, out)) {
-            Ok(()) => Ok(target),
+        let mut still_pending = HashMap::new();
+        let written = write_atomically(&target, |out| {
+            still_pending = write_document(&batch, out)?;
+            Ok(())
+        });
+        match written {
+            Ok(()) => {
+                self.forget_flushed(&batch, still_pending);
+                Ok(target)
+            }
             Err(err) => {
                 self.restore_batch(batch);
                 Err(err)
@@ -45,23 +58,50 @@ impl Store {
     fn take_batch(&self) -> Batch {
         let mut state = self.state.lock();
         Batch {
-            sessions: std::mem::take(&mut state.sessions),
-            active: state.active.take(),
+            sessions: state.sessions.clone(),
             calls: std::mem::take(&mut state.calls),
             functions: std::mem::take(&mut state.functions),
+            pending_operations: state.pending_operations.clone(),
         }
     }
 
-    /// Puts a batch back in front of whatever was recorded while the flush ran.
+    /// After a successful write: the flushed sessions leave the store and the active session
+    /// stops being active. A flushed session stays, to be written again, when it changed or got
+    /// events while the file was written, or when a span of it is still open.
+    fn forget_flushed(&self, batch: &Batch, still_pending: HashMap<String, PendingOperation>) {
+        let mut state = self.state.lock();
+        let state = &mut *state;
+        let still_needed = |id: &SessionId| {
+            state.calls.iter().any(|c| same_session(&c.session_id, id))
+                || state
+                    .functions
+                    .iter()
+                    .any(|f| same_session(&f.span.session_id, id))
+                || state
+                    .open_spans
+                    .values()
+                    .any(|o| same_session(&o.session_id, id))
+        };
+        let flushed = |session: &Session| batch.sessions.iter().any(|f| f == session);
+        let keep: Vec<bool> = state
+            .sessions
+            .iter()
+            .map(|s| !flushed(s) || still_needed(&s.id))
+            .collect();
+        let mut keep = keep.into_iter();
+        state.sessions.retain(|_| keep.next().unwrap_or(true));
+        if let Some(active) = &state.active
+            && batch.sessions.iter().any(|s| same_session(&s.id, active))
+        {
+            state.active = None;
+        }
+        state.ended_traces_before_last_flush = std::mem::take(&mut state.ended_traces);
+        state.pending_operations = still_pending;
+    }
+
+    /// Puts a batch's events back in front of whatever was recorded while the flush ran.
     fn restore_batch(&self, mut batch: Batch) {
         let mut state = self.state.lock();
-        let offset = batch.sessions.len();
-        batch.sessions.append(&mut state.sessions);
-        state.sessions = batch.sessions;
-        state.active = match state.active {
-            Some(newer) => Some(newer + offset),
-            None => batch.active,
-        };
         batch.calls.append(&mut state.calls);
         state.calls = batch.calls;
         batch.functions.append(&mut state.functions);
@@ -106,20 +146,17 @@ fn in_session_order<'a, T>(
     ranked.into_iter().map(|(_, item)| item).collect()
 }
 
-/// Events share their session's `Arc`, so pointer equality almost always decides at once.
-fn same_session(a: &SessionId, b: &SessionId) -> bool {
-    std::sync::Arc::ptr_eq(a, b) || a == b
-}
-
-fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<()> {
+/// Writes the document and returns the video operations still running after it.
+fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, PendingOperation>> {
     let calls = in_session_order(&batch.calls, &batch.sessions, |c| &c.session_id);
-    let calls = prepare::prepare(calls);
+    let prepared = prepare::prepare(calls, &batch.sessions, &batch.pending_operations);
+    let calls = prepared.calls;
     let functions = in_session_order(&batch.functions, &batch.sessions, |f| &f.span.session_id);
     let keys: Vec<NodeKey> = calls
         .iter()
         .map(|c| NodeKey {
-            span_id: c.event.link.span_id,
-            parent_span_id: c.event.link.parent_span_id,
+            span_id: c.link.span_id,
+            parent_span_id: c.link.parent_span_id,
             started_at: c.timing.started_at,
         })
         .chain(functions.iter().map(|f| NodeKey {
@@ -136,7 +173,11 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<()> {
         .filter(|id| !id.is_empty())
         .collect();
     let document = Document {
-        sessions: &batch.sessions,
+        sessions: batch
+            .sessions
+            .iter()
+            .chain(prepared.revived_sessions)
+            .collect(),
         calls,
         functions,
         forest,
@@ -148,7 +189,8 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<()> {
         serde_json::ser::PrettyFormatter::with_indent(b"  "),
     );
     serde::Serialize::serialize(&document, &mut serializer)
-        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot serialise the export: {e}")))
+        .map_err(|e| Error::new(ErrorKind::Io, format!("cannot serialise the export: {e}")))?;
+    Ok(prepared.pending)
 }
 
 /// Writes to a temporary file beside `target`, syncs it, and renames it over `target`, so a

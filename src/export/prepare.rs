@@ -1,11 +1,14 @@
 //! Turns the calls taken out of the store into what the export writes: recorded calls as they
 //! are, HTTP exchanges parsed into provider calls. Gemini video polls fold into the event of the
-//! operation they poll, so one event runs from the submit to the finished video.
+//! operation they poll, so one event runs from the submit to the finished video; an operation
+//! still running at flush is remembered, and a poll in a later flush writes the same event
+//! again (same span id and session), brought up to date.
 
 use std::collections::HashMap;
 
-use crate::event::{CallEvent, CallPayload, RecordedCall, Timing};
+use crate::event::{CallEvent, CallPayload, Callsite, RecordedCall, SessionId, SpanLink, Timing};
 use crate::providers::{self, CaptureOptions, CapturedCall};
+use crate::session::Session;
 
 pub enum Body<'a> {
     Recorded(&'a RecordedCall),
@@ -13,23 +16,51 @@ pub enum Body<'a> {
 }
 
 pub struct PreparedCall<'a> {
-    pub event: &'a CallEvent,
     pub body: Body<'a>,
     /// The event's own timing, or from its submit to its last poll.
     pub timing: Timing,
+    pub link: SpanLink,
+    pub callsite: Option<&'a Callsite>,
+    pub session_id: &'a SessionId,
 }
 
-pub fn prepare(calls: Vec<&CallEvent>) -> Vec<PreparedCall<'_>> {
+/// A video operation that was still running when its event was last written.
+#[derive(Clone, Debug)]
+pub struct PendingOperation {
+    pub call: CapturedCall,
+    pub timing: Timing,
+    pub link: SpanLink,
+    pub callsite: Option<Callsite>,
+    /// The submit's session, written again with the event when a later flush updates it.
+    pub session: Session,
+}
+
+pub struct Prepared<'a> {
+    pub calls: Vec<PreparedCall<'a>>,
+    /// Sessions of operations from earlier flushes that this flush writes again.
+    pub revived_sessions: Vec<&'a Session>,
+    /// Operations still running after this flush, by name; finished ones are left out.
+    pub pending: HashMap<String, PendingOperation>,
+}
+
+pub fn prepare<'a>(
+    calls: Vec<&'a CallEvent>,
+    sessions: &'a [Session],
+    earlier: &'a HashMap<String, PendingOperation>,
+) -> Prepared<'a> {
     let mut prepared: Vec<PreparedCall> = Vec::with_capacity(calls.len());
+    let mut revived_sessions: Vec<&Session> = Vec::new();
     // Operation name -> the prepared event that carries the operation.
     let mut operations: HashMap<String, usize> = HashMap::new();
     for event in calls {
         let captured = match &event.payload {
             CallPayload::Recorded(recorded) => {
                 prepared.push(PreparedCall {
-                    event,
                     body: Body::Recorded(recorded),
                     timing: event.timing,
+                    link: event.link,
+                    callsite: event.callsite.as_deref(),
+                    session_id: &event.session_id,
                 });
                 continue;
             }
@@ -40,25 +71,95 @@ pub fn prepare(calls: Vec<&CallEvent>) -> Vec<PreparedCall<'_>> {
                 providers::capture(&http.exchange, &options)
             }
         };
-        if let Some(link) = &captured.operation {
-            if link.is_poll
-                && let Some(&owner) = operations.get(&link.name)
-            {
-                let target = &mut prepared[owner];
-                if let Body::Captured(submit) = &mut target.body {
-                    providers::apply_poll(submit, &captured);
-                }
-                let ended_at = target.timing.ended_at.max(event.timing.ended_at);
-                target.timing = Timing::between(target.timing.started_at, ended_at);
+        let Some(link) = captured.operation.clone() else {
+            prepared.push(own_event(event, captured));
+            continue;
+        };
+        if link.is_poll {
+            if let Some(&owner) = operations.get(&link.name) {
+                fold_poll(&mut prepared[owner], &captured, event.timing.ended_at);
                 continue;
             }
-            operations.insert(link.name.clone(), prepared.len());
+            if let Some(origin) = earlier.get(&link.name) {
+                let mut revived = PreparedCall {
+                    body: Body::Captured(Box::new(origin.call.clone())),
+                    timing: origin.timing,
+                    link: origin.link,
+                    callsite: origin.callsite.as_ref(),
+                    session_id: &origin.session.id,
+                };
+                fold_poll(&mut revived, &captured, event.timing.ended_at);
+                if !sessions
+                    .iter()
+                    .chain(revived_sessions.iter().copied())
+                    .any(|s| s.id == origin.session.id)
+                {
+                    revived_sessions.push(&origin.session);
+                }
+                operations.insert(link.name, prepared.len());
+                prepared.push(revived);
+                continue;
+            }
         }
-        prepared.push(PreparedCall {
-            event,
-            body: Body::Captured(Box::new(captured)),
-            timing: event.timing,
-        });
+        operations.insert(link.name, prepared.len());
+        prepared.push(own_event(event, captured));
     }
-    prepared
+    let pending = still_running(&prepared, &operations, sessions, &revived_sessions);
+    Prepared {
+        calls: prepared,
+        revived_sessions,
+        pending,
+    }
+}
+
+fn own_event(event: &CallEvent, captured: CapturedCall) -> PreparedCall<'_> {
+    PreparedCall {
+        body: Body::Captured(Box::new(captured)),
+        timing: event.timing,
+        link: event.link,
+        callsite: event.callsite.as_deref(),
+        session_id: &event.session_id,
+    }
+}
+
+fn fold_poll(target: &mut PreparedCall, poll: &CapturedCall, poll_ended_at: f64) {
+    if let Body::Captured(submit) = &mut target.body {
+        providers::apply_poll(submit, poll);
+    }
+    let ended_at = target.timing.ended_at.max(poll_ended_at);
+    target.timing = Timing::between(target.timing.started_at, ended_at);
+}
+
+/// The operations whose event still says `done` is not true, to be continued by later polls.
+fn still_running(
+    prepared: &[PreparedCall],
+    operations: &HashMap<String, usize>,
+    sessions: &[Session],
+    revived: &[&Session],
+) -> HashMap<String, PendingOperation> {
+    operations
+        .iter()
+        .filter_map(|(name, &index)| {
+            let call = &prepared[index];
+            let Body::Captured(captured) = &call.body else {
+                return None;
+            };
+            if captured.response.get("done") == Some(&serde_json::Value::Bool(true)) {
+                return None;
+            }
+            let session = sessions
+                .iter()
+                .chain(revived.iter().copied())
+                .find(|s| s.id == *call.session_id)?
+                .clone();
+            let pending = PendingOperation {
+                call: (**captured).clone(),
+                timing: call.timing,
+                link: call.link,
+                callsite: call.callsite.cloned(),
+                session,
+            };
+            Some((name.clone(), pending))
+        })
+        .collect()
 }
