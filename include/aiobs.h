@@ -207,7 +207,8 @@ aiobs_status aiobs_configure(const char *settings_json, char **error_out);
  * - `session_name`: NULL or "" names the session after its id.
  * - `labels_json`: NULL, or a JSON object of string labels (see the label rules); system labels
  *   (`aiobs_sdk_version`, `aiobs_runtime`, `aiobs_hostname`, `aiobs_os`) and `AIOBS_LABEL_*`
- *   environment variables are merged under them. Invalid labels create no session.
+ *   environment variables are merged under them (environment labels fill only the room the
+ *   64-label limit leaves). Invalid labels create no session.
  * - `session_id_out`: NULL, or receives the new session's id (uuid4). Owned by the caller: free it
  *   with `aiobs_string_free`.
  *
@@ -233,17 +234,21 @@ aiobs_status aiobs_end(char **error_out);
 
 /**
  * Writes every session and event recorded since the last flush to one JSON file, then empties
- * the store (an active session stops being active). The path is `path`, else the `LLM_OBS_OUT`
- * environment variable, else `./llm_observability.json`; missing parent folders are created.
- * The file is replaced atomically: it is written beside the target, synced and renamed.
+ * the store: the written sessions leave it and the active session stops being active. The path
+ * is `path`, else the `LLM_OBS_OUT` environment variable, else `./llm_observability.json`;
+ * missing parent folders are created. The file is replaced atomically: it is written beside
+ * the target, synced and renamed.
  *
  * - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
  *   it with `aiobs_string_free`.
  *
  * On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
  * event stays in the store for the next flush. Spans still open are not written; they are
- * recorded when they end. Safe to call from any thread at any time; concurrent flushes run one
- * after the other, and recording on other threads is never blocked while the file is written.
+ * recorded when they end, and their session is written again with them. A Gemini video
+ * operation still running is written as it stands and written again, updated, by the flush
+ * after its next poll. Safe to call from any thread at any time; concurrent flushes run one
+ * after the other, and recording on other threads goes on while the file is written (what
+ * they record goes into the next flush).
  *
  * # Safety
  * `path` is NULL or NUL-terminated; out-parameters are NULL or writable.
