@@ -1,7 +1,9 @@
 //! One or many export files merged into a single view: sessions merged by id, provider
-//! calls and traced functions concatenated as spans, payload facts (model, tokens) read
-//! once, and the trace forest rebuilt across files.
+//! calls and traced functions as spans (a span found in several files, by session and span
+//! id, counted once), payload facts (model, tokens) read once, and the trace forest rebuilt
+//! across files.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use crate::model::{Event, ExportFile, Session, SpanKind, Text};
@@ -15,7 +17,15 @@ pub struct Span<'a> {
     pub facts: CallFacts,
 }
 
-impl Span<'_> {
+impl<'a> Span<'a> {
+    fn new(event: Event<'a>, kind: SpanKind) -> Span<'a> {
+        let facts = match kind {
+            SpanKind::Provider => payload::probe_call(event.request, event.response),
+            SpanKind::Function => CallFacts::default(),
+        };
+        Span { event, kind, facts }
+    }
+
     /// The model as the caller named it, else as the provider reported it.
     pub fn model(&self) -> Option<&str> {
         self.facts
@@ -48,7 +58,8 @@ impl Span<'_> {
 
 pub struct Dataset<'a> {
     pub sessions: Vec<Session<'a>>,
-    /// Provider calls and functions, file by file, calls before functions within a file.
+    /// Provider calls and functions, file by file, calls before functions within a file; a
+    /// span repeated in a later file stays at its first position (see `merge`).
     pub spans: Vec<Span<'a>>,
     /// `enh_prompt_traces` of all files, in order, without repeats.
     pub enh_prompt_traces: Vec<Text<'a>>,
@@ -60,15 +71,17 @@ impl<'a> Dataset<'a> {
     pub fn merge(files: Vec<ExportFile<'a>>) -> Dataset<'a> {
         let mut sessions: Vec<Session<'a>> = Vec::new();
         let mut session_index = HashMap::new();
-        let mut spans = Vec::with_capacity(
+        let mut spans: Vec<Span<'a>> = Vec::with_capacity(
             files
                 .iter()
                 .map(|f| f.events.len() + f.function_events.len())
                 .sum(),
         );
+        // One file has nothing to match against: its repeated span ids are all kept anyway.
+        let mut seen = (files.len() > 1).then(|| SeenSpans::with_capacity(spans.capacity()));
         let mut enh_prompt_traces: Vec<Text<'a>> = Vec::new();
         let mut enh_prompt_seen: HashSet<Text<'a>> = HashSet::new();
-        for file in files {
+        for (file_number, file) in files.into_iter().enumerate() {
             for session in file.sessions {
                 match session_index.get(session.id.as_ref()) {
                     Some(&i) => merge_session(&mut sessions[i], session),
@@ -78,19 +91,28 @@ impl<'a> Dataset<'a> {
                     }
                 }
             }
-            spans.extend(file.events.into_iter().map(|event| {
-                let facts = payload::probe_call(event.request, event.response);
-                Span {
-                    event,
-                    kind: SpanKind::Provider,
-                    facts,
+            let events = file.events.into_iter().map(|e| (e, SpanKind::Provider));
+            let functions = file
+                .function_events
+                .into_iter()
+                .map(|e| (e, SpanKind::Function));
+            for (event, kind) in events.chain(functions) {
+                let place = match &mut seen {
+                    Some(seen) => seen.place(&event, file_number, spans.len()),
+                    None => Place::New,
+                };
+                match place {
+                    Place::New => spans.push(Span::new(event, kind)),
+                    Place::Repeat(i) => {
+                        // The same span written again by a later flush (e.g. a video
+                        // operation first in progress, then done): the one that ended last
+                        // wins, the later file on a tie. It keeps the first one's position.
+                        if event.ended_at >= spans[i].event.ended_at {
+                            spans[i] = Span::new(event, kind);
+                        }
+                    }
                 }
-            }));
-            spans.extend(file.function_events.into_iter().map(|event| Span {
-                event,
-                kind: SpanKind::Function,
-                facts: CallFacts::default(),
-            }));
+            }
             for id in file.enh_prompt_traces.into_iter().flatten() {
                 if enh_prompt_seen.insert(id.clone()) {
                     enh_prompt_traces.push(id);
@@ -132,18 +154,164 @@ impl<'a> Dataset<'a> {
     }
 }
 
-/// The same session in two files (e.g. flushed twice): keep the widest time range, the
-/// end time once known, and every label (the first file's value wins on a conflict).
-fn merge_session<'a>(kept: &mut Session<'a>, other: Session<'a>) {
-    kept.started_at = kept.started_at.min(other.started_at);
-    kept.ended_at = match (kept.ended_at, other.ended_at) {
+/// The same session in several files (flushed while running, then again once ended): each
+/// file holds a snapshot of the whole session, so the later file's name and labels replace
+/// the earlier ones (labels can be removed between flushes). The start is the earliest one
+/// and the end the latest known one: an end time is never lost to a file that lacks it.
+fn merge_session<'a>(kept: &mut Session<'a>, later: Session<'a>) {
+    kept.started_at = kept.started_at.min(later.started_at);
+    kept.ended_at = match (kept.ended_at, later.ended_at) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
-    if let Some(labels) = other.labels {
-        let kept_labels = kept.labels.get_or_insert_with(Default::default);
-        for (key, value) in labels {
-            kept_labels.entry(key).or_insert(value);
+    kept.name = later.name;
+    if later.labels.is_some() {
+        kept.labels = later.labels;
+    }
+}
+
+/// Spans already taken, by (session id, span id), to recognise the same span in another file.
+///
+/// Within one file a repeated span id is a defect of that file and both spans are kept (the
+/// tree marks the second); so the n-th span with a given key in a file is matched with the
+/// n-th one of earlier files, and the same file given twice adds nothing.
+struct SeenSpans<'a> {
+    by_key: HashMap<(Text<'a>, Text<'a>), Occurrences>,
+}
+
+struct Occurrences {
+    /// The file that last had this key, and how many times it had it so far.
+    file: usize,
+    count_in_file: usize,
+    /// Positions in `spans` of the 1st, 2nd, … span with this key.
+    first: usize,
+    more: Vec<usize>,
+}
+
+enum Place {
+    New,
+    Repeat(usize),
+}
+
+impl<'a> SeenSpans<'a> {
+    fn with_capacity(spans: usize) -> SeenSpans<'a> {
+        SeenSpans {
+            by_key: HashMap::with_capacity(spans),
         }
+    }
+
+    /// Where `event` goes: a new span (to be pushed at `next`), or an earlier file's span.
+    fn place(&mut self, event: &Event<'a>, file: usize, next: usize) -> Place {
+        let Some(span_id) = &event.span_id else {
+            return Place::New;
+        };
+        let key = (event.session_id.clone(), span_id.clone());
+        let seen = match self.by_key.entry(key) {
+            Entry::Vacant(entry) => {
+                entry.insert(Occurrences {
+                    file,
+                    count_in_file: 1,
+                    first: next,
+                    more: Vec::new(),
+                });
+                return Place::New;
+            }
+            Entry::Occupied(entry) => entry.into_mut(),
+        };
+        if seen.file != file {
+            seen.file = file;
+            seen.count_in_file = 0;
+        }
+        let n = seen.count_in_file;
+        seen.count_in_file += 1;
+        match n {
+            0 => Place::Repeat(seen.first),
+            _ => match seen.more.get(n - 1) {
+                Some(&i) => Place::Repeat(i),
+                None => {
+                    seen.more.push(next);
+                    Place::New
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(json: &str) -> ExportFile<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn call(session: &str, span: Option<&str>, ended_at: f64, api: &str) -> String {
+        let span = span.map_or("null".to_string(), |s| format!("\"{s}\""));
+        format!(
+            r#"{{"provider":"openai","api":"{api}","started_at":0,"ended_at":{ended_at},"duration_ms":1,"span_id":{span},"session_id":"{session}"}}"#
+        )
+    }
+
+    fn export(calls: &[String]) -> String {
+        format!(
+            r#"{{"sessions":[],"events":[{}],"version":1}}"#,
+            calls.join(",")
+        )
+    }
+
+    #[test]
+    fn spans_match_by_session_span_id_and_rank_within_a_file() {
+        let first = export(&[
+            call("s", Some("x"), 5.0, "a"),
+            call("s", Some("x"), 6.0, "a"),
+            call("t", Some("x"), 1.0, "a"),
+            call("s", None, 1.0, "a"),
+        ]);
+        let second = export(&[
+            call("s", Some("x"), 4.0, "b"),
+            call("s", Some("x"), 9.0, "b"),
+            call("s", Some("x"), 2.0, "b"),
+            call("t", Some("x"), 1.0, "b"),
+            call("s", None, 1.0, "b"),
+        ]);
+        let dataset = Dataset::merge(vec![file(&first), file(&second)]);
+        let kept: Vec<(&str, Option<&str>, f64, &str)> = dataset
+            .spans
+            .iter()
+            .map(|s| {
+                let e = &s.event;
+                let session = e.session_id.as_ref();
+                (session, e.span_id.as_deref(), e.ended_at, e.api.as_ref())
+            })
+            .collect();
+        assert_eq!(
+            kept,
+            [
+                ("s", Some("x"), 5.0, "a"), // kept: its copy ended earlier (4.0)
+                ("s", Some("x"), 9.0, "b"), // replaced: its copy ended later
+                ("t", Some("x"), 1.0, "b"), // another session; a tie goes to the later file
+                ("s", None, 1.0, "a"),      // no span id: never merged
+                ("s", Some("x"), 2.0, "b"), // a third in the second file, none in the first
+                ("s", None, 1.0, "b"),
+            ]
+        );
+    }
+
+    #[test]
+    fn sessions_keep_the_known_end_and_the_later_labels() {
+        let session = |end: &str, labels: &str| {
+            format!(
+                r#"{{"sessions":[{{"id":"s","name":"n","started_at":1,"ended_at":{end},"labels":{labels}}}],"events":[],"version":1}}"#
+            )
+        };
+        let running = session("null", r#"{"a":"1","b":"1"}"#);
+        let ended = session("7", r#"{"b":"2"}"#);
+        let unlabelled = session("null", "null");
+        let dataset = Dataset::merge(vec![file(&running), file(&ended), file(&unlabelled)]);
+        let merged = &dataset.sessions[0];
+        assert_eq!(dataset.sessions.len(), 1);
+        assert_eq!(merged.ended_at, Some(7.0));
+        let labels: Vec<(&str, &str)> = merged.user_labels().collect();
+        assert_eq!(labels, [("b", "2")]);
     }
 }

@@ -24,7 +24,6 @@ const PREVIEW_CHARS: usize = 2000;
 const TEMPLATE: &str = include_str!("../assets/report.html");
 const STYLE: &str = include_str!("../assets/report.css");
 const SCRIPT: &str = include_str!("../assets/report.js");
-const DATA_SLOT: &str = "{{DATA}}";
 
 pub struct Options {
     pub title: String,
@@ -51,17 +50,36 @@ pub fn write(
     options: &Options,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    let page = TEMPLATE
-        .replace("{{TITLE}}", &escape_html(&options.title))
-        .replace("{{STYLE}}", STYLE)
-        .replace("{{SCRIPT}}", SCRIPT);
-    let (before, after) = page
-        .split_once(DATA_SLOT)
-        .expect("report.html has a {{DATA}} slot");
-    out.write_all(before.as_bytes())?;
-    let data = ReportData::new(dataset, prices, options);
-    serde_json::to_writer(ScriptSafe(&mut *out), &data).map_err(io::Error::other)?;
-    out.write_all(after.as_bytes())
+    let title = escape_html(&options.title);
+    fill_template(TEMPLATE, out, |slot, out| match slot {
+        "TITLE" => out.write_all(title.as_bytes()),
+        "STYLE" => out.write_all(STYLE.as_bytes()),
+        "SCRIPT" => out.write_all(SCRIPT.as_bytes()),
+        "DATA" => {
+            let data = ReportData::new(dataset, prices, options);
+            serde_json::to_writer(ScriptSafe(&mut *out), &data).map_err(io::Error::other)
+        }
+        _ => unreachable!("report.html has no slot {slot}"),
+    })
+}
+
+/// Writes `template` with every `{{NAME}}` in it replaced by what `slot` writes for NAME.
+/// The template is scanned once and only the template: what a slot writes (a title, the
+/// data, the CSS or JS) is never looked at again, so no text in it can act as a slot.
+fn fill_template<W: Write>(
+    template: &str,
+    out: &mut W,
+    mut slot: impl FnMut(&str, &mut W) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut rest = template;
+    while let Some((text, after_open)) = rest.split_once("{{")
+        && let Some((name, after_close)) = after_open.split_once("}}")
+    {
+        out.write_all(text.as_bytes())?;
+        slot(name, out)?;
+        rest = after_close;
+    }
+    out.write_all(rest.as_bytes())
 }
 
 /// Escapes every `<` of the JSON as `\u003c`, which JSON reads back unchanged: `<` can only
@@ -89,6 +107,7 @@ fn escape_html(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 #[derive(Serialize)]
@@ -341,8 +360,38 @@ mod tests {
     #[test]
     fn titles_are_escaped() {
         assert_eq!(
-            escape_html("<b>\"x\" & y</b>"),
-            "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;"
+            escape_html("<b>\"x\" & 'y'</b>"),
+            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
         );
+    }
+
+    fn fill(template: &str, values: &[(&str, &str)]) -> String {
+        let mut out = Vec::new();
+        fill_template(template, &mut out, |name, out| {
+            let value = values.iter().find(|(n, _)| *n == name).unwrap().1;
+            out.write_all(value.as_bytes())
+        })
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn slot_values_are_never_read_as_slots() {
+        let values = [("A", "{{B}}"), ("B", "b{{A}}{{")];
+        assert_eq!(fill("<{{A}}|{{B}}>", &values), "<{{B}}|b{{A}}{{>");
+        assert_eq!(fill("{{A}}{{A}}", &values), "{{B}}{{B}}");
+        assert_eq!(fill("no slots {{ here", &values), "no slots {{ here");
+        assert_eq!(fill("", &values), "");
+    }
+
+    #[test]
+    fn the_template_has_exactly_the_known_slots() {
+        let mut slots = Vec::new();
+        fill_template(TEMPLATE, &mut io::sink(), |name, _| {
+            slots.push(name.to_string());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(slots, ["TITLE", "STYLE", "TITLE", "DATA", "SCRIPT"]);
     }
 }

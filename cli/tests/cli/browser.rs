@@ -11,17 +11,26 @@ fn chromium_installed() -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("chromium").is_file()))
 }
 
+/// Whether to run a browser test: false (with a notice) when chromium is missing, unless
+/// AIOBS_REQUIRE_BROWSER is set, where that is a failure.
+fn browser_available(test: &str) -> bool {
+    if chromium_installed() {
+        return true;
+    }
+    // `make test` installs Chromium first and sets this, so there the test never skips.
+    assert!(
+        std::env::var_os("AIOBS_REQUIRE_BROWSER").is_none(),
+        "chromium is not installed but AIOBS_REQUIRE_BROWSER is set"
+    );
+    eprintln!(
+        "SKIPPED {test}: chromium is not installed (run scripts/install-chromium.sh as root)"
+    );
+    false
+}
+
 #[test]
 fn report_in_headless_chromium() {
-    if !chromium_installed() {
-        // `make test` installs Chromium first and sets this, so there the test never skips.
-        assert!(
-            std::env::var_os("AIOBS_REQUIRE_BROWSER").is_none(),
-            "chromium is not installed but AIOBS_REQUIRE_BROWSER is set"
-        );
-        eprintln!(
-            "SKIPPED report_in_headless_chromium: chromium is not installed (run scripts/install-chromium.sh as root)"
-        );
+    if !browser_available("report_in_headless_chromium") {
         return;
     }
     let output = Command::new("bash")
@@ -34,4 +43,43 @@ fn report_in_headless_chromium() {
     let log = format!("{}{}", stdout(&output), stderr(&output));
     assert!(output.status.success(), "browser checks failed:\n{log}");
     assert!(log.contains(" passed, 0 failed"), "{log}");
+}
+
+/// A title made of markup and a template slot is shown as text and the page still renders.
+#[test]
+fn hostile_title_renders_in_headless_chromium() {
+    if !browser_available("hostile_title_renders_in_headless_chromium") {
+        return;
+    }
+    let dir = scratch("browser-hostile-title");
+    let report = dir.join("report.html");
+    let title = "</title><script>x{{DATA}}y";
+    let output = aiobs(&[
+        "report",
+        "--title",
+        title,
+        "-o",
+        report.to_str().unwrap(),
+        &fixture("gemini_media.json"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let profile = dir.join("profile");
+    let output = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(["--virtual-time-budget=5000", "--dump-dom"])
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .expect("chromium runs");
+    let dom = stdout(&output);
+    assert!(dom.contains(r#"data-ready="true""#), "not rendered:\n{dom}");
+    assert!(
+        !dom.contains(r#"data-testid="js-error">"#),
+        "script error:\n{dom}"
+    );
+    assert!(
+        dom.contains("<title>&lt;/title&gt;&lt;script&gt;x{{DATA}}y</title>"),
+        "{dom}"
+    );
+    assert!(dom.contains(r#"data-testid="calls-count">6<"#), "{dom}");
 }

@@ -6,6 +6,7 @@ mod browser;
 mod core_output;
 mod exit_codes;
 mod large_input;
+mod merge;
 mod otlp_export;
 mod report;
 mod summary;

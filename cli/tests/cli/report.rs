@@ -104,3 +104,45 @@ fn unwritable_output_exits_4() {
         stderr(&output)
     );
 }
+
+/// Titles that look like a template slot or like markup stay text: the data block is intact,
+/// the page has its own three scripts only, and the title is shown literally.
+#[test]
+fn any_title_is_plain_text() {
+    let reference = embedded_data(&write_report("report-title-plain", &[]));
+    for (name, title, escaped) in [
+        ("report-title-slot", "x{{DATA}}y", "x{{DATA}}y"),
+        (
+            "report-title-slots",
+            "{{TITLE}}{{STYLE}}{{SCRIPT}}{{DATA",
+            "{{TITLE}}{{STYLE}}{{SCRIPT}}{{DATA",
+        ),
+        (
+            "report-title-markup",
+            "</title><script>alert(1)</script>",
+            "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;",
+        ),
+        (
+            "report-title-attribute",
+            "\" onload='x' & more",
+            "&quot; onload=&#39;x&#39; &amp; more",
+        ),
+    ] {
+        let html = write_report(name, &["--title", title]);
+        assert!(
+            html.contains(&format!("<title>{escaped}</title>")),
+            "{title}"
+        );
+        assert_eq!(
+            html.matches(escaped).count(),
+            2,
+            "{title}: title and header"
+        );
+        assert_eq!(html.matches(DATA_OPEN).count(), 1, "{title}");
+        assert_eq!(html.matches("<script").count(), 3, "{title}");
+        assert_eq!(html.matches("</script>").count(), 3, "{title}");
+        assert_eq!(html.matches("<title>").count(), 1, "{title}");
+        assert_eq!(embedded_data(&html), reference, "{title}");
+        assert!(html.trim_end().ends_with("</html>"), "{title}");
+    }
+}

@@ -33,16 +33,6 @@ fn summary_of_an_empty_export() {
 }
 
 #[test]
-fn the_same_file_twice_merges_sessions_but_keeps_all_calls() {
-    let file = fixture("pipeline_openai.json");
-    let output = aiobs(&["summary", "--json", &file, &file]);
-    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!(json["totals"]["sessions"], 1);
-    assert_eq!(json["totals"]["provider_calls"], 12);
-    assert_eq!(json["totals"]["function_calls"], 12);
-}
-
-#[test]
 fn a_custom_price_table_replaces_the_builtin_one() {
     let dir = scratch("custom-prices");
     let prices = dir.join("prices.json");
