@@ -1,7 +1,26 @@
 //! Endpoint recognition by method and URL path. It runs on the caller's thread for every HTTP
 //! request a binding sees, so it only slices the URL: no allocation, no parsing of the body.
-//! The host is ignored, so api.openai.com, Azure OpenAI, OpenAI-compatible servers behind any
-//! prefix, the Gemini API and Vertex AI are all recognised.
+//! The host is ignored, so api.openai.com, Azure OpenAI, OpenAI-compatible servers, the Gemini
+//! API and Vertex AI are all recognised.
+//!
+//! A binding hands over every exchange of the HTTP client it wraps, so a false positive records
+//! unrelated app traffic, bodies included, as an LLM call. The rule, by path:
+//!
+//! - `…/chat/completions` and `…/images/generations` are distinctive and count under any prefix
+//!   (`/v1/…`, `/api/v1/…`, Azure's `/openai/deployments/{d}/…`, DeepSeek's bare `/…`).
+//! - `embeddings` and `responses` are common words, so they count only as the segment right
+//!   after `v1`, after `openai`, or after an Azure deployment `openai/deployments/{d}`: that
+//!   is where OpenAI (`/v1/`), OpenAI-compatible servers (`…/v1/`), Azure OpenAI (`/openai/v1/`,
+//!   `/openai/responses`, `/openai/deployments/{d}/embeddings`) and Gemini's OpenAI layer
+//!   (`/v1beta/openai/`) mount them, and not where apps put their own resources
+//!   (`/api/surveys/42/responses`, `/v2/search/embeddings`, `/api/v1/users/embeddings`).
+//! - Gemini: `…/models/{m}:{action}` for the actions of [`Endpoint`],
+//!   `…/tunedModels/{m}:generateContent` and `:streamGenerateContent` (a tuned model only
+//!   generates), and `GET …/models/{m}/operations/{id}`.
+//!
+//! A POST to `…/v1/embeddings` or `…/v1/responses` of an app that is not OpenAI-shaped is still
+//! taken for one: the host is deliberately not consulted, and such a path is in practice the
+//! OpenAI API's.
 
 use super::url::path_of;
 
@@ -10,15 +29,15 @@ use super::url::path_of;
 pub enum Endpoint {
     /// `POST …/chat/completions`
     OpenAiChatCompletions,
-    /// `POST …/embeddings`
+    /// `POST …/v1/embeddings`, `…/openai/embeddings`, `…/openai/deployments/{d}/embeddings`
     OpenAiEmbeddings,
-    /// `POST …/responses`
+    /// `POST …/v1/responses`, `…/openai/responses`, `…/openai/deployments/{d}/responses`
     OpenAiResponses,
     /// `POST …/images/generations`
     OpenAiImageGenerations,
-    /// `POST …/models/{model}:generateContent`
+    /// `POST …/models/{model}:generateContent` or `…/tunedModels/{model}:generateContent`
     GeminiGenerateContent,
-    /// `POST …/models/{model}:streamGenerateContent`
+    /// `POST …/models/{model}:streamGenerateContent` or `…/tunedModels/{model}:…` likewise
     GeminiStreamGenerateContent,
     /// `POST …/models/{model}:embedContent`
     GeminiEmbedContent,
@@ -71,37 +90,72 @@ pub fn classify(method: &str, url: &str) -> Option<Endpoint> {
     }
     let (parent, last) = path.rsplit_once('/').unwrap_or(("", path));
     if let Some((model, action)) = last.split_once(':') {
-        // Gemini's custom methods: `…/models/{model}:{action}`.
-        if model.is_empty() || parent.rsplit('/').next() != Some("models") {
+        // Gemini's custom methods: `…/models/{model}:{action}`, and the two generate methods of
+        // `…/tunedModels/{model}` (tuned models are not embedded with or asked for videos).
+        let collection = parent.rsplit('/').next();
+        if model.is_empty() {
             return None;
         }
-        return match action {
-            "generateContent" => Some(Endpoint::GeminiGenerateContent),
-            "streamGenerateContent" => Some(Endpoint::GeminiStreamGenerateContent),
-            "embedContent" => Some(Endpoint::GeminiEmbedContent),
-            "batchEmbedContents" => Some(Endpoint::GeminiBatchEmbedContents),
-            "predictLongRunning" => Some(Endpoint::GeminiPredictLongRunning),
-            "fetchPredictOperation" => Some(Endpoint::GeminiFetchPredictOperation),
+        return match (collection, action) {
+            (Some("models" | "tunedModels"), "generateContent") => {
+                Some(Endpoint::GeminiGenerateContent)
+            }
+            (Some("models" | "tunedModels"), "streamGenerateContent") => {
+                Some(Endpoint::GeminiStreamGenerateContent)
+            }
+            (Some("models"), "embedContent") => Some(Endpoint::GeminiEmbedContent),
+            (Some("models"), "batchEmbedContents") => Some(Endpoint::GeminiBatchEmbedContents),
+            (Some("models"), "predictLongRunning") => Some(Endpoint::GeminiPredictLongRunning),
+            (Some("models"), "fetchPredictOperation") => {
+                Some(Endpoint::GeminiFetchPredictOperation)
+            }
             _ => None,
         };
     }
-    const OPENAI: [(&str, Endpoint); 4] = [
-        ("chat/completions", Endpoint::OpenAiChatCompletions),
-        ("embeddings", Endpoint::OpenAiEmbeddings),
-        ("responses", Endpoint::OpenAiResponses),
-        ("images/generations", Endpoint::OpenAiImageGenerations),
+    // (path suffix, endpoint, whether the suffix is a common word that must sit under an API root)
+    const OPENAI: [(&str, Endpoint, bool); 4] = [
+        ("chat/completions", Endpoint::OpenAiChatCompletions, false),
+        ("embeddings", Endpoint::OpenAiEmbeddings, true),
+        ("responses", Endpoint::OpenAiResponses, true),
+        (
+            "images/generations",
+            Endpoint::OpenAiImageGenerations,
+            false,
+        ),
     ];
     OPENAI
         .iter()
-        .find(|(suffix, _)| ends_with_segments(path, suffix))
-        .map(|(_, endpoint)| *endpoint)
+        .find(|(suffix, _, common_word)| {
+            parent_of_suffix(path, suffix).is_some_and(|parent| !common_word || is_api_root(parent))
+        })
+        .map(|(_, endpoint, _)| *endpoint)
 }
 
-/// True when `path` ends with the whole segments of `suffix` (so `/v1/my-embeddings` is not
-/// `/embeddings`).
-fn ends_with_segments(path: &str, suffix: &str) -> bool {
-    path.strip_suffix(suffix)
-        .is_some_and(|rest| rest.is_empty() || rest.ends_with('/'))
+/// When `path` ends with the whole segments of `suffix` (so `/v1/my-embeddings` is not
+/// `/embeddings`), the path before them, without its trailing slash.
+fn parent_of_suffix<'a>(path: &'a str, suffix: &str) -> Option<&'a str> {
+    let rest = path.strip_suffix(suffix)?;
+    if rest.is_empty() {
+        return Some(rest);
+    }
+    rest.strip_suffix('/')
+}
+
+/// Where OpenAI-shaped APIs mount `embeddings` and `responses`: right after a `v1` segment
+/// (`api.openai.com/v1`, OpenAI-compatible servers' `…/v1`, Azure's `/openai/v1`), an `openai`
+/// segment (Azure's `/openai/responses`, Gemini's `/v1beta/openai/`), or an Azure deployment
+/// (`/openai/deployments/{d}`).
+fn is_api_root(parent: &str) -> bool {
+    let mut segments = parent.rsplit('/');
+    match segments.next() {
+        Some("v1" | "openai") => true,
+        Some(deployment) => {
+            !deployment.is_empty()
+                && segments.next() == Some("deployments")
+                && segments.next() == Some("openai")
+        }
+        None => false,
+    }
 }
 
 /// `…/models/{model}/operations/{id}`: the operation names Veo returns always sit under the
@@ -149,11 +203,96 @@ mod tests {
                 OpenAiImageGenerations,
             ),
             ("/v1/chat/completions", OpenAiChatCompletions),
+            // DeepSeek-style, no `/v1`: `chat/completions` is distinctive on any prefix.
+            (
+                "https://api.deepseek.com/chat/completions",
+                OpenAiChatCompletions,
+            ),
         ];
         for (url, endpoint) in cases {
             assert_eq!(classify("POST", url), Some(endpoint), "{url}");
             assert_eq!(classify("post", url), Some(endpoint), "{url}");
         }
+    }
+
+    #[test]
+    fn recognises_embeddings_and_responses_only_under_an_api_root() {
+        let cases = [
+            ("https://api.openai.com/v1/embeddings", OpenAiEmbeddings),
+            ("https://api.openai.com/v1/responses", OpenAiResponses),
+            ("https://api.openai.com/v1/responses/", OpenAiResponses),
+            ("http://localhost:8000/v1/embeddings", OpenAiEmbeddings),
+            ("https://openrouter.ai/api/v1/responses", OpenAiResponses),
+            ("https://openrouter.ai/api/v1/embeddings", OpenAiEmbeddings),
+            ("https://api.groq.com/openai/v1/responses", OpenAiResponses),
+            ("/v1/embeddings", OpenAiEmbeddings),
+            // Azure OpenAI: deployments, the v1 API and the preview Responses API.
+            (
+                "https://res.openai.azure.com/openai/deployments/emb-3/embeddings?api-version=2024-10-21",
+                OpenAiEmbeddings,
+            ),
+            (
+                "https://res.openai.azure.com/openai/v1/responses",
+                OpenAiResponses,
+            ),
+            (
+                "https://res.openai.azure.com/openai/v1/embeddings",
+                OpenAiEmbeddings,
+            ),
+            (
+                "https://res.openai.azure.com/openai/responses?api-version=2025-03-01-preview",
+                OpenAiResponses,
+            ),
+            // Gemini's OpenAI compatibility layer.
+            (
+                "https://generativelanguage.googleapis.com/v1beta/openai/embeddings",
+                OpenAiEmbeddings,
+            ),
+        ];
+        for (url, endpoint) in cases {
+            assert_eq!(classify("POST", url), Some(endpoint), "{url}");
+        }
+        // App resources that merely end in the word. `/api/v1/users/embeddings` is refused too:
+        // OpenAI-shaped servers put the resource right under their `v1` root, never deeper.
+        let refused = [
+            "https://example.com/api/surveys/42/responses",
+            "https://example.com/v2/search/embeddings",
+            "https://example.com/api/v1/users/embeddings",
+            "https://example.com/api/v1/forms/7/responses",
+            "https://example.com/v1beta/embeddings",
+            "https://example.com/responses",
+            "https://example.com/embeddings",
+            "https://example.com/openai/deployments//embeddings",
+            "https://example.com/deployments/d/embeddings",
+            "https://example.com/v1/x/responses",
+            "responses",
+            "/embeddings",
+        ];
+        for url in refused {
+            assert_eq!(classify("POST", url), None, "{url}");
+        }
+    }
+
+    #[test]
+    fn recognises_gemini_tuned_models_for_generation_only() {
+        let tuned = "https://generativelanguage.googleapis.com/v1beta/tunedModels/my-model-abc123";
+        assert_eq!(
+            classify("POST", &format!("{tuned}:generateContent")),
+            Some(GeminiGenerateContent)
+        );
+        assert_eq!(
+            classify("POST", &format!("{tuned}:streamGenerateContent?alt=sse")),
+            Some(GeminiStreamGenerateContent)
+        );
+        for action in ["embedContent", "predictLongRunning", "countTokens"] {
+            assert_eq!(classify("POST", &format!("{tuned}:{action}")), None);
+        }
+        assert_eq!(
+            classify("POST", "https://h/v1beta/tunedModels/:generateContent"),
+            None
+        );
+        // Tuning operations are not video operations.
+        assert_eq!(classify("GET", &format!("{tuned}/operations/op1")), None);
     }
 
     #[test]

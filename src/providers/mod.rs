@@ -1,9 +1,16 @@
 //! Provider parsing: turns one raw HTTP exchange with OpenAI or Gemini, as a binding observed it,
 //! into a normalised call record, the same for every language binding.
 //!
-//! Bindings call [`classify`] on the caller's thread for each HTTP request (cheap, no body
+//! Bindings call [`classify()`] on the caller's thread for each HTTP request (cheap, no body
 //! parsing) and copy recognised exchanges into an [`HttpExchange`]; [`capture`] runs later, at
 //! flush, and never fails: bad bytes become a `capture_error` note in the record.
+//!
+//! [`classify()`] goes by method and path, never the host. `…/chat/completions` and
+//! `…/images/generations` count under any prefix; the common words `embeddings` and
+//! `responses` count only right after a `v1` segment, an `openai` segment or an Azure
+//! deployment `openai/deployments/{d}`; Gemini counts `…/models/{m}:{action}`,
+//! `…/tunedModels/{m}:[stream]generateContent` and `GET …/models/{m}/operations/{id}`
+//! (details in `classify.rs`).
 //!
 //! # Record shape
 //!
@@ -24,8 +31,9 @@
 //! - `embeddings.create`: `model`, `input`, `input_count`, `encoding_format`, `dimensions`, `user`,
 //!   `other`.
 //! - `images.generate`: `model`, `prompt`, `n`, `size`, `quality`, `response_format`, `other`.
-//! - `models.generate_content[_stream]`: `model` (from the URL), `contents`, `message_count`,
-//!   `system_instruction`, `tools`, `config` (`generationConfig`), `other`.
+//! - `models.generate_content[_stream]`: `model` (from the URL: `gemini-2.5-flash` for
+//!   `…/models/gemini-2.5-flash`, `tunedModels/{m}` for a tuned model), `contents`,
+//!   `message_count`, `system_instruction`, `tools`, `config` (`generationConfig`), `other`.
 //! - `models.embed_content`: `model`, `contents`, `input_count`, `config` (`taskType`, `title`,
 //!   `outputDimensionality`, …), `other`.
 //! - `models.generate_videos` submit: `model`, `prompt`, `image`, `video` (each
@@ -94,7 +102,7 @@ pub struct HttpExchange {
     pub method: String,
     /// Full URL, may contain `?key=SECRET`; never stored unsanitised.
     pub url: String,
-    /// From [`classify`] at record time.
+    /// From [`classify()`] at record time.
     pub endpoint: Endpoint,
     /// May be empty, non-UTF-8, truncated, garbage.
     pub request_body: Vec<u8>,

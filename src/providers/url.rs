@@ -26,16 +26,26 @@ pub(crate) fn path_of(url: &str) -> &str {
     }
 }
 
-/// The Gemini model named in the path (`…/models/{model}:action` or
-/// `…/models/{model}/operations/{id}`), URL-decoded.
+/// The Gemini model named in the path, URL-decoded, as a caller of the Gemini SDK names it:
+/// `…/models/{model}:action` and `…/models/{model}/operations/{id}` give the bare `{model}`
+/// (the SDK adds `models/`), `…/tunedModels/{model}:action` gives `tunedModels/{model}` (the
+/// SDK takes it whole, and it must not read as a base model of the same id).
 pub(crate) fn gemini_model(url: &str) -> Option<String> {
     let mut segments = path_of(url).split('/');
-    segments.find(|segment| *segment == "models")?;
+    let collection = segments.find(|segment| matches!(*segment, "models" | "tunedModels"))?;
     let segment = segments.next()?;
     let model = segment
         .split_once(':')
         .map_or(segment, |(model, _action)| model);
-    (!model.is_empty()).then(|| percent_decode(model))
+    if model.is_empty() {
+        return None;
+    }
+    let model = percent_decode(model);
+    Some(if collection == "tunedModels" {
+        format!("tunedModels/{model}")
+    } else {
+        model
+    })
 }
 
 /// The operation name a `GET …/operations/{id}` poll refers to, in the form the submit returned
@@ -138,20 +148,55 @@ pub(crate) fn scrub_text(text: &str) -> String {
 }
 
 /// Names are matched loosely (decoded, case-insensitive, by fragment): dropping a harmless
-/// parameter costs little, keeping a credential is a leak.
+/// parameter costs little, keeping a credential is a leak. The fragments name things that
+/// authenticate whoever presents them: keys (`key`, `api-key`, `x-goog-api-key`), tokens and
+/// JWTs, secrets (`client_secret`), passwords (`password`, `passwd`, `pwd`, `passphrase`),
+/// signatures (`X-Goog-Signature`, `hmac`), credentials, `auth`/`authorization`, signed
+/// assertions (`client_assertion`), bearer values, cookies and session ids (`session`,
+/// `sessionid`, `PHPSESSID`); plus the short exact names `sig` (Azure SAS), `sid` (session id)
+/// and `code` (OAuth authorisation code), too short to match as fragments. Ordinary parameters
+/// (`api-version`, `alt`, `stream`, `model`, `user`, `page`, …) stay. The one known casualty of
+/// the loose match is `author`.
 fn is_secret_param(name: &str) -> bool {
-    const FRAGMENTS: [&str; 8] = [
+    const FRAGMENTS: [&str; 17] = [
         "key",
         "token",
+        "jwt",
         "secret",
         "password",
         "passwd",
+        "pwd",
+        "passphrase",
         "signature",
+        "hmac",
         "credential",
         "auth",
+        "assertion",
+        "bearer",
+        "cookie",
+        "session",
+        "sessid",
     ];
-    let name = percent_decode(name).to_ascii_lowercase();
-    name == "sig" || name == "code" || FRAGMENTS.iter().any(|fragment| name.contains(fragment))
+    const EXACT: [&str; 3] = ["sig", "sid", "code"];
+    let decoded;
+    let name = if name.contains('%') {
+        decoded = percent_decode(name);
+        decoded.as_str()
+    } else {
+        name
+    };
+    EXACT.iter().any(|exact| name.eq_ignore_ascii_case(exact))
+        || FRAGMENTS
+            .iter()
+            .any(|fragment| contains_ignore_ascii_case(name, fragment))
+}
+
+/// `haystack` contains `needle` (lower-case ASCII), ignoring ASCII case; no allocation.
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 #[cfg(test)]
@@ -184,6 +229,75 @@ mod tests {
         assert_eq!(clean, "https://x.example/p?api-version=2024-10-21");
         for n in 1..=9 {
             assert!(!clean.contains(&format!("S{n}")), "{clean}");
+        }
+    }
+
+    #[test]
+    fn sanitize_removes_passwords_jwts_sessions_and_other_credentials() {
+        let secrets = [
+            "pwd",
+            "password",
+            "passwd",
+            "user_pwd",
+            "passphrase",
+            "jwt",
+            "id_jwt",
+            "secret",
+            "client_secret",
+            "auth",
+            "authorization",
+            "Authorization",
+            "x-goog-api-key",
+            "apikey",
+            "oauth_token",
+            "X-Amz-Security-Token",
+            "hmac",
+            "client_assertion",
+            "bearer",
+            "cookie",
+            "session",
+            "sessionid",
+            "session_id",
+            "JSESSIONID",
+            "PHPSESSID",
+            "sid",
+            "SIG",
+            "code",
+            "pass%77ord",
+        ];
+        for name in secrets {
+            let url = format!("https://h.example/v1/responses?api-version=1&{name}=SECRET&n=2");
+            assert_eq!(
+                sanitize(&url),
+                "https://h.example/v1/responses?api-version=1&n=2",
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn sanitize_keeps_ordinary_parameters() {
+        let url = "https://h.example/v1beta/models/m:streamGenerateContent?alt=sse&api-version=2024-10-21&stream=true&model=gpt-4o&user=u1&page=2&limit=10&order=desc&after=a&format=json&pass=1&region=eu&sidebar=0&codec=x";
+        assert_eq!(sanitize(url), url);
+    }
+
+    #[test]
+    fn sanitize_never_panics_on_odd_input() {
+        for url in [
+            "",
+            "?",
+            "?&&=&",
+            "#",
+            "://",
+            "https://",
+            "https://@",
+            "https://é@ü/é?é=é&key=%&%=%zz#é",
+            "https://h/p?%E2%82=1&%ff%fe=2&k%65y=S",
+            "\u{0}?\u{0}=\u{0}",
+        ] {
+            let clean = sanitize(url);
+            assert!(!clean.contains("key="), "{url} -> {clean}");
+            assert!(!clean.contains("k%65y"), "{url} -> {clean}");
         }
     }
 
@@ -222,6 +336,25 @@ mod tests {
         );
         assert_eq!(
             gemini_model("https://api.openai.com/v1/chat/completions"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_tuned_model_keeps_its_collection() {
+        assert_eq!(
+            gemini_model(
+                "https://generativelanguage.googleapis.com/v1beta/tunedModels/my-model-abc123:generateContent?key=k"
+            )
+            .as_deref(),
+            Some("tunedModels/my-model-abc123")
+        );
+        assert_eq!(
+            gemini_model("https://h/v1beta/tunedModels/a%2Db:streamGenerateContent").as_deref(),
+            Some("tunedModels/a-b")
+        );
+        assert_eq!(
+            gemini_model("https://h/v1beta/tunedModels/:generateContent"),
             None
         );
     }
