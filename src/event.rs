@@ -94,6 +94,12 @@ impl Timing {
                 "ended_at ({ended}) is before started_at ({started})"
             )));
         }
+        if started < 0.0 {
+            return Err(Error::invalid(format!(
+                "duration_ms ({}) reaches back before 1970 from ended_at ({ended})",
+                duration_ms.unwrap_or(0.0)
+            )));
+        }
         let mut timing = Timing::between(started, ended);
         if let Some(ms) = duration_ms {
             timing.duration_ms = round_ms(ms);
@@ -371,6 +377,8 @@ mod tests {
         assert!(Timing::resolve(None, None, Some(f64::NAN), 0.0).is_err());
         assert!(Timing::resolve(Some(0.0), Some(1e308), None, 0.0).is_err());
         assert!(Timing::resolve(None, None, Some(1.5e306), 10.0).is_err());
+        assert!(Timing::resolve(None, Some(1.0), Some(5000.0), 10.0).is_err());
+        assert!(Timing::resolve(Some(1e300), None, Some(1e306), 10.0).is_err());
     }
 
     #[test]

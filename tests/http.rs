@@ -257,3 +257,25 @@ fn a_video_operation_spanning_flushes_is_written_again_until_done() {
     let stray = event(&flush(&store, "video-after"));
     assert_ne!(stray["span_id"], submitted["span_id"]);
 }
+
+#[test]
+fn a_running_video_operation_survives_flushes_without_a_poll() {
+    let dir = provider_fixtures().join("gemini_video_sequence");
+    let steps = sorted_dirs(&dir);
+    let store = Store::new();
+    store.observe(None, None).unwrap();
+    record(&store, &steps[0]);
+    let submitted = flush(&store, "wait-0")["events"][0].clone();
+    for quiet in 1..=2 {
+        store.observe(None, None).unwrap();
+        store
+            .record_call(r#"{"provider":"openai","api":"embeddings.create"}"#)
+            .unwrap();
+        flush(&store, &format!("wait-{quiet}"));
+    }
+    store.observe(None, None).unwrap();
+    record(&store, &steps[1]);
+    let polled = flush(&store, "wait-poll")["events"][0].clone();
+    assert_eq!(polled["span_id"], submitted["span_id"]);
+    assert_eq!(polled["response"]["polls"], 1);
+}

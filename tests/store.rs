@@ -714,3 +714,49 @@ fn a_finite_input_that_spans_an_infinite_time_is_refused() {
         );
     }
 }
+
+#[test]
+fn recording_during_successful_flushes_lands_in_exactly_one_file() {
+    const CALLS: usize = 20_000;
+    let store = Store::new();
+    let mut files = Vec::new();
+    std::thread::scope(|scope| {
+        let recorder = scope.spawn(|| {
+            let mut recorded = 0;
+            while recorded < CALLS {
+                match store.record_call(&chat_event(recorded)) {
+                    Ok(()) => recorded += 1,
+                    // A flush ended the session: start another, as a long-running program would.
+                    Err(e) if e.kind == ErrorKind::NoSession => {
+                        store.observe(None, None).unwrap();
+                    }
+                    Err(e) => panic!("{}", e.message),
+                }
+            }
+        });
+        while !recorder.is_finished() {
+            files.push(flush(&store, "ok"));
+        }
+    });
+    files.push(flush(&store, "ok-last"));
+    assert!(files.len() > 2, "flushes ran while recording");
+    let mut seen = std::collections::HashSet::new();
+    for doc in &files {
+        let sessions: std::collections::HashSet<&str> = doc["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        for event in doc["events"].as_array().unwrap() {
+            let session = event["session_id"].as_str().unwrap();
+            assert!(
+                sessions.contains(session),
+                "every event's session is in its file"
+            );
+            let id = event["response"]["id"].as_str().unwrap().to_owned();
+            assert!(seen.insert(id), "every event is written once");
+        }
+    }
+    assert_eq!(seen.len(), CALLS);
+}

@@ -7,7 +7,7 @@ pub mod tree;
 
 pub use prepare::PendingOperation;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -39,18 +39,26 @@ impl Store {
         let target = output_path(path, std::env::var("LLM_OBS_OUT").ok().as_deref());
         let batch = self.take_batch();
         let mut still_pending = HashMap::new();
-        let written = write_atomically(&target, |out| {
-            still_pending = write_document(&batch, out)?;
-            Ok(())
-        });
+        // A panic while building the export must not cost the batch: put it back, then let
+        // the panic go on to the boundary.
+        let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            write_atomically(&target, |out| {
+                still_pending = write_document(&batch, out)?;
+                Ok(())
+            })
+        }));
         match written {
-            Ok(()) => {
+            Ok(Ok(())) => {
                 self.forget_flushed(&batch, still_pending);
                 Ok(target)
             }
-            Err(err) => {
+            Ok(Err(err)) => {
                 self.restore_batch(batch);
                 Err(err)
+            }
+            Err(panic) => {
+                self.restore_batch(batch);
+                std::panic::resume_unwind(panic)
             }
         }
     }
@@ -68,30 +76,24 @@ impl Store {
     /// After a successful write: the flushed sessions leave the store and the active session
     /// stops being active. A flushed session stays, to be written again, when it changed or got
     /// events while the file was written, or when a span of it is still open.
+    /// Runs under the store lock, so it works from hash sets: linear in what the store holds.
     fn forget_flushed(&self, batch: &Batch, still_pending: HashMap<String, PendingOperation>) {
+        let flushed: HashMap<&str, &Session> = batch.sessions.iter().map(|s| (&*s.id, s)).collect();
         let mut state = self.state.lock();
         let state = &mut *state;
-        let still_needed = |id: &SessionId| {
-            state.calls.iter().any(|c| same_session(&c.session_id, id))
-                || state
-                    .functions
-                    .iter()
-                    .any(|f| same_session(&f.span.session_id, id))
-                || state
-                    .open_spans
-                    .values()
-                    .any(|o| same_session(&o.session_id, id))
-        };
-        let flushed = |session: &Session| batch.sessions.iter().any(|f| f == session);
-        let keep: Vec<bool> = state
-            .sessions
+        let still_needed: HashSet<SessionId> = state
+            .calls
             .iter()
-            .map(|s| !flushed(s) || still_needed(&s.id))
+            .map(|c| &c.session_id)
+            .chain(state.functions.iter().map(|f| &f.span.session_id))
+            .chain(state.open_spans.values().map(|o| &o.session_id))
+            .cloned()
             .collect();
-        let mut keep = keep.into_iter();
-        state.sessions.retain(|_| keep.next().unwrap_or(true));
+        state.sessions.retain(|session| {
+            flushed.get(&*session.id) != Some(&session) || still_needed.contains(&session.id)
+        });
         if let Some(active) = &state.active
-            && batch.sessions.iter().any(|s| same_session(&s.id, active))
+            && flushed.contains_key(&**active)
         {
             state.active = None;
         }

@@ -24,7 +24,8 @@ pub struct PreparedCall<'a> {
     pub session_id: &'a SessionId,
 }
 
-/// A video operation that was still running when its event was last written.
+/// A video operation that was still running when its event was last written. Forgotten once
+/// finished, or a day after it was last heard of.
 #[derive(Clone, Debug)]
 pub struct PendingOperation {
     pub call: CapturedCall,
@@ -104,12 +105,31 @@ pub fn prepare<'a>(
         operations.insert(link.name, prepared.len());
         prepared.push(own_event(event, captured));
     }
-    let pending = still_running(&prepared, &operations, sessions, &revived_sessions);
+    // Operations this flush did not hear of wait on; those it did are decided by their event.
+    let mut pending: HashMap<String, PendingOperation> = earlier
+        .iter()
+        .filter(|(name, op)| !operations.contains_key(*name) && still_worth_waiting_for(op))
+        .map(|(name, op)| (name.clone(), op.clone()))
+        .collect();
+    pending.extend(still_running(
+        &prepared,
+        &operations,
+        sessions,
+        &revived_sessions,
+    ));
     Prepared {
         calls: prepared,
         revived_sessions,
         pending,
     }
+}
+
+/// Video generation takes minutes; an operation last heard of a day ago will not be polled
+/// again, and forgetting it keeps the store bounded.
+const OPERATION_WAIT_SECONDS: f64 = 24.0 * 3600.0;
+
+fn still_worth_waiting_for(operation: &PendingOperation) -> bool {
+    crate::event::now() - operation.timing.ended_at < OPERATION_WAIT_SECONDS
 }
 
 fn own_event(event: &CallEvent, captured: CapturedCall) -> PreparedCall<'_> {
