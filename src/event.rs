@@ -144,34 +144,74 @@ impl<'de: 'a, 'a> Deserialize<'de> for ParentChoice<'a> {
     }
 }
 
-/// One provider call as `aiobs_record_call` receives it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CallInput<'a> {
-    #[serde(borrow)]
-    pub provider: Cow<'a, str>,
-    #[serde(borrow)]
-    pub api: Cow<'a, str>,
-    #[serde(default, borrow)]
-    pub request: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub response: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub error: Option<Cow<'a, str>>,
-    #[serde(default)]
+/// Where and when a call happened: the fields every way of recording a call shares.
+#[derive(Debug, Default)]
+pub struct Placement<'a> {
     pub started_at: Option<f64>,
-    #[serde(default)]
     pub ended_at: Option<f64>,
-    #[serde(default)]
     pub duration_ms: Option<f64>,
-    #[serde(default)]
     pub callsite: Option<Callsite>,
-    #[serde(default, borrow)]
     pub span_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
     pub parent_span_id: ParentChoice<'a>,
-    #[serde(default, borrow)]
     pub trace_id: Option<Cow<'a, str>>,
+}
+
+/// Declares a call input: its own fields, then the placement fields every call input accepts
+/// (`started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `parent_span_id`,
+/// `trace_id`), with `take_placement` to move those out.
+macro_rules! call_input {
+    ($(#[$meta:meta])* pub struct $name:ident<$lt:lifetime> { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name<$lt> {
+            $($fields)*
+            #[serde(default)]
+            pub started_at: Option<f64>,
+            #[serde(default)]
+            pub ended_at: Option<f64>,
+            #[serde(default)]
+            pub duration_ms: Option<f64>,
+            #[serde(default)]
+            pub callsite: Option<Callsite>,
+            #[serde(default, borrow)]
+            pub span_id: Option<Cow<$lt, str>>,
+            #[serde(default, borrow)]
+            pub parent_span_id: ParentChoice<$lt>,
+            #[serde(default, borrow)]
+            pub trace_id: Option<Cow<$lt, str>>,
+        }
+
+        impl<$lt> $name<$lt> {
+            pub fn take_placement(&mut self) -> Placement<$lt> {
+                Placement {
+                    started_at: self.started_at,
+                    ended_at: self.ended_at,
+                    duration_ms: self.duration_ms,
+                    callsite: self.callsite.take(),
+                    span_id: self.span_id.take(),
+                    parent_span_id: std::mem::take(&mut self.parent_span_id),
+                    trace_id: self.trace_id.take(),
+                }
+            }
+        }
+    };
+}
+
+call_input! {
+    /// One provider call as `aiobs_record_call` receives it.
+    pub struct CallInput<'a> {
+        #[serde(borrow)]
+        pub provider: Cow<'a, str>,
+        #[serde(borrow)]
+        pub api: Cow<'a, str>,
+        #[serde(default, borrow)]
+        pub request: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        pub response: Option<&'a RawValue>,
+        #[serde(default, borrow)]
+        pub error: Option<Cow<'a, str>>,
+    }
 }
 
 impl<'a> CallInput<'a> {
@@ -189,36 +229,21 @@ impl<'a> CallInput<'a> {
     }
 }
 
-/// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies.
-/// Its placement fields (timing, callsite, ids) mean what they mean in [`CallInput`].
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HttpInput<'a> {
-    #[serde(borrow)]
-    pub method: Cow<'a, str>,
-    #[serde(borrow)]
-    pub url: Cow<'a, str>,
-    /// The response status; 0 (the default) when no response arrived.
-    #[serde(default)]
-    pub status: u16,
-    #[serde(default, borrow)]
-    pub content_type: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub transport_error: Option<Cow<'a, str>>,
-    #[serde(default)]
-    pub started_at: Option<f64>,
-    #[serde(default)]
-    pub ended_at: Option<f64>,
-    #[serde(default)]
-    pub duration_ms: Option<f64>,
-    #[serde(default)]
-    pub callsite: Option<Callsite>,
-    #[serde(default, borrow)]
-    pub span_id: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub parent_span_id: ParentChoice<'a>,
-    #[serde(default, borrow)]
-    pub trace_id: Option<Cow<'a, str>>,
+call_input! {
+    /// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies.
+    pub struct HttpInput<'a> {
+        #[serde(borrow)]
+        pub method: Cow<'a, str>,
+        #[serde(borrow)]
+        pub url: Cow<'a, str>,
+        /// The response status; 0 (the default) when no response arrived.
+        #[serde(default)]
+        pub status: u16,
+        #[serde(default, borrow)]
+        pub content_type: Option<Cow<'a, str>>,
+        #[serde(default, borrow)]
+        pub transport_error: Option<Cow<'a, str>>,
+    }
 }
 
 impl<'a> HttpInput<'a> {

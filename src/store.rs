@@ -14,7 +14,8 @@ use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
     CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, HttpCall, HttpInput, OpenSpan,
-    ParentChoice, RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw, parse_raw,
+    ParentChoice, Placement, RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw,
+    parse_raw,
 };
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
@@ -151,12 +152,8 @@ impl Store {
     /// Records one provider call that the caller has already normalised.
     pub fn record_call(&self, event_json: &str) -> Result<()> {
         self.check_size("event_json", event_json.len())?;
-        let input = CallInput::parse(event_json)?;
-        let (timing, span_id, trace_id) = placement(
-            [input.started_at, input.ended_at, input.duration_ms],
-            input.span_id.as_deref(),
-            input.trace_id.as_deref(),
-        )?;
+        let mut input = CallInput::parse(event_json)?;
+        let placed = Placed::resolve(input.take_placement())?;
         let payload = CallPayload::Recorded(Box::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
@@ -164,14 +161,7 @@ impl Store {
             response: own_raw(input.response),
             error: input.error.map(Into::into),
         }));
-        self.push_call(
-            payload,
-            timing,
-            input.callsite,
-            &input.parent_span_id,
-            span_id,
-            trace_id,
-        )
+        self.push_call(payload, placed)
     }
 
     /// Records one HTTP exchange with an LLM provider. Only the URL is looked at now (an unknown
@@ -185,7 +175,7 @@ impl Store {
         response_body: &[u8],
     ) -> Result<()> {
         self.check_size("exchange_json", exchange_json.len())?;
-        let input = HttpInput::parse(exchange_json)?;
+        let mut input = HttpInput::parse(exchange_json)?;
         let endpoint = providers::classify(&input.method, &input.url).ok_or_else(|| {
             Error::new(
                 ErrorKind::NotLlmEndpoint,
@@ -196,11 +186,7 @@ impl Store {
                 ),
             )
         })?;
-        let (timing, span_id, trace_id) = placement(
-            [input.started_at, input.ended_at, input.duration_ms],
-            input.span_id.as_deref(),
-            input.trace_id.as_deref(),
-        )?;
+        let placed = Placed::resolve(input.take_placement())?;
         let (limit, capture_content) = {
             let settings = self.settings.read();
             (settings.max_input_bytes, settings.capture_content)
@@ -219,35 +205,20 @@ impl Store {
             exchange,
             capture_content,
         }));
-        self.push_call(
-            payload,
-            timing,
-            input.callsite,
-            &input.parent_span_id,
-            span_id,
-            trace_id,
-        )
+        self.push_call(payload, placed)
     }
 
     /// Appends a call to the active session; shared by every way of recording one.
-    pub(crate) fn push_call(
-        &self,
-        payload: CallPayload,
-        timing: Timing,
-        callsite: Option<Callsite>,
-        parent: &ParentChoice,
-        span_id: Option<SpanId>,
-        trace_id: Option<TraceId>,
-    ) -> Result<()> {
-        let parent = parse_parent(parent)?;
-        let callsite = callsite.map(Box::new);
+    fn push_call(&self, payload: CallPayload, placed: Placed) -> Result<()> {
+        let callsite = placed.callsite.map(Box::new);
         let mut state = self.state.lock();
         let session_id = state.active_session_id()?;
-        let link = state.link(parent, span_id.unwrap_or_else(SpanId::random), trace_id);
+        let span_id = placed.span_id.unwrap_or_else(SpanId::random);
+        let link = state.link(placed.parent, span_id, placed.trace_id);
         state.calls.push(CallEvent {
             session_id,
             payload,
-            timing,
+            timing: placed.timing,
             callsite,
             link,
         });
@@ -319,18 +290,37 @@ impl Store {
     }
 }
 
-/// The timing and caller-given ids shared by every way of recording a call.
-fn placement(
-    [started_at, ended_at, duration_ms]: [Option<f64>; 3],
-    span_id: Option<&str>,
-    trace_id: Option<&str>,
-) -> Result<(Timing, Option<SpanId>, Option<TraceId>)> {
-    let timing = Timing::resolve(started_at, ended_at, duration_ms, now())?;
-    let span_id = span_id.map(|t| SpanId::parse(t, "span_id")).transpose()?;
-    let trace_id = trace_id
-        .map(|t| TraceId::parse(t, "trace_id"))
-        .transpose()?;
-    Ok((timing, span_id, trace_id))
+/// A call's placement, validated: timing resolved and caller-given ids parsed, so that every
+/// malformed input fails before the lock is taken.
+struct Placed {
+    timing: Timing,
+    callsite: Option<Callsite>,
+    span_id: Option<SpanId>,
+    parent: Parent,
+    trace_id: Option<TraceId>,
+}
+
+impl Placed {
+    fn resolve(placement: Placement) -> Result<Placed> {
+        Ok(Placed {
+            timing: Timing::resolve(
+                placement.started_at,
+                placement.ended_at,
+                placement.duration_ms,
+                now(),
+            )?,
+            span_id: placement
+                .span_id
+                .map(|t| SpanId::parse(&t, "span_id"))
+                .transpose()?,
+            parent: parse_parent(&placement.parent_span_id)?,
+            trace_id: placement
+                .trace_id
+                .map(|t| TraceId::parse(&t, "trace_id"))
+                .transpose()?,
+            callsite: placement.callsite,
+        })
+    }
 }
 
 /// The parent choice with its id parsed, so that a malformed id fails before the lock.
