@@ -13,7 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::event::{CallEvent, FunctionEvent, SessionId, now, same_session};
+use crate::event::{CallEvent, FunctionEvent, SessionId, now};
 use crate::session::Session;
 use crate::store::Store;
 use document::Document;
@@ -136,11 +136,16 @@ fn in_session_order<'a, T>(
     sessions: &[Session],
     session_of: impl Fn(&T) -> &SessionId,
 ) -> Vec<&'a T> {
+    // A map, not a search per event: a long run may flush thousands of sessions at once.
+    let ranks: HashMap<&str, usize> = sessions
+        .iter()
+        .enumerate()
+        .map(|(rank, s)| (&*s.id, rank))
+        .collect();
     let rank = |item: &T| {
-        let id = session_of(item);
-        sessions
-            .iter()
-            .position(|s| same_session(&s.id, id))
+        ranks
+            .get(&**session_of(item))
+            .copied()
             .unwrap_or(sessions.len())
     };
     let mut ranked: Vec<(usize, &T)> = items.iter().map(|item| (rank(item), item)).collect();

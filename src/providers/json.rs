@@ -43,6 +43,22 @@ pub(crate) fn take(object: &mut Object, key: &str) -> Value {
     object.remove(key).unwrap_or(Value::Null)
 }
 
+/// Moves `keys` from a request body into its record, in order (null when absent), then puts
+/// whatever is left of the body under `other`.
+pub(crate) fn lift_with_rest(mut body: Object, record: &mut Object, keys: &[&str]) {
+    for key in keys {
+        record.insert((*key).to_owned(), take(&mut body, key));
+    }
+    record.insert("other".to_owned(), Value::Object(body));
+}
+
+/// Copies `keys` of `from` into a record, in order (null when absent).
+pub(crate) fn copy_keys(from: &Value, record: &mut Object, keys: &[&str]) {
+    for key in keys {
+        record.insert((*key).to_owned(), cloned(from, key));
+    }
+}
+
 /// Removes the first of several spellings of one key that is present (the Gemini REST API
 /// accepts both camelCase and snake_case).
 pub(crate) fn take_any(object: &mut Object, keys: &[&str]) -> Value {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::super::choice::{self, Choice};
 use super::super::dispatch::{Reply, json_reply};
-use super::super::json::{Object, cloned, items, str_at, take, u64_at};
+use super::super::json::{Object, cloned, copy_keys, items, lift_with_rest, str_at, take, u64_at};
 use super::super::{error, sse, usage};
 use super::{chat_stream, content_text, count, tool_call};
 
@@ -29,10 +29,7 @@ pub(crate) fn request(mut body: Object) -> Object {
     let messages = take(&mut body, "messages");
     request.insert("message_count".to_owned(), count(&messages));
     request.insert("messages".to_owned(), messages);
-    for key in PARAMETERS {
-        request.insert(key.to_owned(), take(&mut body, key));
-    }
-    request.insert("other".to_owned(), Value::Object(body));
+    lift_with_rest(body, &mut request, &PARAMETERS);
     request
 }
 
@@ -46,9 +43,7 @@ pub(crate) fn response(bytes: &[u8], content_type: Option<&str>) -> Reply {
 fn build(body: Object) -> Reply {
     let body = Value::Object(body);
     let mut response = Object::new();
-    for key in METADATA {
-        response.insert(key.to_owned(), cloned(&body, key));
-    }
+    copy_keys(&body, &mut response, &METADATA);
     let choices = items(&body, "choices")
         .iter()
         .enumerate()

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::super::dispatch::{Reply, json_reply};
-use super::super::json::{Object, cloned, items, take};
+use super::super::json::{Object, cloned, copy_keys, items, lift_with_rest, take};
 use super::super::{media, usage};
 
 /// The Python SDK's request keys.
@@ -15,10 +15,7 @@ pub(crate) fn request(mut body: Object) -> Object {
     let input = take(&mut body, "input");
     request.insert("input_count".to_owned(), input_count(&input));
     request.insert("input".to_owned(), input);
-    for key in PARAMETERS {
-        request.insert(key.to_owned(), take(&mut body, key));
-    }
-    request.insert("other".to_owned(), Value::Object(body));
+    lift_with_rest(body, &mut request, &PARAMETERS);
     request
 }
 
@@ -42,9 +39,7 @@ fn build(body: Object) -> Reply {
     let body = Value::Object(body);
     let data = items(&body, "data");
     let mut response = Object::new();
-    for key in ["id", "model", "object"] {
-        response.insert(key.to_owned(), cloned(&body, key));
-    }
+    copy_keys(&body, &mut response, &["id", "model", "object"]);
     response.insert("embedding_count".to_owned(), Value::from(data.len()));
     response.insert(
         "embedding_dimensions".to_owned(),

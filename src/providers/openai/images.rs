@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::super::dispatch::{Reply, json_reply};
-use super::super::json::{Object, cloned, take};
+use super::super::json::{Object, cloned, copy_keys, lift_with_rest, take};
 use super::super::{url, usage};
 
 const PARAMETERS: [&str; 4] = ["n", "size", "quality", "response_format"];
@@ -16,10 +16,7 @@ pub(crate) fn request(mut body: Object) -> Object {
     let mut request = Object::new();
     request.insert("model".to_owned(), take(&mut body, "model"));
     request.insert("prompt".to_owned(), take(&mut body, "prompt"));
-    for key in PARAMETERS {
-        request.insert(key.to_owned(), take(&mut body, key));
-    }
-    request.insert("other".to_owned(), Value::Object(body));
+    lift_with_rest(body, &mut request, &PARAMETERS);
     request
 }
 
@@ -43,9 +40,7 @@ fn build(mut body: Object) -> Reply {
             .map_or(Value::Null, |images| Value::from(images.len())),
     );
     response.insert("data".to_owned(), data);
-    for key in METADATA {
-        response.insert(key.to_owned(), cloned(&body, key));
-    }
+    copy_keys(&body, &mut response, &METADATA);
     let usage = cloned(&body, "usage");
     response.insert("tokens".to_owned(), usage::openai(&usage));
     response.insert("usage".to_owned(), usage);

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::super::choice::{self, ToolCall};
 use super::super::dispatch::{Reply, json_reply};
-use super::super::json::{Object, cloned, items, str_at, take};
+use super::super::json::{Object, cloned, copy_keys, items, lift_with_rest, str_at, take};
 use super::super::{error, sse, usage};
 use super::{count, responses_stream};
 
@@ -33,10 +33,7 @@ pub(crate) fn request(mut body: Object) -> Object {
     request.insert("message_count".to_owned(), count(&input));
     request.insert("input".to_owned(), input);
     request.insert("instructions".to_owned(), take(&mut body, "instructions"));
-    for key in PARAMETERS {
-        request.insert(key.to_owned(), take(&mut body, key));
-    }
-    request.insert("other".to_owned(), Value::Object(body));
+    lift_with_rest(body, &mut request, &PARAMETERS);
     request
 }
 
@@ -50,9 +47,7 @@ pub(crate) fn response(bytes: &[u8], content_type: Option<&str>) -> Reply {
 /// The record of a Response object. A failed response's `error` becomes the call's error.
 pub(super) fn from_response(body: &Value) -> Reply {
     let mut response = Object::new();
-    for key in METADATA {
-        response.insert(key.to_owned(), cloned(body, key));
-    }
+    copy_keys(body, &mut response, &METADATA);
     response.insert("text".to_owned(), Value::from(output_text(body)));
     let calls = items(body, "output").iter().filter_map(tool_call).collect();
     response.insert("tool_calls".to_owned(), choice::tool_calls(calls));

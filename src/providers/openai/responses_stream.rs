@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::super::choice::{self, ToolCall};
 use super::super::chunks::ChunkLog;
 use super::super::dispatch::Reply;
-use super::super::json::{Object, str_at, u64_at};
+use super::super::json::{Object, copy_keys, str_at, u64_at};
 use super::super::sse;
 use super::super::{error, usage};
 use super::responses::{METADATA, from_response, tool_call};
@@ -117,10 +117,7 @@ impl Stream {
     /// The record of a stream without a terminal event: what the deltas said.
     fn rebuild(&self) -> Reply {
         let mut response = Object::new();
-        for key in METADATA {
-            let value = self.started.get(key).cloned().unwrap_or(Value::Null);
-            response.insert(key.to_owned(), value);
-        }
+        copy_keys(&self.started, &mut response, &METADATA);
         response.insert("text".to_owned(), Value::from(self.text.clone()));
         let calls = self
             .tools
