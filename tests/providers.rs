@@ -56,6 +56,13 @@ fn load(dir: &Path) -> Case {
         content_type: string("content_type"),
         response_body: body("response.body"),
         transport_error: string("transport_error"),
+        response_headers: meta
+            .get("response_headers")
+            .map(|headers| serde_json::from_value(headers.clone()).expect("response_headers"))
+            .unwrap_or_default(),
+        attempt: meta
+            .get("attempt")
+            .map_or(1, |n| u32::try_from(n.as_u64().expect("attempt")).unwrap()),
     };
     Case {
         name,

@@ -45,7 +45,8 @@ pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
     };
     let model = model.as_deref();
     let request = Value::Object(request(exchange, model));
-    let (response, error) = response(exchange, model);
+    let (mut response, error) = response(exchange, model);
+    add_headers(&mut response, exchange);
     let error = error.map(|message| url::scrub_text(&message));
     let operation = gemini::videos::link(endpoint, &request, &response);
     CapturedCall {
@@ -62,13 +63,23 @@ pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
 pub(crate) fn after_panic(exchange: &HttpExchange) -> CapturedCall {
     let endpoint = exchange.endpoint;
     let note = "internal error while parsing this call";
+    let mut response = serde_json::json!({"capture_error": note});
+    add_headers(&mut response, exchange);
     CapturedCall {
         provider: endpoint.provider(),
         api: endpoint.api(),
-        request: serde_json::json!({"url": url::sanitize(&exchange.url)}),
-        response: serde_json::json!({"capture_error": note}),
+        request: serde_json::json!({"url": url::sanitize(&exchange.url), "attempt": exchange.attempt}),
+        response,
         error: exchange.transport_error.as_deref().map(url::scrub_text),
         operation: None,
+    }
+}
+
+/// The kept response headers go into every response record; a call without a response (null)
+/// has no headers either.
+fn add_headers(response: &mut Value, exchange: &HttpExchange) {
+    if let Value::Object(record) = response {
+        record.insert("headers".to_owned(), exchange.response_headers.to_json());
     }
 }
 
@@ -86,6 +97,7 @@ fn request(exchange: &HttpExchange, model: Option<&str>) -> Object {
     body.values_mut().for_each(media::strip);
     let mut request = Object::new();
     request.insert("url".to_owned(), Value::from(url::sanitize(&exchange.url)));
+    request.insert("attempt".to_owned(), Value::from(exchange.attempt));
     let fields = match endpoint {
         Endpoint::OpenAiChatCompletions => openai::chat::request(body),
         Endpoint::OpenAiEmbeddings => openai::embeddings::request(body),
