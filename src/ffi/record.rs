@@ -60,7 +60,10 @@ pub unsafe extern "C" fn aiobs_record_call(
 ///
 /// The exported event has `request.attempt` and, when there is a response, `response.headers`
 /// (the kept headers, lower-case name -> string, `{}` when none was kept; repeated values joined
-/// with `", "`). Each try of a retried call is an event of its own.
+/// with `", "`). Each try of a retried call is an event of its own. A streamed response that
+/// ends before its end marker (`[DONE]`, a terminal Responses event, a Gemini finish reason)
+/// keeps what arrived, with `stream_complete: false` and a non-null `error`: the
+/// `transport_error` when one was given, else a message saying the stream ended early.
 ///
 /// The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
 /// and `response_body` may be NULL only when their length is 0. They are borrowed for the call

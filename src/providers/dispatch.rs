@@ -37,6 +37,10 @@ pub(crate) fn json_reply(bytes: &[u8], build: impl FnOnce(Object) -> Reply) -> R
     }
 }
 
+/// The error of a stream that ended before its end marker without a provider error or a
+/// transport error to explain it.
+const STREAM_CUT_SHORT: &str = "the response stream ended before its end marker (the connection closed early); the response keeps what arrived";
+
 pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
     let endpoint = exchange.endpoint;
     let model = match endpoint.provider() {
@@ -152,6 +156,14 @@ fn response(exchange: &HttpExchange, model: Option<&str>) -> (Value, Option<Stri
         }
     };
     // A connection that broke after a 2xx status: keep what arrived, and say why it stopped.
-    let error = reply.error.or_else(|| exchange.transport_error.clone());
+    // A stream that stopped before its end marker with no reason given is an error all the
+    // same: the call did not deliver its whole answer.
+    let error = reply
+        .error
+        .or_else(|| exchange.transport_error.clone())
+        .or_else(|| {
+            (reply.body.get("stream_complete") == Some(&Value::Bool(false)))
+                .then(|| STREAM_CUT_SHORT.to_owned())
+        });
     (Value::Object(reply.body), error)
 }

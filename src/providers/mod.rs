@@ -71,12 +71,17 @@
 //! On an HTTP error status, `response` is `{http_status, error}` (the provider's error object,
 //! or null) and [`CapturedCall::error`] is `"<type>: <message>"` (Gemini: `"<status>: <message>"`)
 //! or `"HTTP <status>: <first 200 characters of the body>"`. On a transport error with no response,
-//! `response` is null and `error` is the transport message.
+//! `response` is null and `error` is the transport message. A transport error may also follow a
+//! 2xx status (the body broke off mid-stream): the response keeps what arrived and `error` is the
+//! transport message. A stream that stopped before its end marker with no error given has the
+//! error `"the response stream ended before its end marker (the connection closed early); …"`,
+//! so error counts include it.
 //!
 //! Notes, present only when they apply:
 //! - `response.stream_complete` (streamed responses only): true when the stream reached its end
 //!   marker (`[DONE]`, a terminal `response.*` event, a Gemini `finishReason` and, for a JSON
-//!   array body, its closing bracket); false for a stream cut short, whose partial output is kept.
+//!   array body, its closing bracket); false for a stream cut short, whose partial output is kept
+//!   and whose `error` is set (see above).
 //! - `request.capture_error` / `response.capture_error`: why a body, or some stream events, could
 //!   not be read. The rest of the record holds what could be.
 //!
