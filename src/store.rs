@@ -231,6 +231,8 @@ impl Store {
             content_type: input.content_type.map(Cow::into_owned),
             response_body: response_body[..response_body.len().min(limit)].to_vec(),
             transport_error: input.transport_error.map(Cow::into_owned),
+            response_headers: input.response_headers,
+            attempt: input.attempt.unwrap_or(1),
         };
         let payload = CallPayload::Http(Box::new(HttpCall {
             exchange,
