@@ -119,11 +119,11 @@ impl<'a> Dataset<'a> {
                 }
             }
         }
-        let nodes: Vec<trace::Node> = spans
+        let nodes: Vec<trace::NodeKey<&str>> = spans
             .iter()
-            .map(|span| trace::Node {
-                id: span.event.span_id.as_deref(),
-                parent: span.event.parent_span_id.as_deref(),
+            .map(|span| trace::NodeKey {
+                span_id: span.event.span_id.as_deref(),
+                parent_span_id: span.event.parent_span_id.as_deref(),
                 started_at: span.event.started_at,
             })
             .collect();

@@ -2,7 +2,7 @@
 //! typed model borrows from the buffer), then all files are merged into one `Dataset`.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde_json::error::Category;
@@ -24,7 +24,7 @@ impl Source {
     /// The JSON text, without a UTF-8 byte-order mark some editors add.
     pub fn json(&self) -> &[u8] {
         self.bytes
-            .strip_prefix(b"\xEF\xBB\xBF")
+            .strip_prefix(BYTE_ORDER_MARK)
             .unwrap_or(&self.bytes)
     }
 }
@@ -35,6 +35,26 @@ pub fn read_sources(paths: &[PathBuf], progress: &Progress) -> Result<Vec<Source
         .map(|path| read_source(path, progress))
         .collect()
 }
+
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// Opens a file to be streamed, past a UTF-8 byte-order mark some editors add.
+pub fn open(path: &Path, progress: &Progress) -> Result<impl BufRead + Send + 'static, CliError> {
+    let fail = |e: std::io::Error| CliError::input(path, e.to_string());
+    let file = File::open(path).map_err(fail)?;
+    progress.note_input_bytes(file.metadata().map_err(fail)?.len());
+    let mut reader = BufReader::with_capacity(STREAM_BUFFER, file);
+    if reader
+        .fill_buf()
+        .map_err(fail)?
+        .starts_with(BYTE_ORDER_MARK)
+    {
+        reader.consume(BYTE_ORDER_MARK.len());
+    }
+    Ok(reader)
+}
+
+const STREAM_BUFFER: usize = 1 << 16;
 
 /// Reads a whole file; a large one turns progress on and reports each quarter read.
 pub fn read_source(path: &Path, progress: &Progress) -> Result<Source, CliError> {

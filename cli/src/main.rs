@@ -19,7 +19,7 @@ mod tree;
 mod validate;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -208,19 +208,14 @@ fn validate_files(files: &[PathBuf], progress: &Progress) -> Result<u8, CliError
     let mut out = String::new();
     let (mut problems, mut unreadable) = (0, 0);
     for path in files {
-        let parsed = load::read_source(path, progress).and_then(|source| {
-            serde_json::from_slice::<serde_json::Value>(source.json())
-                .map_err(|e| load::json_error(path, &e))
-        });
-        let document = match parsed {
-            Ok(document) => document,
+        let found = match validate_file(path, progress) {
+            Ok(found) => found,
             Err(error) => {
                 eprintln!("aiobs: {error}");
                 unreadable += 1;
                 continue;
             }
         };
-        let found = validate::validate(&document);
         if found.is_empty() {
             out += &format!("{}: ok\n", path.display());
         }
@@ -247,6 +242,22 @@ fn validate_files(files: &[PathBuf], progress: &Progress) -> Result<u8, CliError
         exit::OK
     })
 }
+
+/// Streams one file through the checks, on a thread with room for the deepest nesting the
+/// checks allow (trace trees of 256 levels hold payloads of 128).
+fn validate_file(path: &Path, progress: &Progress) -> Result<Vec<validate::Problem>, CliError> {
+    let file = load::open(path, progress)?;
+    progress.step(format_args!("validating {}", path.display()));
+    let checked = std::thread::Builder::new()
+        .stack_size(VALIDATE_STACK_BYTES)
+        .spawn(move || validate::validate_reader(file))
+        .map_err(|e| CliError::input(path, e.to_string()))?
+        .join()
+        .map_err(|_| CliError::input(path, "the check failed unexpectedly"))?;
+    checked.map_err(|e| load::json_error(path, &e))
+}
+
+const VALIDATE_STACK_BYTES: usize = 64 << 20;
 
 fn file_names(files: &[PathBuf]) -> Vec<String> {
     files
