@@ -55,7 +55,7 @@ fn unreadable_or_malformed_inputs_exit_3_naming_file_and_position() {
     expect(
         &["summary", &fixture("malformed/wrong_types.json")],
         3,
-        "wrong_types.json: not an aiobs export (run `aiobs validate` for details): invalid type: integer `42`, expected a string at line 15 column 27",
+        "wrong_types.json: invalid aiobs export (run `aiobs validate` for details): invalid type: integer `42`, expected a string at line 15 column 27",
     );
     expect(
         &[
