@@ -157,7 +157,8 @@ fn not_an_export(json: &[u8]) -> Option<String> {
         return Some(format!("the file holds {kind}, not an object"));
     }
     let keys: BTreeMap<String, IgnoredAny> = serde_json::from_slice(json).ok()?;
-    if EXPORT_KEYS.iter().any(|key| keys.contains_key(*key)) {
+    // `version` alone is too common (package.json) to make a file look like an export.
+    if EXPORT_KEYS[..2].iter().any(|key| keys.contains_key(*key)) {
         return None;
     }
     let found: Vec<&str> = keys.keys().take(8).map(String::as_str).collect();

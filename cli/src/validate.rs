@@ -83,6 +83,7 @@ enum Role {
     TreeLevel(usize),
     Session,
     Event(Kind),
+    /// A trace-tree node at this depth (a root is at 1).
     TreeNode(usize),
     /// `request` or `response` itself: the core's own fields in it are kept.
     Request,
@@ -155,7 +156,8 @@ impl Walk<'_> {
         }
     }
 
-    /// Past the nesting limits a value is reported and skipped without recursion.
+    /// Past the nesting limits a value is reported and skipped without recursion: a payload
+    /// array or object at depth 129, a tree node at depth 257.
     fn too_deep(&mut self) -> bool {
         let message = match self.role {
             Role::Payload(depth) if depth > MAX_PAYLOAD_DEPTH => {
@@ -164,7 +166,7 @@ impl Walk<'_> {
             Role::Plain(depth) if depth > MAX_PLAIN_DEPTH => {
                 format!("nested deeper than {MAX_PLAIN_DEPTH} levels")
             }
-            Role::TreeLevel(depth) if depth > MAX_DEPTH => {
+            Role::TreeNode(depth) if depth > MAX_DEPTH => {
                 format!("trace tree deeper than {MAX_DEPTH} levels")
             }
             _ => return false,
@@ -238,7 +240,10 @@ impl<'de> Visitor<'de> for Walk<'_> {
             match role {
                 Role::Session => self.checker.session(&path, &element),
                 Role::Event(kind) => self.checker.event(&path, &element, kind),
-                Role::TreeNode(_) => self.checker.tree_node(&path, &element),
+                // A node past the depth limit was reported and skipped.
+                Role::TreeNode(depth) if depth <= MAX_DEPTH => {
+                    self.checker.tree_node(&path, &element)
+                }
                 Role::Plain(_) => kept.push(element),
                 _ => {}
             }
@@ -898,6 +903,29 @@ mod tests {
                 BAD_LABEL.to_string(),
                 format!("{request_path}: payload nested deeper than 128 levels"),
                 format!("{response_path}: payload nested deeper than 128 levels"),
+            ]
+        );
+    }
+
+    #[test]
+    fn trace_trees_may_be_256_levels_deep_and_no_more() {
+        let tree = |levels: usize| {
+            let node = call("null", "null");
+            let node = node.trim_end().strip_suffix('}').unwrap().to_string();
+            let mut tree = String::from("[]");
+            for _ in 0..levels {
+                tree = format!(r#"[{node},"event_type":"provider","children":{tree}}}]"#);
+            }
+            with_span(&call("null", "null"))
+                .replace(r#""trace_tree":null"#, &format!(r#""trace_tree":{tree}"#))
+        };
+        assert_eq!(problems(&tree(256)), vec![BAD_LABEL]);
+        let path = format!("$.trace_tree[0]{}", ".children[0]".repeat(256));
+        assert_eq!(
+            problems(&tree(400)),
+            vec![
+                BAD_LABEL.to_string(),
+                format!("{path}: trace tree deeper than 256 levels")
             ]
         );
     }

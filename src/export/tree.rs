@@ -13,8 +13,8 @@ use std::hash::Hash;
 
 use crate::ids::SpanId;
 
-/// The deepest a tree is written: a node at depth `MAX_DEPTH` (a root is at depth 1) becomes
-/// a root itself, with its subtree.
+/// The deepest a tree is written: a root is at depth 1, and a node that would sit deeper than
+/// `MAX_DEPTH` becomes a root itself, with its subtree.
 pub const MAX_DEPTH: usize = 256;
 
 /// What the tree needs to know of one event. `K` is the span id type: `SpanId` in the store,
@@ -158,7 +158,7 @@ fn cut_cycles<K>(
     }
 }
 
-/// Moves every node at depth `MAX_DEPTH` to the roots, with its subtree.
+/// Moves the children of every node at depth `MAX_DEPTH` to the roots, with their subtrees.
 fn limit_depth(forest: &mut Forest) {
     let mut level: Vec<usize> = forest.roots.clone();
     let mut depth = 0;

@@ -67,3 +67,39 @@ fn what_the_core_writes_validates_and_renders() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(std::fs::metadata(&report).unwrap().len() > 10_000);
 }
+
+/// The core nests spans 300 deep and writes the tree cut at 256 levels: validate accepts the
+/// file, and `tree` draws the same cut.
+#[test]
+fn the_deepest_tree_the_core_writes_validates() {
+    let dir = scratch("core_deep_tree");
+    let store = aiobs::Store::new();
+    store.observe(Some("deep"), None).unwrap();
+    let spans: Vec<String> = (0..300)
+        .map(|i| {
+            store
+                .span_begin(&format!(r#"{{"name":"level{i}"}}"#))
+                .unwrap()
+        })
+        .collect();
+    for span in spans.iter().rev() {
+        store.span_end(span, None, None).unwrap();
+    }
+    store.end();
+    let export = dir.join("deep.json");
+    store.flush(Some(export.to_str().unwrap())).unwrap();
+
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+    let tree = stdout(&aiobs(&[OsStr::new("tree"), export.as_os_str()]));
+    assert_eq!(
+        tree.lines().filter(|l| l.contains("── fn level")).count(),
+        300
+    );
+    let continued: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.contains("[continued: deeper than 256 levels]"))
+        .collect();
+    assert_eq!(continued.len(), 1, "{continued:?}");
+    assert!(continued[0].contains("fn level256"), "{continued:?}");
+}
