@@ -214,9 +214,10 @@ fn link_attempts(spans: &[Span<'_>]) -> Vec<Option<usize>> {
             event.provider.as_ref(),
             event.api.as_ref(),
         );
+        let attempt = |span: usize| spans[span].facts.attempt.unwrap_or(1);
         if let Some(&previous) = latest.get(&key)
-            && spans[i].facts.attempt > 1
-            && spans[previous].facts.attempt + 1 == spans[i].facts.attempt
+            && attempt(i) > 1
+            && attempt(previous) + 1 == attempt(i)
             && next[previous].is_none()
         {
             next[previous] = Some(i);

@@ -129,9 +129,9 @@ fn normalise(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        if word.is_empty() {
-            return;
-        }
+        // A sentence's full stop is not part of its last word.
+        let stops = word.len() - word.trim_end_matches('.').len();
+        word.truncate(word.len() - stops);
         let has_digit = word.bytes().any(|b| b.is_ascii_digit());
         if has_digit && word.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             out.push_str("<n>");
@@ -143,6 +143,7 @@ fn normalise(message: &str) -> String {
         } else {
             out.push_str(word);
         }
+        out.push_str(&".".repeat(stops));
         word.clear();
     };
     let mut last_space = true;

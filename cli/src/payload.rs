@@ -36,9 +36,8 @@ pub struct CallFacts {
     pub request_model: Option<String>,
     pub response_model: Option<String>,
     pub tokens: TokenUsage,
-    /// `request.attempt` as the core writes it for calls captured from HTTP: 1 for a first
-    /// try, n for the (n-1)th retry of the same call by the provider's client.
-    pub attempt: u64,
+    /// `request.attempt`: 1 for a first try, 2 for the first retry, …; `None` when unsaid.
+    pub attempt: Option<u64>,
 }
 
 pub fn probe_call(request: Option<&RawValue>, response: Option<&RawValue>) -> CallFacts {
@@ -48,12 +47,7 @@ pub fn probe_call(request: Option<&RawValue>, response: Option<&RawValue>) -> Ca
         request_model: string(request.model),
         response_model: string(response.model.take()),
         tokens: extract_tokens(&response),
-        attempt: request
-            .attempt
-            .as_ref()
-            .and_then(as_count)
-            .unwrap_or(1)
-            .max(1),
+        attempt: request.attempt.as_ref().and_then(as_count),
     }
 }
 
@@ -346,12 +340,15 @@ mod tests {
             Some("gpt-4o-mini-2024-07-18")
         );
 
-        assert_eq!(facts.attempt, 1);
-
-        let odd: Box<RawValue> = serde_json::from_str(r#"{"model":42,"attempt":"2"}"#).unwrap();
+        let odd: Box<RawValue> = serde_json::from_str(r#"{"model":42}"#).unwrap();
         assert_eq!(probe_call(Some(&odd), Some(&odd)).request_model, None);
-        assert_eq!(probe_call(Some(&odd), None).attempt, 1);
-        let retry: Box<RawValue> = serde_json::from_str(r#"{"attempt":3}"#).unwrap();
-        assert_eq!(probe_call(Some(&retry), None).attempt, 3);
+    }
+
+    #[test]
+    fn attempt_from_the_request() {
+        let retry: Box<RawValue> = serde_json::from_str(r#"{"model":"m","attempt":3}"#).unwrap();
+        assert_eq!(probe_call(Some(&retry), None).attempt, Some(3));
+        let odd: Box<RawValue> = serde_json::from_str(r#"{"attempt":"2"}"#).unwrap();
+        assert_eq!(probe_call(Some(&odd), None).attempt, None);
     }
 }
