@@ -379,7 +379,12 @@ impl Checker {
     }
 
     /// Presence, then type, of the listed fields of an object.
-    fn fields(&mut self, path: &str, object: &Map<String, Value>, fields: &[Field]) {
+    fn fields<'f>(
+        &mut self,
+        path: &str,
+        object: &Map<String, Value>,
+        fields: impl IntoIterator<Item = &'f Field>,
+    ) {
         for field in fields {
             match object.get(field.key) {
                 None if field.required => {
@@ -509,7 +514,7 @@ impl Checker {
         let provider = object.get("provider").and_then(Value::as_str);
         match kind {
             Kind::Provider => {
-                self.fields(path, object, PROVIDER_CALL);
+                self.fields(path, object, PROVIDER_CALL.iter().copied().flatten());
                 if provider == Some(FUNCTION_PROVIDER) {
                     self.problem(
                         &child(path, "provider"),
@@ -518,7 +523,7 @@ impl Checker {
                 }
             }
             Kind::Function => {
-                self.fields(path, object, FUNCTION_CALL);
+                self.fields(path, object, FUNCTION_CALL.iter().copied().flatten());
                 if provider.is_some_and(|p| p != FUNCTION_PROVIDER) {
                     self.problem(
                         &child(path, "provider"),

@@ -144,13 +144,8 @@ pub const CALLSITE: &[Field] = &[
     nullable("function", Ty::Str),
 ];
 
-/// A provider call in `events`, in the order written.
-pub const PROVIDER_CALL: &[Field] = &[
-    required("provider", Ty::Str),
-    required("api", Ty::Str),
-    nullable("request", Ty::Any),
-    nullable("response", Ty::Any),
-    nullable("error", Ty::Str),
+/// The fields every event has from `started_at` to `trace_id` (`write_timing_and_links`).
+pub const TIMING_AND_LINKS: &[Field] = &[
     required("started_at", Ty::Num),
     required("ended_at", Ty::Num),
     required("duration_ms", Ty::Num),
@@ -159,30 +154,42 @@ pub const PROVIDER_CALL: &[Field] = &[
     nullable("parent_span_id", Ty::Str),
     // Absent from exports written before OpenTelemetry ids were added.
     optional_nullable("trace_id", Ty::Str),
-    required("session_id", Ty::Str),
+];
+
+const SESSION_REF: &[Field] = &[required("session_id", Ty::Str)];
+
+/// A provider call in `events`, in the order written.
+pub const PROVIDER_CALL: &[&[Field]] = &[
+    &[
+        required("provider", Ty::Str),
+        required("api", Ty::Str),
+        nullable("request", Ty::Any),
+        nullable("response", Ty::Any),
+        nullable("error", Ty::Str),
+    ],
+    TIMING_AND_LINKS,
+    SESSION_REF,
 ];
 
 /// A traced function in `function_events`, in the order written.
-pub const FUNCTION_CALL: &[Field] = &[
-    required("provider", Ty::Str),
-    required("api", Ty::Str),
-    required("name", Ty::Str),
-    nullable("module", Ty::Str),
-    nullable("args", Ty::Arr),
-    nullable("kwargs", Ty::Obj),
-    nullable("result", Ty::Any),
-    nullable("error", Ty::Str),
-    required("started_at", Ty::Num),
-    required("ended_at", Ty::Num),
-    required("duration_ms", Ty::Num),
-    nullable("callsite", Ty::Obj),
-    nullable("span_id", Ty::Str),
-    nullable("parent_span_id", Ty::Str),
-    optional_nullable("trace_id", Ty::Str),
-    required("enh_prompt", Ty::Bool),
-    nullable("enh_prompt_id", Ty::Str),
-    nullable("auto_enhance_after", Ty::Int),
-    required("session_id", Ty::Str),
+pub const FUNCTION_CALL: &[&[Field]] = &[
+    &[
+        required("provider", Ty::Str),
+        required("api", Ty::Str),
+        required("name", Ty::Str),
+        nullable("module", Ty::Str),
+        nullable("args", Ty::Arr),
+        nullable("kwargs", Ty::Obj),
+        nullable("result", Ty::Any),
+        nullable("error", Ty::Str),
+    ],
+    TIMING_AND_LINKS,
+    &[
+        required("enh_prompt", Ty::Bool),
+        nullable("enh_prompt_id", Ty::Str),
+        nullable("auto_enhance_after", Ty::Int),
+    ],
+    SESSION_REF,
 ];
 
 /// A `trace_tree` node adds these to the fields of its event.
@@ -408,7 +415,7 @@ mod tests {
             } else {
                 PROVIDER_CALL
             };
-            let node = check("$.trace_tree[]", &node, &[event, TREE_NODE]);
+            let node = check("$.trace_tree[]", &node, &[event, &[TREE_NODE]].concat());
             nodes.extend(items(get(&node, "children")));
             seen += 1;
         }
@@ -419,7 +426,7 @@ mod tests {
         ] {
             let events = items(get(&top, key));
             assert_eq!(events.len(), 1);
-            check(key, &events[0], &[table]);
+            check(key, &events[0], table);
         }
         if let Some((_, drops)) = top.iter().find(|(key, _)| key == "drops") {
             check("$.drops", drops, &[DROPS]);
