@@ -371,6 +371,15 @@ impl Checker {
     }
 
     fn top_level_complete(&mut self, top: &Map<String, Value>) {
+        if !top.contains_key("sessions") && !top.contains_key("events") {
+            // Not an export with a key missing, but some other JSON: say so once.
+            self.problems.clear();
+            self.problem(
+                "$",
+                "not an aiobs export (no \"sessions\" or \"events\" key)",
+            );
+            return;
+        }
         for field in TOP_LEVEL.iter().filter(|f| f.required) {
             if !top.contains_key(field.key) {
                 self.problem("$", format!("missing key {:?}", field.key));
@@ -820,6 +829,14 @@ mod tests {
             r#"{{"provider":"openai","api":"x","request":{request},"response":{response},"error":null,"started_at":1,
                 "ended_at":1,"duration_ms":0,"callsite":null,"span_id":null,"parent_span_id":null,"session_id":"s"}}"#
         )
+    }
+
+    #[test]
+    fn other_json_is_not_an_export() {
+        assert_eq!(
+            problems(r#"{"name":"x","version":"1.0.0","dependencies":{}}"#),
+            vec!["$: not an aiobs export (no \"sessions\" or \"events\" key)"]
+        );
     }
 
     #[test]
