@@ -91,3 +91,49 @@ fn a_retried_call_counts_once_with_its_attempts_apart() {
         "{top}"
     );
 }
+
+/// The provider fixtures of a 429 and its successful retry, recorded as the bindings record
+/// them (`aiobs_record_http` with `attempt`): the core writes `request.attempt`, and the
+/// viewer makes one successful call of the two.
+#[test]
+fn a_rate_limited_exchange_and_its_retry_make_one_call() {
+    let dir = scratch("retries_http");
+    let store = aiobs::Store::new();
+    store.observe(Some("retry-http"), None).unwrap();
+    let span = store.span_begin(r#"{"name":"ask"}"#).unwrap();
+    for case in [
+        "openai_chat_retry_1_rate_limited",
+        "openai_chat_retry_2_succeeds",
+    ] {
+        let case = workspace().join("tests/fixtures/providers").join(case);
+        let read = |file: &str| std::fs::read(case.join(file)).unwrap_or_default();
+        let exchange = String::from_utf8(read("exchange.json")).unwrap();
+        store
+            .record_http(&exchange, &read("request.body"), &read("response.body"))
+            .unwrap();
+    }
+    store.span_end(&span, None, None).unwrap();
+    store.end();
+    let export = dir.join("retry.json");
+    store.flush(Some(export.to_str().unwrap())).unwrap();
+
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+    let output = aiobs(&[
+        OsStr::new("summary"),
+        OsStr::new("--json"),
+        export.as_os_str(),
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let totals = &summary["totals"];
+    assert_eq!(
+        (
+            &totals["provider_calls"],
+            &totals["attempts"],
+            &totals["failed_calls"]
+        ),
+        (&1.into(), &2.into(), &0.into()),
+        "{totals}"
+    );
+    assert_eq!(summary["errors"][0]["retried"], 1, "{}", summary["errors"]);
+}
