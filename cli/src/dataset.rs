@@ -6,7 +6,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Event, ExportFile, Session, SpanKind, Text};
+use crate::model::{Drops, Event, ExportFile, Session, SpanKind, Text};
 use crate::payload::{self, CallFacts};
 use crate::trace::{self, Forest};
 
@@ -64,6 +64,8 @@ pub struct Dataset<'a> {
     /// `enh_prompt_traces` of all files, in order, without repeats.
     pub enh_prompt_traces: Vec<Text<'a>>,
     pub forest: Forest,
+    /// What the core dropped, summed over the files (each file counts since the one before).
+    pub drops: Drops,
     /// For each provider call retried by its client, the next attempt (see `link_attempts`).
     pub next_attempt: Vec<Option<usize>>,
     session_index: HashMap<String, usize>,
@@ -83,7 +85,13 @@ impl<'a> Dataset<'a> {
         let mut seen = (files.len() > 1).then(|| SeenSpans::with_capacity(spans.capacity()));
         let mut enh_prompt_traces: Vec<Text<'a>> = Vec::new();
         let mut enh_prompt_seen: HashSet<Text<'a>> = HashSet::new();
+        let mut drops = Drops::default();
         for (file_number, file) in files.into_iter().enumerate() {
+            if let Some(more) = file.drops {
+                drops.events += more.events;
+                drops.spans_abandoned += more.spans_abandoned;
+                drops.otlp_spans += more.otlp_spans;
+            }
             for session in file.sessions {
                 match session_index.get(session.id.as_ref()) {
                     Some(&i) => merge_session(&mut sessions[i], session),
@@ -136,6 +144,7 @@ impl<'a> Dataset<'a> {
             spans,
             enh_prompt_traces,
             forest,
+            drops,
             next_attempt,
             session_index,
         }

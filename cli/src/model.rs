@@ -2,7 +2,8 @@
 //! what only the viewer needs.
 
 pub use aiobs::export::schema::{
-    Callsite, Event, ExportFile, SYSTEM_LABEL_PREFIX, Session, Text, VERSION as SUPPORTED_VERSION,
+    Callsite, Drops, Event, ExportFile, SYSTEM_LABEL_PREFIX, Session, Text,
+    VERSION as SUPPORTED_VERSION,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, serde::Serialize)]

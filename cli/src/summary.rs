@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::cost::{CostSum, PriceTable};
 use crate::dataset::{Dataset, Span};
 use crate::errors::{self, ErrorGroup};
-use crate::model::SpanKind;
+use crate::model::{Drops, SpanKind};
 use crate::payload::TokenUsage;
 use crate::stats::Latency;
 
@@ -46,6 +46,9 @@ pub struct Totals {
     pub tokens: TokenTotals,
     pub latency: Option<Latency>,
     pub cost: CostSum,
+    /// Events the core dropped (memory bound) and spans it closed as abandoned: the numbers
+    /// above miss them.
+    pub dropped: Drops,
 }
 
 #[derive(Serialize, Default, Clone, Copy)]
@@ -278,6 +281,7 @@ pub fn summarise(
             tokens: all_calls.tokens,
             latency: Latency::of(&mut all_calls.durations),
             cost: all_calls.cost,
+            dropped: dataset.drops,
         },
         labels: label_groups(dataset, &by_session, label_keys),
         sessions,

@@ -260,6 +260,20 @@ fn totals_section(summary: &Summary) -> String {
     );
     let [p50, p95] = latency_cells(totals.latency);
     out += &format!("  latency         median {p50}, p95 {p95}\n");
+    let dropped = &totals.dropped;
+    if dropped.events + dropped.spans_abandoned + dropped.otlp_spans > 0 {
+        out += &format!(
+            "  dropped         {} event{} over the core's memory bound (not counted above), {} span{} closed as abandoned",
+            dropped.events,
+            plural(dropped.events as usize),
+            dropped.spans_abandoned,
+            plural(dropped.spans_abandoned as usize)
+        );
+        if dropped.otlp_spans > 0 {
+            out += &format!(", {} not exported over OTLP", dropped.otlp_spans);
+        }
+        out.push('\n');
+    }
     out += &format!("  estimated cost  {}", totals.cost.display());
     let unpriced: Vec<String> = summary
         .models

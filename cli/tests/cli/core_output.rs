@@ -103,3 +103,35 @@ fn the_deepest_tree_the_core_writes_validates() {
     assert_eq!(continued.len(), 1, "{continued:?}");
     assert!(continued[0].contains("fn level256"), "{continued:?}");
 }
+
+/// Events the core dropped over its memory bound are said, not silently missing.
+#[test]
+fn events_dropped_by_the_core_are_reported() {
+    let dir = scratch("core_drops");
+    let store = aiobs::Store::new();
+    store.configure(r#"{"max_memory_bytes": 4096}"#).unwrap();
+    store.observe(Some("tight"), None).unwrap();
+    let call = r#"{"provider":"openai","api":"chat.completions.create","request":{"model":"gpt-4o-mini","pad":"................................................................................................................................................................................................................................................................"},"response":null,"error":null}"#;
+    let recorded = (0..100).filter(|_| store.record_call(call).is_ok()).count();
+    assert!(recorded < 100, "the bound drops some of 100 calls");
+    store.end();
+    let export = dir.join("drops.json");
+    store.flush(Some(export.to_str().unwrap())).unwrap();
+
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+    let json = aiobs(&[
+        OsStr::new("summary"),
+        OsStr::new("--json"),
+        export.as_os_str(),
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(summary["totals"]["provider_calls"], recorded);
+    assert_eq!(summary["totals"]["dropped"]["events"], 100 - recorded);
+    let text = stdout(&aiobs(&[OsStr::new("summary"), export.as_os_str()]));
+    let line = format!(
+        "dropped         {} events over the core's memory bound",
+        100 - recorded
+    );
+    assert!(text.contains(&line), "{text}");
+}
