@@ -10,12 +10,17 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo install-cli test test-deps test-rust test-c lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c lint clean
 
 all: lib
 
 lib:
 	$(CARGO) build --release --workspace
+
+# Puts the `aiobs` viewer on the PATH (in ~/.cargo/bin, or $CARGO_INSTALL_ROOT/bin).
+.PHONY: install-cli
+install-cli:
+	$(CARGO) install --locked --path cli
 
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:
@@ -29,10 +34,6 @@ demo: lib
 	target/release/aiobs summary demo-out/llm_observability.json
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
-
-# Puts the `aiobs` viewer on the PATH (in ~/.cargo/bin, or $CARGO_INSTALL_ROOT/bin).
-install-cli:
-	$(CARGO) install --locked --path cli
 
 test: test-deps lint test-rust test-c
 
