@@ -60,7 +60,7 @@ pub fn open(path: &Path, progress: &Progress) -> Result<impl BufRead + Send + 's
 const STREAM_BUFFER: usize = 1 << 16;
 
 /// Reads a whole file; a large one turns progress on and reports each quarter read.
-pub fn read_source(path: &Path, progress: &Progress) -> Result<Source, CliError> {
+fn read_source(path: &Path, progress: &Progress) -> Result<Source, CliError> {
     let fail = |e: std::io::Error| CliError::input(path, e.to_string());
     let mut file = File::open(path).map_err(fail)?;
     let size = file.metadata().map_err(fail)?.len();
