@@ -45,7 +45,7 @@ function providerCase(name) {
   return JSON.parse(readFileSync(join(PROVIDERS, name, 'expected.json'), 'utf8'));
 }
 const gallery = ['openai_chat_tool_calls', 'gemini_generate_thinking', 'gemini_video_sequence', 'openai_embeddings',
-  'gemini_generate_function_call', 'openai_chat_http_error'];
+  'gemini_generate_function_call', 'openai_chat_retry_1_rate_limited', 'openai_chat_retry_2_succeeds'];
 const T = 1767400000;
 const galleryEvents = gallery.map((name, k) => {
   const c = providerCase(name);
@@ -56,9 +56,6 @@ const galleryEvents = gallery.map((name, k) => {
     trace_id: `b00000000000000000000000000000${String(k).padStart(2, '0')}`, session_id: 'gallery-session',
   };
 });
-// What the core adds to calls captured from HTTP (request.attempt, response.headers).
-galleryEvents[0].request.attempt = 2;
-galleryEvents[0].response.headers = { 'x-request-id': 'req_7f3a', 'openai-processing-ms': '312' };
 const galleryFile = join(artifacts, 'gallery.json');
 writeFileSync(galleryFile, JSON.stringify({
   sessions: [{ id: 'gallery-session', name: 'gallery', started_at: T, ended_at: T + 10, meta: {}, labels: { environment: 'test' } }],
@@ -225,8 +222,6 @@ try {
   check('tool calls with their arguments', toolCalls.some((t) => t.includes('get_weather') && t.includes('Tokyo')) && toolCalls.some((t) => t.includes('Oslo')), toolCalls.join(' | '));
   check('the tool result', (await page.eval(`document.querySelector('[data-role="tool"]').textContent`)).includes('temp_c'));
   equal('the system prompt first', await page.eval(`document.querySelector('[data-testid="chat-message"]').getAttribute('data-role')`), 'system');
-  check('request.attempt shown', (await page.eval(`document.getElementById('detail-body').textContent`)).includes('2 (retry)'));
-  check('response.headers shown', (await text('response-headers') || '').includes('req_7f3a'));
   await page.screenshot(join(artifacts, 'report-chat.png'));
   await open(1);
   check('reasoning shown', (await text('chat-reasoning') || '').includes('Locating clauses'));
@@ -237,6 +232,14 @@ try {
   check('embeddings as dimensions', (await text('chat-embedding') || '').includes('1 embedding × 8 dimensions'), await text('chat-embedding'));
   await open(4);
   check('Gemini function call', (await text('chat-tool-call') || '').includes('set_light'));
+  // A retried call: request.attempt and the kept response headers.
+  await open(5);
+  check('the rate-limited first attempt: error and retry-after header', (await text('detail-error') || '').includes('Rate limit') &&
+    (await text('response-headers') || '').includes('retry-after'), await text('response-headers'));
+  await open(6);
+  check('request.attempt shown', (await page.eval(`document.getElementById('detail-body').textContent`)).includes('2 (retry)'));
+  check('response.headers shown', (await text('response-headers') || '').includes(galleryEvents[6].response.headers['x-request-id']));
+  equal('the calls table marks the retry', await page.eval(`document.querySelector('[data-testid="call-row"][data-span="6"]').textContent.includes('attempt 2')`), true);
   await cleanRender('gallery drawers');
 } catch (e) {
   check('the checks ran to the end', false, e.stack);
