@@ -9,8 +9,9 @@ use miniz_oxide::deflate::compress_to_vec;
 /// first: opening a drawer then inflates at most about this much.
 const ITEMS_PER_BLOCK: usize = 256;
 const BYTES_PER_BLOCK: usize = 512 * 1024;
-/// zlib's default level: most of the gain of the best level, at a fraction of its time.
-const LEVEL: u8 = 6;
+/// The fastest level: on 100,000 calls, level 6 made the file 12% smaller and the whole
+/// `aiobs report` run about 60% slower.
+const LEVEL: u8 = 1;
 
 #[derive(Default)]
 pub struct Blocks {
