@@ -1,6 +1,7 @@
 /* aiobs report: draws everything from the JSON embedded in #aiobs-data (the tables' facts,
-   one array per field) and, on demand, #aiobs-blobs (payloads and search text in deflated
-   blocks, inflated with the browser's DecompressionStream). No network, no libraries.
+   one array per field) and, on demand, the #aiobs-details-N and #aiobs-search-N blocks
+   (payloads and search text, deflated, inflated with the browser's DecompressionStream).
+   No network, no libraries.
    The whole view (filters, search, tab, sort, open trace and span) lives in the URL hash,
    so any view can be shared; a ?query is read the same way. */
 (function () {
@@ -181,11 +182,7 @@
 
   // ---- compressed blocks ---------------------------------------------------------------
 
-  var BLOBS = null;
-  function blobs() {
-    if (!BLOBS) { BLOBS = JSON.parse(document.getElementById('aiobs-blobs').textContent); }
-    return BLOBS;
-  }
+  function block(kind, n) { return document.getElementById('aiobs-' + kind + '-' + n).textContent; }
 
   function inflate(base64) {
     var bytes = Uint8Array.from(atob(base64), function (c) { return c.charCodeAt(0); });
@@ -202,19 +199,24 @@
 
   function detailOf(i) {
     var b = blockOf(i);
-    if (!blockCache[b]) { blockCache[b] = inflate(blobs().details[b]); }
+    if (!blockCache[b]) { blockCache[b] = inflate(block('details', b)); }
     return blockCache[b].then(function (items) { return items[i - META.block_starts[b]]; });
   }
 
   var searchIndex = null; // lower-cased search text per span, once inflated
   var searchLoading = null;
+  /* Block after block, so the page stays responsive while the search text is inflated. */
   function loadSearch() {
     if (!searchLoading) {
-      searchLoading = Promise.all(blobs().search.map(inflate)).then(function (blocks) {
-        var texts = new Array(N), k = 0;
-        blocks.forEach(function (block) { block.forEach(function (t) { texts[k++] = t.toLowerCase(); }); });
-        searchIndex = texts;
-      });
+      var texts = new Array(N), k = 0;
+      var next = function (n) {
+        if (n >= META.search_blocks) { searchIndex = texts; return Promise.resolve(); }
+        return inflate(block('search', n)).then(function (items) {
+          items.forEach(function (t) { texts[k++] = t.toLowerCase(); });
+          return next(n + 1);
+        });
+      };
+      searchLoading = next(0);
     }
     return searchLoading;
   }

@@ -3,9 +3,10 @@
 //! blocks and everything visible (tables, charts, filters, waterfalls, the call drawer) is
 //! drawn by that JS, so the page needs no network and no server.
 //!
-//! Two data blocks: `aiobs-data`, the tables' facts as columns (see `data`), parsed when the
-//! page opens; and `aiobs-blobs`, the payloads and the search text as compressed blocks
-//! (see `blocks`), inflated only when a drawer opens or a search is typed.
+//! The data: `aiobs-data`, the tables' facts as columns (see `data`), parsed when the page
+//! opens; and the payloads and the search text as compressed blocks (see `blocks`), each in
+//! its own `<script type="text/plain" id="aiobs-details-N">` (or `aiobs-search-N`), so the
+//! page reads one block at a time and never parses them all at once.
 
 mod blocks;
 mod data;
@@ -59,22 +60,23 @@ pub fn write(
         "STYLE" => out.write_all(STYLE.as_bytes()),
         "SCRIPT" => out.write_all(SCRIPT.as_bytes()),
         "DATA" => write_json(out, &data),
-        "BLOBS" => write_json(
-            out,
-            &BlobsData {
-                details: &blobs.details.encoded,
-                search: &blobs.search.encoded,
-            },
-        ),
+        "BLOCKS" => {
+            write_blocks(out, "details", &blobs.details.encoded)?;
+            write_blocks(out, "search", &blobs.search.encoded)
+        }
         _ => unreachable!("report.html has no slot {slot}"),
     })
 }
 
-/// The compressed blocks, base64: one list for the drawer's details, one for the search text.
-#[derive(Serialize)]
-struct BlobsData<'b> {
-    details: &'b [String],
-    search: &'b [String],
+/// Base64 holds no `<`, so a block can never end its script early.
+fn write_blocks(out: &mut impl Write, kind: &str, blocks: &[String]) -> io::Result<()> {
+    for (n, block) in blocks.iter().enumerate() {
+        writeln!(
+            out,
+            r#"<script type="text/plain" id="aiobs-{kind}-{n}">{block}</script>"#
+        )?;
+    }
+    Ok(())
 }
 
 fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
@@ -181,7 +183,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             slots,
-            ["TITLE", "STYLE", "TITLE", "DATA", "BLOBS", "SCRIPT"]
+            ["TITLE", "STYLE", "TITLE", "DATA", "BLOCKS", "SCRIPT"]
         );
     }
 }

@@ -38,8 +38,10 @@ pub struct Meta<'d> {
     pub max_payload_bytes: usize,
     /// Unix time (seconds) that the `start_ms`/`end_ms` columns count from.
     pub t0: f64,
-    /// First span of each block of `details` and of `search` (see the blobs block).
+    /// First span of each `aiobs-details-N` block.
     pub block_starts: Vec<usize>,
+    /// How many `aiobs-search-N` blocks there are.
+    pub search_blocks: usize,
 }
 
 #[derive(Serialize)]
@@ -250,6 +252,7 @@ pub fn build<'d>(
             max_payload_bytes: limit,
             t0,
             block_starts: details.starts.clone(),
+            search_blocks: search.encoded.len(),
         },
         strings: strings.strings,
         sessions: dataset
