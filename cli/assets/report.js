@@ -359,10 +359,10 @@
     var p50 = percentile(agg.durations, 0.5), p95 = percentile(agg.durations, 0.95);
     var cards = clear($('cards'));
     [
-      card('calls-count', 'Provider calls', String(t.calls)),
-      card('traces-count', 'Traces', String(agg.traces.length)),
-      card('functions-count', 'Functions', String(t.functions)),
-      card('errors-count', 'Errors', String(t.errors), t.errors ? 'click to show only errors' : null, t.errors > 0,
+      card('calls-count', 'Provider calls', fmtInt(t.calls)),
+      card('traces-count', 'Traces', fmtInt(agg.traces.length)),
+      card('functions-count', 'Functions', fmtInt(t.functions)),
+      card('errors-count', 'Errors', fmtInt(t.errors), t.errors ? 'click to show only errors' : null, t.errors > 0,
         t.errors ? function () { update({ errors: '1', tab: 'errors', sort: TAB_SORTS.errors.slice() }); } : null),
       card('tokens-in', 'Tokens in', fmtInt(t.input)),
       card('tokens-out', 'Tokens out', fmtInt(t.output)),

@@ -24,13 +24,13 @@ fn script_json(html: &str, open: &str) -> serde_json::Value {
 }
 
 /// The embedded data, parsed: the text between the data script tags.
-fn embedded_data(html: &str) -> serde_json::Value {
+pub(super) fn embedded_data(html: &str) -> serde_json::Value {
     script_json(html, DATA_OPEN)
 }
 
 /// The items of the compressed blocks of `kind` (`details` or `search`), in span order,
 /// decoded as the page does: base64, then raw inflate, then JSON.
-fn blob_items(html: &str, kind: &str) -> Vec<serde_json::Value> {
+pub(super) fn blob_items(html: &str, kind: &str) -> Vec<serde_json::Value> {
     let mut items = Vec::new();
     for n in 0.. {
         let open = format!(r#"<script type="text/plain" id="aiobs-{kind}-{n}">"#);
