@@ -399,25 +399,35 @@
       bucket.p95 = percentile(bucket.durations, 0.95);
     });
     var range = function (k) { return [T0 + lo + k * width, T0 + lo + (k + 1) * width]; };
+    var usdAxis = function (v) { return '$' + Number(v.toPrecision(2)); };
+    var msAxis = function (v) { return v < 1000 ? Math.round(v) + ' ms' : Number((v / 1000).toPrecision(2)) + ' s'; };
     [
-      ['calls', 'Calls', [['calls', 'var(--accent)']], fmtInt],
-      ['tokens', 'Tokens', [['tokens', 'var(--input)']], fmtInt],
-      ['cost', 'Estimated cost (USD)', [['cost', 'var(--openai)']], fmtUsd],
-      ['errors', 'Errors', [['errors', 'var(--error)']], fmtInt],
-      ['latency', 'Latency p50 / p95', [['p95', 'var(--p95)'], ['p50', 'var(--input)']], fmtMs]
+      ['calls', 'Calls', [['calls', 'var(--accent)']], fmtInt, fmtCompact],
+      ['tokens', 'Tokens', [['tokens', 'var(--input)']], fmtInt, fmtCompact],
+      ['cost', 'Estimated cost (USD)', [['cost', 'var(--openai)']], fmtUsd, usdAxis],
+      ['errors', 'Errors', [['errors', 'var(--error)']], fmtInt, fmtCompact],
+      ['latency', 'Latency p50 / p95', [['p95', 'var(--p95)'], ['p50', 'var(--input)']], fmtMs, msAxis]
     ].forEach(function (chart) {
       host.appendChild(el('figure', {}, [el('figcaption', { text: chart[1] }),
-        timeChart('chart-time-' + chart[0], buckets, chart[2], chart[3], range)]));
+        timeChart('chart-time-' + chart[0], buckets, chart[2], chart[3], chart[4], range)]));
     });
   }
 
-  function timeChart(testid, buckets, series, format, range) {
+  /* 950, 1.6k, 152k, 2.6M: short enough for a chart's axis. */
+  function fmtCompact(n) {
+    if (n < 1000) { return String(Math.round(n)); }
+    var units = [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']];
+    for (var k = 0; k < units.length; k++) { if (n >= units[k][0]) { return Number((n / units[k][0]).toPrecision(3)) + units[k][1]; } }
+    return String(n);
+  }
+
+  function timeChart(testid, buckets, series, format, axisFormat, range) {
     var width = 300, height = 110, left = 46, bottom = 16, plotW = width - left - 4, plotH = height - bottom - 6;
     var max = 0;
     buckets.forEach(function (b) { series.forEach(function (s) { max = Math.max(max, b[s[0]] || 0); }); });
     var chart = svg('svg', { viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'data-testid': testid });
     chart.appendChild(svg('line', { x1: left, y1: 6 + plotH, x2: width - 4, y2: 6 + plotH, stroke: '#ced4da' }));
-    chart.appendChild(svg('text', { x: left - 4, y: 14, 'text-anchor': 'end', class: 'value' }, format(max)));
+    chart.appendChild(svg('text', { x: left - 4, y: 14, 'text-anchor': 'end', class: 'value' }, axisFormat(max)));
     chart.appendChild(svg('text', { x: left - 4, y: 6 + plotH, 'text-anchor': 'end', class: 'value' }, '0'));
     var first = range(0)[0], last = range(buckets.length - 1)[1];
     chart.appendChild(svg('text', { x: left, y: height - 3, class: 'value' }, fmtClock(first).slice(5, 16)));
