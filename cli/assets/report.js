@@ -495,7 +495,9 @@
       }));
       if (onRow) {
         tr.classList.add('clickable');
+        tr.setAttribute('tabindex', '0');
         tr.addEventListener('click', function (e) { if (e.target.tagName !== 'A' && e.target.tagName !== 'BUTTON') { onRow(row); } });
+        tr.addEventListener('keydown', function (e) { if (e.key === 'Enter' && e.target === tr) { onRow(row); } });
       }
       body.appendChild(tr);
     });
