@@ -64,6 +64,7 @@ writeFileSync(galleryFile, JSON.stringify({
 
 const PAGE = report('report', files);
 const GALLERY = report('gallery', [galleryFile]);
+const EMPTY = report('empty', [join(FIXTURES, 'empty.json')]);
 
 const page = await Browser.launch();
 const text = (testid) => page.eval(`(function () { var n = document.querySelector('[data-testid="${testid}"]'); return n ? n.textContent : null; })()`);
@@ -241,6 +242,16 @@ try {
   check('response.headers shown', (await text('response-headers') || '').includes(galleryEvents[6].response.headers['x-request-id']));
   equal('the calls table marks the retry', await page.eval(`document.querySelector('[data-testid="call-row"][data-span="6"]').textContent.includes('attempt 2')`), true);
   await cleanRender('gallery drawers');
+
+  // An export with nothing in it still makes a page, with every tab empty.
+  await page.open(EMPTY);
+  equal('empty export: calls', await text('calls-count'), '0');
+  for (const tab of ['calls', 'traces', 'sessions', 'errors', 'labels', 'models', 'enh']) {
+    await page.click(`[data-testid="tab-${tab}"]`);
+  }
+  await page.type('[data-testid="search"]', 'anything');
+  await page.until(`/q=anything/.test(location.hash)`, 'the search');
+  await cleanRender('empty export');
 } catch (e) {
   check('the checks ran to the end', false, e.stack);
 } finally {
