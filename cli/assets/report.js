@@ -613,7 +613,7 @@
     table('errors', rows, [
       ['type', 'Type', function (r) { return r.type; }, function (r) { return el('code', { text: r.type }); }],
       ['message', 'Message', null, function (r) { return el('span', { class: 'message', title: r.message, text: r.message.length > 160 ? r.message.slice(0, 159) + '…' : r.message }); }],
-      ['count', 'Count', function (r) { return r.count; }, function (r) { return fmtInt(r.count); }, true],
+      ['count', 'Spans', function (r) { return r.count; }, function (r) { return fmtInt(r.count); }, true],
       ['traces', 'Traces', function (r) { return r.traceCount; }, function (r) { return fmtInt(r.traceCount); }, true],
       ['start', 'Last seen (UTC)', function (r) { return r.last; }, function (r) { return fmtClock(T0 + r.last); }],
       ['links', 'Open a trace', null, function (r) {
