@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Browser } from './cdp.mjs';
 
 const [aiobs, artifacts] = process.argv.slice(2);
+// A browser that stops answering fails the test instead of hanging it.
+setTimeout(() => { console.error('FAIL the checks did not finish within 5 minutes'); process.exit(1); }, 300000).unref();
 const FIXTURES = 'tests/fixtures/exports';
 const PROVIDERS = 'tests/fixtures/providers';
 let passed = 0;

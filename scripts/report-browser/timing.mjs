@@ -9,6 +9,7 @@ import { Browser } from './cdp.mjs';
 const [report, runsArg] = process.argv.slice(2);
 const runs = Math.max(1, parseInt(runsArg || '3', 10));
 const url = `file://${report}`;
+setTimeout(() => { console.error('timing: no answer from the browser within 20 minutes'); process.exit(1); }, 1200000).unref();
 const page = await Browser.launch();
 
 const rendered = () => page.eval(`+document.body.getAttribute('data-rendered')`);
