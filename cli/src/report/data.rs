@@ -68,14 +68,14 @@ pub struct Columns<'d> {
     pub session_id: Vec<i64>,
     pub trace: Vec<usize>,
     pub depth: Vec<usize>,
-    pub start_ms: Vec<f64>,
-    pub end_ms: Vec<f64>,
-    pub duration_ms: Vec<f64>,
+    pub start_ms: Vec<Number>,
+    pub end_ms: Vec<Number>,
+    pub duration_ms: Vec<Number>,
     pub tokens_in: Vec<i64>,
     pub tokens_out: Vec<i64>,
     pub tokens_total: Vec<i64>,
     /// Estimated USD; null when the call could not be priced (and for functions).
-    pub cost_usd: Vec<Option<f64>>,
+    pub cost_usd: Vec<Option<Number>>,
     pub error: Vec<i64>,
     /// `request.attempt` (1 = first try); `NONE` when the export does not say.
     pub attempt: Vec<i64>,
@@ -149,6 +149,36 @@ fn count(n: Option<u64>) -> i64 {
     n.map_or(NONE, |n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
+/// A number in a column, written as short as JSON allows: `60` rather than `60.0`. On
+/// 100,000 calls the columns are most of the data the page parses when it opens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Number(pub f64);
+
+/// Whole numbers below this are exact in an f64 and in a JavaScript number.
+const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+impl Serialize for Number {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let n = self.0;
+        if n.fract() == 0.0 && n.abs() < EXACT_INTEGERS {
+            serializer.serialize_i64(n as i64)
+        } else {
+            serializer.serialize_f64(n)
+        }
+    }
+}
+
+/// `value` rounded to `digits` significant digits: sums of prices carry float noise
+/// (`0.00008190000000000001`) that is many characters long and worth nothing.
+fn significant(value: f64, digits: i32) -> f64 {
+    if value == 0.0 || !value.is_finite() {
+        return value;
+    }
+    let scale = 10f64.powi(digits - 1 - value.abs().log10().floor() as i32);
+    let rounded = (value * scale).round() / scale;
+    if rounded.is_finite() { rounded } else { value }
+}
+
 /// Milliseconds since `t0`, to the microsecond (what a float Unix time holds).
 fn millis_since(t0: f64, seconds: f64) -> f64 {
     ((seconds - t0) * 1e6).round() / 1e3
@@ -208,13 +238,13 @@ pub fn build<'d>(
         columns.session_id.push(strings.id(&event.session_id));
         columns.trace.push(trace);
         columns.depth.push(depth);
-        columns.start_ms.push(millis_since(t0, event.started_at));
-        columns.end_ms.push(millis_since(t0, event.ended_at));
-        columns.duration_ms.push(event.duration_ms);
+        columns.start_ms.push(Number(millis_since(t0, event.started_at)));
+        columns.end_ms.push(Number(millis_since(t0, event.ended_at)));
+        columns.duration_ms.push(Number(event.duration_ms));
         columns.tokens_in.push(count(tokens.input));
         columns.tokens_out.push(count(tokens.output));
         columns.tokens_total.push(count(tokens.total));
-        columns.cost_usd.push(cost.usd);
+        columns.cost_usd.push(cost.usd.map(|usd| Number(significant(usd, 10))));
         columns.error.push(strings.optional(event.error.as_deref()));
         columns.attempt.push(count(span.facts.attempt));
         columns.span_id.push(event.span_id.as_deref());
@@ -305,5 +335,34 @@ fn detail<'d>(
         args: Payload::of(event.args, limit),
         kwargs: Payload::of(event.kwargs, limit),
         result: Payload::of(event.result, limit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(n: f64) -> String {
+        serde_json::to_string(&Number(n)).unwrap()
+    }
+
+    #[test]
+    fn numbers_are_written_short() {
+        assert_eq!(json(60.0), "60");
+        assert_eq!(json(-3.0), "-3");
+        assert_eq!(json(0.0), "0");
+        assert_eq!(json(12.5), "12.5");
+        assert_eq!(json(1e300), "1e+300");
+        assert_eq!(json(f64::NAN), "null");
+    }
+
+    #[test]
+    fn costs_keep_ten_significant_digits() {
+        assert_eq!(significant(0.00008190000000000001, 10), 0.0000819);
+        assert_eq!(significant(0.00008159999999999999, 10), 0.0000816);
+        assert_eq!(significant(123456.78901234, 10), 123456.789);
+        assert_eq!(significant(8e-8, 10), 8e-8);
+        assert_eq!(significant(0.0, 10), 0.0);
+        assert_eq!(significant(1e-320, 10), 1e-320);
     }
 }
