@@ -10,7 +10,7 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo test test-deps test-rust test-c lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c test-soak soak compare lint clean
 
 all: lib
 
@@ -35,7 +35,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c
+test: test-deps lint test-rust test-c test-soak
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
 test-deps:
@@ -63,6 +63,36 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# The soak (tests/soak/soak.c): THREADS x CALLS recorded calls and spans through periodic and
+# plain flushes, forks and a memory bound; every record is accounted for and RSS stays flat.
+# `make test` runs a short form; `make soak` the full one, niced, with its RSS chart.
+SOAK_THREADS ?= 8
+SOAK_CALLS ?= 1000000
+SOAK_OUT := $(BUILD)/soak
+
+test-soak: $(CTEST_LIB)
+	mkdir -p $(BUILD)
+	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak-short
+	rm -rf $(BUILD)/soak-short-out
+	$(BUILD)/soak-short $(BUILD)/soak-short-out 8 20000
+	rm -rf $(BUILD)/soak-short-out
+
+soak:
+	scripts/install-matplotlib.sh
+	$(CARGO) build --release -p aiobs
+	mkdir -p $(BUILD)
+	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak
+	rm -rf $(SOAK_OUT) && mkdir -p $(SOAK_OUT)
+	nice $(BUILD)/soak $(SOAK_OUT) $(SOAK_THREADS) $(SOAK_CALLS) > $(SOAK_OUT)/summary.txt; \
+	  status=$$?; cat $(SOAK_OUT)/summary.txt; \
+	  /usr/bin/python3 tests/soak/plot_rss.py $(SOAK_OUT)/rss.csv $(SOAK_OUT)/rss.png; exit $$status
+	find $(SOAK_OUT) -name '*.json' -delete
+	@echo "soak: summary, rss.csv and the RSS chart rss.png in $(SOAK_OUT)/"
+
+# Python aiobs 0.2.0 and the native core on one workload: build/compare/results.md and compare.png.
+compare:
+	nice bench/compare/run $(BUILD)/compare
 
 FORCE:
 
