@@ -69,7 +69,7 @@ test-c: $(CTEST_LIB)
 # `make test` runs a short form; `make soak` the full one, niced, with its RSS chart.
 SOAK_THREADS ?= 8
 SOAK_CALLS ?= 1000000
-SOAK_OUT := $(BUILD)/soak
+SOAK_OUT := $(BUILD)/soak-out
 
 test-soak: $(CTEST_LIB)
 	mkdir -p $(BUILD)
@@ -82,9 +82,9 @@ soak:
 	scripts/install-matplotlib.sh
 	$(CARGO) build --release -p aiobs
 	mkdir -p $(BUILD)
-	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak
+	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak-run
 	rm -rf $(SOAK_OUT) && mkdir -p $(SOAK_OUT)
-	nice $(BUILD)/soak $(SOAK_OUT) $(SOAK_THREADS) $(SOAK_CALLS) > $(SOAK_OUT)/summary.txt; \
+	nice $(BUILD)/soak-run $(SOAK_OUT) $(SOAK_THREADS) $(SOAK_CALLS) > $(SOAK_OUT)/summary.txt; \
 	  status=$$?; cat $(SOAK_OUT)/summary.txt; \
 	  /usr/bin/python3 tests/soak/plot_rss.py $(SOAK_OUT)/rss.csv $(SOAK_OUT)/rss.png; exit $$status
 	find $(SOAK_OUT) -name '*.json' -delete
