@@ -7,13 +7,5 @@ set -euo pipefail
 if /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1; then
     exit 0
 fi
-
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install-matplotlib.sh: needs root to run apt-get" >&2
-    exit 1
-fi
-
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends python3-matplotlib >/dev/null
+"$(dirname "$0")/apt-install.sh" python3-matplotlib
 /usr/bin/python3 -c 'import matplotlib'
