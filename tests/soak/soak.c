@@ -5,11 +5,12 @@
  *                   that record and flush;
  *   bounded         a small max_memory_bytes and no flush: past the bound every record is dropped;
  *   plain           plain flushes (they end the session), each followed by a new session.
+ * Every fifth call is a raw HTTP exchange carrying a credential in its URL and response headers.
  * Between phases the threads wait while the main thread writes a plain flush.
  * Afterwards every file is read back: each call and span that aiobs accepted is in exactly one
- * file, nothing it refused is in any, the drops the callers saw are the drops aiobs_stats and the
- * files report, and each child wrote its own calls only. RSS is sampled all along (rss.csv) and
- * must stay flat.
+ * file, nothing it refused is in any, no file holds the credential, the drops the callers saw
+ * are the drops aiobs_stats and the files report, and each child wrote its own calls only. RSS
+ * is sampled all along (rss.csv) and must stay flat.
  *
  * Usage: soak OUT_DIR THREADS CALLS_PER_THREAD. Exit status 0 when every check held. */
 #define _GNU_SOURCE
@@ -34,6 +35,11 @@
 enum phase { PERIODIC, PERIODIC_FORKS, BOUNDED, PLAIN, PHASES };
 static const char *const PHASE_NAMES[PHASES] = {"periodic", "periodic+forks", "bounded",
                                                 "plain"};
+
+/* Every HTTP_EVERY-th call goes in as a raw HTTP exchange (parsed at flush), the others as
+ * recorded events. SECRET stands for a credential: no file may ever contain it. */
+enum { HTTP_EVERY = 5 };
+#define SECRET "SOAKSECRET"
 
 /* Outside the bounded phase, a recording thread waits while the store holds more than this,
  * checking every PACE_EVERY records: recording outpaces a flush that syncs a file of hundreds of
@@ -224,6 +230,35 @@ static aiobs_status record_patiently(struct worker *w, const char *json) {
   return status;
 }
 
+/* A chat completion as a binding hands it over: the raw exchange, with a credential in the URL
+ * and in response headers that must never reach a file. The call's id is the user message. */
+static const char EXCHANGE_JSON[] =
+    "{\"method\":\"POST\",\"url\":\"https://api.openai.com/v1/chat/completions?key=" SECRET
+    "\",\"status\":200,\"content_type\":\"application/json\",\"response_headers\":"
+    "{\"x-request-id\":\"req_soak\",\"set-cookie\":\"" SECRET "\",\"x-api-key\":\"" SECRET
+    "\"}}";
+static const char RESPONSE_BODY[] =
+    "{\"id\":\"chatcmpl-soak\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\","
+    "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
+    "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":1,"
+    "\"total_tokens\":6}}";
+
+static aiobs_status record_exchange(struct worker *w, long i) {
+  char body[160];
+  int len = snprintf(body, sizeof body,
+                     "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\","
+                     "\"content\":\"SOAKC%02d%09ld\"}]}",
+                     w->index, i);
+  aiobs_status status;
+  while ((status = aiobs_record_http(EXCHANGE_JSON, (const uint8_t *)body, (size_t)len,
+                                     (const uint8_t *)RESPONSE_BODY, sizeof RESPONSE_BODY - 1,
+                                     NULL)) == AIOBS_ERR_NO_SESSION) {
+    w->no_session_retries++;
+    sched_yield();
+  }
+  return status;
+}
+
 static enum outcome outcome_of(struct worker *w, aiobs_status status) {
   if (status == AIOBS_OK) return ACCEPTED;
   if (status == AIOBS_ERR_MEMORY_LIMIT) {
@@ -251,11 +286,15 @@ static void record_one(struct worker *w, long i) {
       span = NULL;
     }
   }
-  snprintf(json, sizeof json,
-           "{\"provider\":\"openai\",\"api\":\"chat.completions.create\","
-           "\"request\":{\"soak\":\"SOAKC%02d%09ld\"},\"response\":{\"text\":\"ok\"}}",
-           w->index, i);
-  w->call_outcome[i] = (uint8_t)outcome_of(w, record_patiently(w, json));
+  if (i % HTTP_EVERY == 1) {
+    w->call_outcome[i] = (uint8_t)outcome_of(w, record_exchange(w, i));
+  } else {
+    snprintf(json, sizeof json,
+             "{\"provider\":\"openai\",\"api\":\"chat.completions.create\","
+             "\"request\":{\"soak\":\"SOAKC%02d%09ld\"},\"response\":{\"text\":\"ok\"}}",
+             w->index, i);
+    w->call_outcome[i] = (uint8_t)outcome_of(w, record_patiently(w, json));
+  }
   if (span) {
     w->span_outcome[i / SPAN_EVERY] =
         (uint8_t)outcome_of(w, aiobs_span_end(span, "\"done\"", NULL, NULL));
@@ -314,6 +353,7 @@ struct tally {
   long drops_in_files;
   long parent_files, child_files, child_files_wrong;
   long stray_ids;
+  long files_with_secrets;
 };
 
 static void saturating_bump(uint8_t *count) {
@@ -340,10 +380,15 @@ static long scan_file(const char *path, struct tally *t, bool is_child) {
     const char *events = memmem(drops, (size_t)(text + size - drops), "\"events\"", 8);
     if (events) t->drops_in_files += strtol(strchr(events, ':') + 1, NULL, 10);
   }
+  if (memmem(text, size, SECRET, strlen(SECRET))) t->files_with_secrets++;
   long child_ids = 0;
   for (const char *p = text; p + 16 <= end;) {
     const char *id = memmem(p, (size_t)(end - p), "SOAK", 4);
     if (!id || id + 16 > end) break;
+    if (memcmp(id, SECRET, strlen(SECRET)) == 0) {
+      p = id + strlen(SECRET);
+      continue;
+    }
     char kind = id[4];
     int thread = (id[5] - '0') * 10 + (id[6] - '0');
     long index = strtol((char[10]){id[7], id[8], id[9], id[10], id[11], id[12], id[13], id[14],
@@ -513,6 +558,7 @@ int main(int argc, char **argv) {
   expect(calls.duplicated == 0 && spans.duplicated == 0, "none is in two files (or twice)");
   expect(calls.resurrected == 0 && spans.resurrected == 0, "no dropped record is in any file");
   expect(tally.stray_ids == 0, "no file holds a record of another process");
+  expect(tally.files_with_secrets == 0, "no file holds the credential of the HTTP exchanges");
   expect(drops_by_phase[BOUNDED] > 0 && dropped_by_callers == calls.dropped + spans.dropped,
          "the bounded phase dropped records");
   expect(dropped_by_callers == events_dropped, "aiobs_stats counts every drop a caller saw");
