@@ -10,6 +10,7 @@ pub mod error;
 pub mod event;
 pub mod export;
 pub mod ids;
+pub mod json_check;
 pub mod labels;
 pub mod providers;
 pub mod session;
