@@ -14,7 +14,8 @@
  *   Panics inside aiobs stop at the boundary as AIOBS_ERR_PANIC.
  * - Thread safety: every function is safe to call from any thread at any time, concurrently.
  *   Spans nest per thread: a call or span recorded on a thread gets the innermost span still
- *   open on that thread as its parent unless it names one.
+ *   open on that thread as its parent unless it names one (or the `thread_parenting` setting
+ *   is off).
  */
 
 #ifndef AIOBS_H
@@ -83,6 +84,11 @@ enum aiobs_status
    * program's own call: a binding that wraps a whole HTTP client may ignore it.
    */
   AIOBS_ERR_NOT_LLM_ENDPOINT = 10,
+  /**
+   * The store already holds `max_memory_bytes` (nothing flushed it, or flushes keep failing):
+   * the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
+   */
+  AIOBS_ERR_MEMORY_LIMIT = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -147,7 +153,8 @@ aiobs_status aiobs_get_labels(char **labels_json_out, char **error_out);
  * - `span_id` (16 lowercase hex digits; generated when absent), `trace_id` (32 hex digits;
  *   inherited from the parent span, or generated);
  * - `parent_span_id`: a span id names the parent, `null` makes the call a root, and an absent
- *   key means the innermost span still open on the calling thread.
+ *   key means the innermost span still open on the calling thread (a root when the
+ *   `thread_parenting` setting is off).
  *
  * Unknown keys are an error. With no active session it returns `AIOBS_ERR_NO_SESSION` and
  * records nothing. The call only validates, copies and appends; the export is built at flush.
@@ -215,7 +222,12 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  * - `"capture_content"` (bool): keep prompts, outputs and embedding vectors (default true, or
  *   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
  * - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
- *   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`.
+ *   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+ * - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
+ *   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
+ *   whether a new span becomes the calling thread's innermost. false: such a call or span is a
+ *   root, and spans are never pushed onto a thread. Runtimes whose tasks move between OS
+ *   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always.
  *
  * Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
  * `settings_json` is borrowed for the call. Safe to call from any thread at any time.
@@ -291,10 +303,12 @@ aiobs_status aiobs_flush(const char *path, char **written_path_out, char **error
  * - `auto_enhance_after`: non-negative integer or null;
  * - `callsite`: as in `aiobs_record_call`;
  * - `parent_span_id`: a span id names the parent, `null` makes a root, and an absent key means
- *   the innermost span still open on the calling thread.
+ *   the innermost span still open on the calling thread (a root when thread parenting is off);
+ * - `thread_parenting`: bool, default the `thread_parenting` setting: this span's own form of it.
  *
- * The span becomes the innermost open span of the calling thread, so calls and spans recorded on
- * this thread until it ends get it as their parent; children inherit the root's trace id.
+ * With thread parenting on, the span becomes the innermost open span of the calling thread, so
+ * calls and spans recorded on this thread until it ends get it as their parent; with it off the
+ * calling thread's spans are left as they were. Children inherit the root's trace id.
  * `span_id_out` (must not be NULL) receives the span id (16 lowercase hex digits), owned by the
  * caller: free it with `aiobs_string_free`. With no active session: `AIOBS_ERR_NO_SESSION`,
  * nothing opened. Safe to call from any thread at any time.
@@ -322,6 +336,28 @@ aiobs_status aiobs_span_end(const char *span_id,
                             const char *result_json,
                             const char *error,
                             char **error_out);
+
+/**
+ * Reports the store's state as one JSON object (more keys may be added; ignore unknown ones):
+ * - `events_held`: calls and ended spans recorded and not yet flushed;
+ * - `bytes_held`: the memory those events and the open spans hold (what they own plus their
+ *   structs; allocator overhead not counted): what `max_memory_bytes` is compared with;
+ * - `events_dropped`: events refused since the process started because the store held
+ *   `max_memory_bytes` already;
+ * - `open_spans`: spans begun and not yet ended;
+ * - `spans_abandoned`: spans closed by aiobs because they stayed open longer than
+ *   `max_span_age_seconds`;
+ * - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed.
+ *
+ * Counts start at zero in each process (a forked child starts afresh).
+ * `json_out` (must not be NULL) receives the object, owned by the caller: free it with
+ * `aiobs_string_free`. Safe to call from any thread at any time; it takes the store lock only
+ * to copy a few numbers.
+ *
+ * # Safety
+ * `json_out` is writable; `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_stats(char **json_out, char **error_out);
 
 /**
  * Frees a string that aiobs returned through an out-parameter (`session_id_out`,

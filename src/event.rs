@@ -322,6 +322,9 @@ pub struct SpanInput<'a> {
     pub callsite: Option<Callsite>,
     #[serde(default, borrow)]
     pub parent_span_id: ParentChoice<'a>,
+    /// This span's own form of the `thread_parenting` setting (the setting when absent).
+    #[serde(default)]
+    pub thread_parenting: Option<bool>,
 }
 
 impl<'a> SpanInput<'a> {

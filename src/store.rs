@@ -3,12 +3,16 @@
 //! One mutex guards the store. A recording call validates and copies its input before it takes
 //! the lock, so the lock is held only for an id lookup and a `Vec::push`; building the export
 //! happens in `flush`, outside the lock.
+//!
+//! The locks are the standard library's (futex-based, no global tables), so that a forked child
+//! can release the ones its parent's fork handler took (see [`Store::prepare_fork`]). They never
+//! poison: a panic at the boundary leaves the store as it was, and the next caller goes on.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use parking_lot::{Mutex, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
@@ -17,6 +21,7 @@ use crate::event::{
     ParentChoice, Placement, RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw,
     parse_raw,
 };
+use crate::footprint;
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
 use crate::providers::{self, HttpExchange};
@@ -39,16 +44,57 @@ pub(crate) struct State {
     pub ended_traces_before_last_flush: HashMap<SpanId, TraceId>,
     /// Video operations still running when last flushed, continued by later polls.
     pub pending_operations: HashMap<String, crate::export::PendingOperation>,
+    /// Bytes held by `calls` and `functions` (see [`crate::footprint`]).
+    pub queued_bytes: usize,
+    /// Bytes held by `open_spans`.
+    pub open_bytes: usize,
+    /// What happened since the process started, for `aiobs_stats`.
+    pub totals: Totals,
+    /// Drops not yet reported in a written file (the export's `drops`).
+    pub unwritten_drops: Drops,
 }
 
+/// Events lost to the memory bound and spans closed as abandoned.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Drops {
+    pub events: u64,
+    pub spans_abandoned: u64,
+}
+
+impl Drops {
+    pub fn add(&mut self, other: Drops) {
+        self.events += other.events;
+        self.spans_abandoned += other.spans_abandoned;
+    }
+}
+
+/// Counts since the process started (a forked child starts from zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub events_dropped: u64,
+    pub spans_abandoned: u64,
+    pub flushes: u64,
+    pub flushes_failed: u64,
+}
+
+/// Lock order, everywhere: `flush_lock`, then `settings`, then `state`.
 pub struct Store {
-    pub(crate) settings: RwLock<Settings>,
-    pub(crate) state: Mutex<State>,
+    settings: RwLock<Settings>,
+    state: Mutex<State>,
     /// Serialises flushes, so that a failed flush can put its events back in order.
-    pub(crate) flush_lock: Mutex<()>,
+    flush_lock: Mutex<()>,
 }
 
-static GLOBAL: LazyLock<Store> = LazyLock::new(Store::new);
+/// The limits one record needs, read under one settings lock.
+struct Limits {
+    thread_parenting: bool,
+    max_memory_bytes: usize,
+}
+
+static GLOBAL: LazyLock<Store> = LazyLock::new(|| {
+    crate::ffi::os::handle_fork();
+    Store::new()
+});
 
 impl Default for Store {
     fn default() -> Self {
@@ -71,12 +117,32 @@ impl Store {
     }
 
     pub fn settings(&self) -> Settings {
-        self.settings.read().clone()
+        self.read_settings().clone()
+    }
+
+    pub(crate) fn read_settings(&self) -> RwLockReadGuard<'_, Settings> {
+        self.settings.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_settings(&self) -> RwLockWriteGuard<'_, Settings> {
+        self.settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_flushes(&self) -> MutexGuard<'_, ()> {
+        self.flush_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn configure(&self, settings_json: &str) -> Result<()> {
         // Applied under the write lock, so concurrent updates of different keys all land.
-        let mut settings = self.settings.write();
+        let mut settings = self.write_settings();
         let mut updated = settings.clone();
         updated.apply(settings_json)?;
         *settings = updated;
@@ -84,7 +150,31 @@ impl Store {
     }
 
     pub(crate) fn check_size(&self, what: &str, len: usize) -> Result<()> {
-        self.settings.read().check_size(what, len)
+        self.read_settings().check_size(what, len)
+    }
+
+    /// What the store holds and has done, as `aiobs_stats` reports it.
+    pub fn stats(&self) -> crate::stats::Stats {
+        let state = self.lock_state();
+        crate::stats::Stats {
+            events_held: state.calls.len() + state.functions.len(),
+            bytes_held: state.queued_bytes + state.open_bytes,
+            open_spans: state.open_spans.len(),
+            totals: state.totals,
+        }
+    }
+
+    /// Takes every lock of the store, in order, before a `fork`: no other thread can then be
+    /// inside the store when the process is copied, so the child finds every lock free to take.
+    pub(crate) fn prepare_fork(&self) -> ForkGuards<'_> {
+        let flushes = self.lock_flushes();
+        let settings = self.write_settings();
+        let state = self.lock_state();
+        ForkGuards {
+            state,
+            settings,
+            flushes,
+        }
     }
 
     /// Starts a session and makes it active. A session still active stays in the store,
@@ -98,7 +188,7 @@ impl Store {
             None => Labels::default(),
         };
         let (runtime, runtime_version) = {
-            let settings = self.settings.read();
+            let settings = self.read_settings();
             (settings.runtime.clone(), settings.runtime_version.clone())
         };
         let merged = labels::merge_for_new_session(
@@ -108,7 +198,7 @@ impl Store {
         )?;
         let session = Session::new(name, merged, now());
         let id = session.id.clone();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         state.sessions.push(session);
         state.active = Some(id.clone());
         Ok(id.to_string())
@@ -116,7 +206,7 @@ impl Store {
 
     /// Ends the active session; without one, nothing happens.
     pub fn end(&self) {
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         if let Some(id) = state.active.take()
             && let Some(session) = state.session_mut(&id)
         {
@@ -125,7 +215,7 @@ impl Store {
     }
 
     fn with_active_labels<T>(&self, f: impl FnOnce(&mut Labels) -> Result<T>) -> Result<T> {
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let id = state.active.clone().ok_or_else(Error::no_session)?;
         let session = state.session_mut(&id).ok_or_else(Error::no_session)?;
         f(&mut session.labels)
@@ -151,9 +241,9 @@ impl Store {
 
     /// Records one provider call that the caller has already normalised.
     pub fn record_call(&self, event_json: &str) -> Result<()> {
-        self.check_size("event_json", event_json.len())?;
+        let limits = self.limits("event_json", event_json.len())?;
         let mut input = CallInput::parse(event_json)?;
-        let placed = Placed::resolve(input.take_placement())?;
+        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
         let payload = CallPayload::Recorded(Box::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
@@ -161,7 +251,7 @@ impl Store {
             response: own_raw(input.response),
             error: input.error.map(Into::into),
         }));
-        self.push_call(payload, placed)
+        self.push_call(payload, placed, limits.max_memory_bytes)
     }
 
     /// Records one HTTP exchange with an LLM provider. Only the URL is looked at now (an unknown
@@ -186,11 +276,15 @@ impl Store {
                 ),
             )
         })?;
-        let placed = Placed::resolve(input.take_placement())?;
-        let (limit, capture_content) = {
-            let settings = self.settings.read();
-            (settings.max_input_bytes, settings.capture_content)
+        let (limit, capture_content, limits) = {
+            let settings = self.read_settings();
+            (
+                settings.max_input_bytes,
+                settings.capture_content,
+                Limits::of(&settings),
+            )
         };
+        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
         let exchange = HttpExchange {
             method: input.method.into_owned(),
             url: input.url.into_owned(),
@@ -207,52 +301,73 @@ impl Store {
             exchange,
             capture_content,
         }));
-        self.push_call(payload, placed)
+        self.push_call(payload, placed, limits.max_memory_bytes)
     }
 
     /// Appends a call to the active session; shared by every way of recording one.
-    fn push_call(&self, payload: CallPayload, placed: Placed) -> Result<()> {
+    fn push_call(
+        &self,
+        payload: CallPayload,
+        placed: Placed,
+        max_memory_bytes: usize,
+    ) -> Result<()> {
         let callsite = placed.callsite.map(Box::new);
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
         let span_id = placed.span_id.unwrap_or_else(SpanId::random);
         let link = state.link(placed.parent, span_id, placed.trace_id);
-        state.calls.push(CallEvent {
+        let call = CallEvent {
             session_id,
             payload,
             timing: placed.timing,
             callsite,
             link,
-        });
+        };
+        let bytes = footprint::of_call(&call);
+        state.make_room(bytes, max_memory_bytes, "call")?;
+        state.queued_bytes += bytes;
+        state.calls.push(call);
         Ok(())
+    }
+
+    /// Checks an input's size and returns the limits a record needs, under one read lock.
+    fn limits(&self, what: &str, len: usize) -> Result<Limits> {
+        let settings = self.read_settings();
+        settings.check_size(what, len)?;
+        Ok(Limits::of(&settings))
     }
 
     /// Opens a span for a traced function and returns its id (16 hex digits).
     pub fn span_begin(&self, span_json: &str) -> Result<String> {
-        self.check_size("span_json", span_json.len())?;
+        let limits = self.limits("span_json", span_json.len())?;
         let input = SpanInput::parse(span_json)?;
-        let parent = parse_parent(&input.parent_span_id)?;
+        let thread_parenting = input.thread_parenting.unwrap_or(limits.thread_parenting);
+        let parent = parse_parent(&input.parent_span_id, thread_parenting)?;
         let started_at = now();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
         let link = state.link(parent, SpanId::random(), None);
-        state.open_spans.insert(
-            link.span_id,
-            OpenSpan {
-                session_id,
-                name: input.name.into(),
-                module: input.module.map(Into::into),
-                args: own_raw(input.args),
-                kwargs: own_raw(input.kwargs),
-                enh_prompt: input.enh_prompt,
-                auto_enhance_after: input.auto_enhance_after,
-                callsite: input.callsite.map(Box::new),
-                link,
-                started_at,
-            },
-        );
+        let span = OpenSpan {
+            session_id,
+            name: input.name.into(),
+            module: input.module.map(Into::into),
+            args: own_raw(input.args),
+            kwargs: own_raw(input.kwargs),
+            enh_prompt: input.enh_prompt,
+            auto_enhance_after: input.auto_enhance_after,
+            callsite: input.callsite.map(Box::new),
+            link,
+            started_at,
+        };
+        let bytes = footprint::of_open_span(&span);
+        state.make_room(bytes, limits.max_memory_bytes, "span")?;
+        state.open_bytes += bytes;
+        state.open_spans.insert(link.span_id, span);
+        if thread_parenting {
+            let open_spans = &state.open_spans;
+            thread_spans::push(link.span_id, link.trace_id, |s| open_spans.contains_key(&s));
+        }
         drop(state);
-        thread_spans::push(link.span_id, link.trace_id);
         Ok(link.span_id.to_string())
     }
 
@@ -264,31 +379,67 @@ impl Store {
         error: Option<&str>,
     ) -> Result<()> {
         let span_id = SpanId::parse(span_id, "span_id")?;
-        if let Some(json) = result_json {
-            self.check_size("result_json", json.len())?;
-        }
+        let max_memory_bytes = self
+            .limits("result_json", result_json.map_or(0, str::len))?
+            .max_memory_bytes;
         let result = parse_raw("result_json", result_json)?;
         let ended_at = now();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let span = state.open_spans.remove(&span_id).ok_or_else(|| {
             Error::new(
                 ErrorKind::UnknownSpan,
                 format!("span {span_id} is not open: it never began, or it has ended already"),
             )
         })?;
+        state.open_bytes -= footprint::of_open_span(&span);
         state.ended_traces.insert(span_id, span.link.trace_id);
         let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
         let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
-        state.functions.push(FunctionEvent {
+        let function = FunctionEvent {
             span,
             result,
             error: error.map(Into::into),
             timing,
             enh_prompt_id,
-        });
+        };
+        let bytes = footprint::of_function(&function);
+        // The span is closed whatever happens: a span that cannot be recorded must not stay open.
+        let recorded = state.make_room(bytes, max_memory_bytes, "ended span");
+        if recorded.is_ok() {
+            state.queued_bytes += bytes;
+            state.functions.push(function);
+        }
         drop(state);
         thread_spans::remove(span_id);
-        Ok(())
+        recorded
+    }
+}
+
+/// The store's locks, held across a `fork`. Dropping them (in the parent, and in the child after
+/// [`ForkGuards::start_child`]) releases them.
+pub(crate) struct ForkGuards<'a> {
+    state: MutexGuard<'a, State>,
+    #[allow(dead_code)] // held, never read
+    settings: RwLockWriteGuard<'a, Settings>,
+    #[allow(dead_code)] // held, never read
+    flushes: MutexGuard<'a, ()>,
+}
+
+impl ForkGuards<'_> {
+    /// In a forked child: an empty store whose events are the parent's to write, and, when the
+    /// parent had an active session, a new session of the same name and labels.
+    pub(crate) fn start_child(&mut self) {
+        let continued = self
+            .state
+            .active
+            .clone()
+            .and_then(|id| self.state.session_mut(&id).cloned())
+            .map(|parent| Session::new(Some(&parent.name), parent.labels, now()));
+        *self.state = State::default();
+        if let Some(session) = continued {
+            self.state.active = Some(session.id.clone());
+            self.state.sessions.push(session);
+        }
     }
 }
 
@@ -303,7 +454,7 @@ struct Placed {
 }
 
 impl Placed {
-    fn resolve(placement: Placement) -> Result<Placed> {
+    fn resolve(placement: Placement, thread_parenting: bool) -> Result<Placed> {
         Ok(Placed {
             timing: Timing::resolve(
                 placement.started_at,
@@ -315,7 +466,7 @@ impl Placed {
                 .span_id
                 .map(|t| SpanId::parse(&t, "span_id"))
                 .transpose()?,
-            parent: parse_parent(&placement.parent_span_id)?,
+            parent: parse_parent(&placement.parent_span_id, thread_parenting)?,
             trace_id: placement
                 .trace_id
                 .map(|t| TraceId::parse(&t, "trace_id"))
@@ -332,15 +483,81 @@ enum Parent {
     Explicit(SpanId),
 }
 
-fn parse_parent(choice: &ParentChoice) -> Result<Parent> {
+/// Without thread parenting, an absent `parent_span_id` makes a root.
+fn parse_parent(choice: &ParentChoice, thread_parenting: bool) -> Result<Parent> {
     Ok(match choice {
-        ParentChoice::InnermostOnThread => Parent::InnermostOnThread,
+        ParentChoice::InnermostOnThread if thread_parenting => Parent::InnermostOnThread,
+        ParentChoice::InnermostOnThread => Parent::Root,
         ParentChoice::Root => Parent::Root,
         ParentChoice::Explicit(id) => Parent::Explicit(SpanId::parse(id, "parent_span_id")?),
     })
 }
 
+impl Limits {
+    fn of(settings: &Settings) -> Limits {
+        Limits {
+            thread_parenting: settings.thread_parenting,
+            max_memory_bytes: settings.max_memory_bytes,
+        }
+    }
+}
+
 impl State {
+    /// Refuses (and counts) an event of `bytes` that would take the store past the bound.
+    fn make_room(&mut self, bytes: usize, max_memory_bytes: usize, what: &str) -> Result<()> {
+        let held = self.queued_bytes + self.open_bytes;
+        if held.saturating_add(bytes) <= max_memory_bytes {
+            return Ok(());
+        }
+        self.totals.events_dropped += 1;
+        self.unwritten_drops.events += 1;
+        Err(Error::new(
+            ErrorKind::MemoryLimit,
+            format!(
+                "the {what} was dropped: the store holds {held} bytes and max_memory_bytes is \
+                 {max_memory_bytes}; flush (or end spans) to make room. Drops are counted in \
+                 aiobs_stats and in the next file's drops"
+            ),
+        ))
+    }
+
+    /// Closes the spans that began before `before` as abandoned: each is recorded with an error
+    /// that says so, and counted.
+    pub(crate) fn close_abandoned(&mut self, before: f64) {
+        let abandoned: Vec<SpanId> = self
+            .open_spans
+            .iter()
+            .filter(|(_, span)| span.started_at < before)
+            .map(|(id, _)| *id)
+            .collect();
+        let ended_at = now();
+        for id in abandoned {
+            let Some(span) = self.open_spans.remove(&id) else {
+                continue;
+            };
+            self.open_bytes -= footprint::of_open_span(&span);
+            self.ended_traces.insert(id, span.link.trace_id);
+            let open_for = ended_at - span.started_at;
+            let function = FunctionEvent {
+                timing: Timing::between(span.started_at, ended_at.max(span.started_at)),
+                span,
+                result: None,
+                error: Some(
+                    format!(
+                        "AbandonedSpan: still open after {open_for:.0} s, longer than \
+                         max_span_age_seconds; closed by aiobs"
+                    )
+                    .into(),
+                ),
+                enh_prompt_id: None,
+            };
+            self.queued_bytes += footprint::of_function(&function);
+            self.functions.push(function);
+            self.totals.spans_abandoned += 1;
+            self.unwritten_drops.spans_abandoned += 1;
+        }
+    }
+
     fn active_session_id(&self) -> Result<SessionId> {
         self.active.clone().ok_or_else(Error::no_session)
     }

@@ -20,7 +20,8 @@ use crate::ffi::strings::{bytes, required};
 /// - `span_id` (16 lowercase hex digits; generated when absent), `trace_id` (32 hex digits;
 ///   inherited from the parent span, or generated);
 /// - `parent_span_id`: a span id names the parent, `null` makes the call a root, and an absent
-///   key means the innermost span still open on the calling thread.
+///   key means the innermost span still open on the calling thread (a root when the
+///   `thread_parenting` setting is off).
 ///
 /// Unknown keys are an error. With no active session it returns `AIOBS_ERR_NO_SESSION` and
 /// records nothing. The call only validates, copies and appends; the export is built at flush.
