@@ -352,11 +352,21 @@ impl Scanner<'_> {
 }
 
 /// The first byte at or after `at` that is a quote, a backslash or a control character, or the
-/// end. Eight bytes at a time: most of a chat event is long strings.
+/// end. Short strings (keys, names) are scanned eight bytes at a time in a register; a long one
+/// (a prompt, an answer) goes to memchr's vectorised search for the two delimiters, and the
+/// control-character test over the run it skipped is a loop the compiler vectorises.
 fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    while let Some(chunk) = bytes.get(at..at + 8) {
+    const WORDS_BEFORE_MEMCHR: usize = 4;
+    for _ in 0..WORDS_BEFORE_MEMCHR {
+        let Some(chunk) = bytes.get(at..at + 8) else {
+            return at
+                + bytes[at..]
+                    .iter()
+                    .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+                    .unwrap_or(bytes.len() - at);
+        };
         let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
         let quote = word ^ (ONES * u64::from(b'"'));
         let backslash = word ^ (ONES * u64::from(b'\\'));
@@ -371,13 +381,15 @@ fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
         }
         at += 8;
     }
-    while let Some(&byte) = bytes.get(at) {
-        if byte == b'"' || byte == b'\\' || byte < 0x20 {
-            break;
-        }
-        at += 1;
+    let rest = &bytes[at..];
+    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    let run = &rest[..end];
+    let has_control = run.iter().fold(false, |found, &byte| found | (byte < 0x20));
+    if has_control {
+        at + run.iter().position(|&byte| byte < 0x20).unwrap_or(end)
+    } else {
+        at + end
     }
-    at
 }
 
 #[cfg(test)]
