@@ -2,27 +2,10 @@
 //! must accept and refuse exactly the same texts (serde_json decodes into a `Value`, which refuses
 //! lone surrogates and numbers beyond a double, as the checker does).
 
+mod common;
+
 use aiobs::json_check::{MAX_DEPTH, ProblemKind, check};
-
-/// A small deterministic PRNG (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+use common::Rng;
 
 const STRING_PARTS: [&str; 16] = [
     "a",
