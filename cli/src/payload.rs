@@ -24,10 +24,6 @@ impl TokenUsage {
     pub fn is_known(&self) -> bool {
         self.input.is_some() || self.output.is_some() || self.total.is_some()
     }
-
-    pub fn is_empty(&self) -> bool {
-        *self == TokenUsage::default()
-    }
 }
 
 /// The facts read from one provider call's payloads.
