@@ -84,6 +84,26 @@ fn unreadable_values_are_refused_with_the_argument_named() {
         "settings_json",
         "deeper than 64",
     );
+    // Typed fields are decoded, and serde_json's decoding refuses the same things (in its words).
+    assert_refused(
+        store.record_call(r#"{"provider":"p","api":"a","error":"\ud800"}"#),
+        "event_json",
+        "",
+    );
+    assert_refused(
+        store.record_call(r#"{"provider":"p","api":"a","started_at":1e400}"#),
+        "event_json",
+        "out of range",
+    );
+    assert_refused(
+        store.record_http(
+            r#"{"method":"POST","url":"https://api.openai.com/v1/chat/completions","response_headers":{"x-request-id":"\udc00"}}"#,
+            b"{}",
+            b"{}",
+        ),
+        "exchange_json",
+        "",
+    );
     let doc = flush(&store, "refused");
     assert_eq!(doc["events"], serde_json::json!([]));
     assert_eq!(doc["function_events"].as_array().unwrap().len(), 1);
