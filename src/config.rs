@@ -3,6 +3,8 @@
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::otlp::OtlpSettings;
+use crate::otlp::settings::OtlpUpdate;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -14,6 +16,8 @@ pub struct Settings {
     pub capture_content: bool,
     /// The largest JSON document or body one call may hand over; larger ones are refused.
     pub max_input_bytes: usize,
+    /// OTLP export and the destination switches (`"otlp": {...}` and the `OTEL_*` variables).
+    pub otlp: OtlpSettings,
 }
 
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
@@ -27,6 +31,7 @@ impl Default for Settings {
                 std::env::var("AIOBS_CAPTURE_CONTENT").ok().as_deref(),
             ),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            otlp: OtlpSettings::from_env(|name| std::env::var(name).ok()),
         }
     }
 }
@@ -47,6 +52,7 @@ struct SettingsUpdate {
     runtime_version: Option<String>,
     capture_content: Option<bool>,
     max_input_bytes: Option<usize>,
+    otlp: Option<OtlpUpdate>,
 }
 
 impl Settings {
@@ -65,6 +71,11 @@ impl Settings {
             return Err(Error::invalid(
                 "settings_json: max_input_bytes must be at least 1",
             ));
+        }
+        if let Some(otlp) = update.otlp {
+            let mut updated = self.otlp.clone();
+            updated.apply(otlp)?;
+            self.otlp = updated;
         }
         if let Some(runtime) = update.runtime {
             self.runtime = runtime;

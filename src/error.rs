@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Io,
     /// The URL is no LLM endpoint aiobs knows; nothing was recorded.
     NotLlmEndpoint,
+    /// The work did not finish within the time given.
+    Timeout,
 }
 
 /// An error with the message the caller sees through `error_out`.

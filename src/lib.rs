@@ -11,6 +11,7 @@ pub mod event;
 pub mod export;
 pub mod ids;
 pub mod labels;
+pub mod otlp;
 pub mod providers;
 pub mod session;
 pub mod store;

@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use parking_lot::{Mutex, RwLock};
 
@@ -19,6 +19,8 @@ use crate::event::{
 };
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
+use crate::otlp::Pipeline;
+use crate::otlp::source::Item;
 use crate::providers::{self, HttpExchange};
 use crate::session::Session;
 use crate::thread_spans;
@@ -46,6 +48,8 @@ pub struct Store {
     pub(crate) state: Mutex<State>,
     /// Serialises flushes, so that a failed flush can put its events back in order.
     pub(crate) flush_lock: Mutex<()>,
+    /// The OTLP exporter, when one is configured.
+    pub(crate) otlp: Pipeline,
 }
 
 static GLOBAL: LazyLock<Store> = LazyLock::new(Store::new);
@@ -58,11 +62,15 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Store {
-        Store {
+        let store = Store {
             settings: RwLock::new(Settings::default()),
             state: Mutex::new(State::default()),
             flush_lock: Mutex::new(()),
-        }
+            otlp: Pipeline::default(),
+        };
+        // The environment may configure an exporter; a failure to start it leaves export off.
+        let _ = store.otlp.reconfigure(&store.settings());
+        store
     }
 
     /// The process-wide store behind the C ABI.
@@ -79,6 +87,7 @@ impl Store {
         let mut settings = self.settings.write();
         let mut updated = settings.clone();
         updated.apply(settings_json)?;
+        self.otlp.reconfigure(&updated)?;
         *settings = updated;
         Ok(())
     }
@@ -107,6 +116,7 @@ impl Store {
             explicit,
         )?;
         let session = Session::new(name, merged, now());
+        self.otlp.session_changed(&session);
         let id = session.id.clone();
         let mut state = self.state.lock();
         state.sessions.push(session);
@@ -128,7 +138,9 @@ impl Store {
         let mut state = self.state.lock();
         let id = state.active.clone().ok_or_else(Error::no_session)?;
         let session = state.session_mut(&id).ok_or_else(Error::no_session)?;
-        f(&mut session.labels)
+        let result = f(&mut session.labels)?;
+        self.otlp.session_changed(session);
+        Ok(result)
     }
 
     pub fn add_label(&self, key: &str, value: &str) -> Result<()> {
@@ -154,7 +166,7 @@ impl Store {
         self.check_size("event_json", event_json.len())?;
         let mut input = CallInput::parse(event_json)?;
         let placed = Placed::resolve(input.take_placement())?;
-        let payload = CallPayload::Recorded(Box::new(RecordedCall {
+        let payload = CallPayload::Recorded(Arc::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
             request: own_raw(input.request),
@@ -201,7 +213,7 @@ impl Store {
             response_body: response_body[..response_body.len().min(limit)].to_vec(),
             transport_error: input.transport_error.map(Cow::into_owned),
         };
-        let payload = CallPayload::Http(Box::new(HttpCall {
+        let payload = CallPayload::Http(Arc::new(HttpCall {
             exchange,
             capture_content,
         }));
@@ -215,13 +227,16 @@ impl Store {
         let session_id = state.active_session_id()?;
         let span_id = placed.span_id.unwrap_or_else(SpanId::random);
         let link = state.link(placed.parent, span_id, placed.trace_id);
-        state.calls.push(CallEvent {
+        let call = CallEvent {
             session_id,
             payload,
             timing: placed.timing,
             callsite,
             link,
-        });
+        };
+        let call = self.keep(call, &mut state.calls, Item::Call);
+        drop(state);
+        self.hand_to_exporter(call);
         Ok(())
     }
 
@@ -277,16 +292,53 @@ impl Store {
         state.ended_traces.insert(span_id, span.link.trace_id);
         let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
         let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
-        state.functions.push(FunctionEvent {
+        let function = FunctionEvent {
             span,
             result,
             error: error.map(Into::into),
             timing,
             enh_prompt_id,
-        });
+        };
+        let function = self.keep(function, &mut state.functions, Item::Function);
         drop(state);
         thread_spans::remove(span_id);
+        self.hand_to_exporter(function);
         Ok(())
+    }
+}
+
+impl Store {
+    /// Keeps a finished event for the JSON file, unless that destination is off, and returns
+    /// what the OTLP exporter is to get: a copy (call bodies are shared, not copied), the event
+    /// itself when the file is off, or nothing when export is off.
+    fn keep<T: Clone>(&self, event: T, file: &mut Vec<T>, item: fn(T) -> Item) -> Option<Item> {
+        if !self.otlp.wants_items() {
+            file.push(event);
+            return None;
+        }
+        if !self.settings.read().otlp.json_file {
+            return Some(item(event));
+        }
+        let copy = item(event.clone());
+        file.push(event);
+        Some(copy)
+    }
+
+    /// Called after the store's lock is released: the queue has a lock of its own.
+    fn hand_to_exporter(&self, item: Option<Item>) {
+        if let Some(item) = item {
+            self.otlp.offer(item, || self.settings());
+        }
+    }
+
+    /// Exports what the OTLP exporter holds within `timeout` and stops it.
+    pub fn shutdown(&self, timeout: std::time::Duration) -> Result<()> {
+        self.otlp.shutdown(timeout)
+    }
+
+    /// The exporter's counters, when OTLP export is or was configured.
+    pub fn otlp_stats(&self) -> Option<crate::otlp::exporter::Stats> {
+        self.otlp.stats()
     }
 }
 

@@ -2,7 +2,7 @@
 //! atomic rename, and puts it all back if the write fails.
 
 mod document;
-mod prepare;
+pub(crate) mod prepare;
 pub mod tree;
 
 pub use prepare::PendingOperation;
@@ -61,6 +61,21 @@ impl Store {
                 std::panic::resume_unwind(panic)
             }
         }
+    }
+
+    /// `flush` when the JSON file is a destination (the default); otherwise the sessions
+    /// recorded so far are forgotten as after a flush, the OTLP exporter is asked to send what
+    /// it holds without waiting for its interval, and no file is written (`None`).
+    pub fn flush_to_destinations(&self, path: Option<&str>) -> Result<Option<PathBuf>> {
+        if self.settings.read().otlp.json_file {
+            return self.flush(path).map(Some);
+        }
+        let _one_flush_at_a_time = self.flush_lock.lock();
+        let batch = self.take_batch();
+        let still_pending = batch.pending_operations.clone();
+        self.forget_flushed(&batch, still_pending);
+        self.otlp.flush_soon();
+        Ok(None)
     }
 
     fn take_batch(&self) -> Batch {

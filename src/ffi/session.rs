@@ -93,7 +93,10 @@ pub unsafe extern "C" fn aiobs_end(error_out: *mut *mut c_char) -> aiobs_status 
 /// the target, synced and renamed.
 ///
 /// - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
-///   it with `aiobs_string_free`.
+///   it with `aiobs_string_free`. Receives NULL when the JSON file is switched off
+///   (`{"otlp": {"json_file": false}}`): then no file is written, the sessions are forgotten as
+///   after a flush, and the OTLP exporter sends what it holds without waiting for its interval
+///   (the call does not wait for the network).
 ///
 /// On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
 /// event stays in the store for the next flush. Spans still open are not written; they are
@@ -115,8 +118,12 @@ pub unsafe extern "C" fn aiobs_flush(
     unsafe {
         run(error_out, || {
             let path = optional(path, "path")?;
-            let written = Store::global().flush(path)?;
-            put_string(written_path_out, written.to_string_lossy().into_owned());
+            if let Some(written) = Store::global().flush_to_destinations(path)? {
+                put_string(written_path_out, written.to_string_lossy().into_owned());
+            } else if !written_path_out.is_null() {
+                // SAFETY: the caller guarantees written_path_out is writable when not NULL.
+                *written_path_out = std::ptr::null_mut();
+            }
             Ok(())
         })
     }

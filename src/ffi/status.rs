@@ -31,6 +31,8 @@ pub enum aiobs_status {
     /// The URL is no LLM endpoint aiobs knows, so nothing was recorded. Not a failure of the
     /// program's own call: a binding that wraps a whole HTTP client may ignore it.
     AIOBS_ERR_NOT_LLM_ENDPOINT = 10,
+    /// `aiobs_shutdown` ran out of time: what was still pending is dropped and counted.
+    AIOBS_ERR_TIMEOUT = 11,
 }
 
 impl From<ErrorKind> for aiobs_status {
@@ -45,6 +47,7 @@ impl From<ErrorKind> for aiobs_status {
             ErrorKind::TooLarge => aiobs_status::AIOBS_ERR_TOO_LARGE,
             ErrorKind::Io => aiobs_status::AIOBS_ERR_IO,
             ErrorKind::NotLlmEndpoint => aiobs_status::AIOBS_ERR_NOT_LLM_ENDPOINT,
+            ErrorKind::Timeout => aiobs_status::AIOBS_ERR_TIMEOUT,
         }
     }
 }
