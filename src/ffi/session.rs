@@ -14,7 +14,23 @@ use crate::ffi::strings::{optional, put_string, required};
 /// - `"capture_content"` (bool): keep prompts, outputs and embedding vectors (default true, or
 ///   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
 /// - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
-///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`.
+///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+/// - `"otlp"` (object): OpenTelemetry export over OTLP/HTTP. Its defaults come from the standard
+///   variables (`OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `…_PROTOCOL`, `…_HEADERS`, `…_TIMEOUT`,
+///   `…_COMPRESSION`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`,
+///   `OTEL_SDK_DISABLED`, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`); its keys win:
+///   `"endpoint"` (base URL, `/v1/traces` is appended) or `"traces_endpoint"` (used as is),
+///   `"protocol"` (`"http/protobuf"`, the default, or `"http/json"`), `"headers"` (object),
+///   `"timeout_ms"` (per request, default 10000), `"compression"` (`"gzip"` or `"none"`),
+///   `"service_name"`, `"resource_attributes"` (object), `"max_queue_size"` (default 2048:
+///   finished spans waiting; past it they are dropped and counted), `"max_export_batch_size"`
+///   (default 512), `"schedule_delay_ms"` (default 5000), `"capture_message_content"` (bool,
+///   default false: prompts and completions as `gen_ai.input.messages`/`…output.messages`),
+///   `"openinference"` (bool, default false: adds OpenInference attributes for Arize Phoenix),
+///   `"enabled"` (bool, default true) and `"json_file"` (bool, default true: false makes
+///   `aiobs_flush` write no file, leaving OTLP the only destination). Export runs when an
+///   endpoint is set: finished calls and spans leave in batches from a background thread, never
+///   on the caller's; a forked child starts its own. Stop it with `aiobs_shutdown`.
 ///
 /// Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
 /// `settings_json` is borrowed for the call. Safe to call from any thread at any time.
