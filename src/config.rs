@@ -18,6 +18,10 @@ pub struct Settings {
     pub max_input_bytes: usize,
     /// OTLP export and the destination switches (`"otlp": {...}` and the `OTEL_*` variables).
     pub otlp: OtlpSettings,
+    /// Whether a call or span without a `parent_span_id` key gets the innermost span open on the
+    /// calling thread as its parent (and a span becomes that thread's innermost). Bindings for
+    /// runtimes whose tasks move between threads (goroutines, fibers) turn it off.
+    pub thread_parenting: bool,
 }
 
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
@@ -32,6 +36,7 @@ impl Default for Settings {
             ),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             otlp: OtlpSettings::from_env(|name| std::env::var(name).ok()),
+            thread_parenting: true,
         }
     }
 }
@@ -53,6 +58,7 @@ struct SettingsUpdate {
     capture_content: Option<bool>,
     max_input_bytes: Option<usize>,
     otlp: Option<OtlpUpdate>,
+    thread_parenting: Option<bool>,
 }
 
 impl Settings {
@@ -88,6 +94,9 @@ impl Settings {
         }
         if let Some(max) = update.max_input_bytes {
             self.max_input_bytes = max;
+        }
+        if let Some(thread_parenting) = update.thread_parenting {
+            self.thread_parenting = thread_parenting;
         }
         Ok(())
     }

@@ -9,11 +9,13 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod footprint;
 pub mod ids;
 pub mod labels;
 pub mod otlp;
 pub mod providers;
 pub mod session;
+pub mod stats;
 pub mod store;
 mod thread_spans;
 

@@ -144,7 +144,7 @@ fn throttled_batches_wait_as_told_and_arrive_once() {
     let log = server.log.lock().unwrap();
     let gap = log.arrivals[1].0 - log.arrivals[0].0;
     assert!(gap >= Duration::from_secs(1), "Retry-After: 1 honoured, waited {gap:?}");
-    assert_eq!(store.otlp_stats().unwrap().exported, 5);
+    assert_eq!(store.stats().otlp.unwrap().exported, 5);
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn unavailable_backends_are_retried_until_they_accept() {
     let spans = server.accepted_spans();
     assert_eq!(spans.len(), 10);
     assert_eq!(unique_span_ids(&spans).len(), 10, "no span sent twice");
-    let stats = store.otlp_stats().unwrap();
+    let stats = store.stats().otlp.unwrap();
     assert_eq!((stats.exported, stats.failed_batches, stats.dropped), (10, 0, 0));
 }
 
@@ -174,7 +174,7 @@ fn rejected_batches_are_not_retried_and_are_counted() {
     record_chats(&store, 3);
     store.shutdown(Duration::from_secs(10)).unwrap();
     assert_eq!(server.requests(), 2, "the 400 was not retried");
-    let stats = store.otlp_stats().unwrap();
+    let stats = store.stats().otlp.unwrap();
     assert_eq!((stats.exported, stats.failed_batches, stats.failed_spans), (3, 1, 3));
 }
 
@@ -203,10 +203,10 @@ fn a_full_queue_drops_exactly_what_does_not_fit() {
     );
     store.observe(None, None).unwrap();
     record_chats(&store, 25);
-    let stats = store.otlp_stats().unwrap();
+    let stats = store.stats().otlp.unwrap();
     assert_eq!((stats.queued, stats.dropped), (10, 15));
     store.shutdown(Duration::from_secs(10)).unwrap();
-    let stats = store.otlp_stats().unwrap();
+    let stats = store.stats().otlp.unwrap();
     assert_eq!((stats.exported, stats.dropped, stats.queued), (10, 15, 0));
     assert_eq!(server.accepted_spans().len(), 10);
     // The JSON file still has every call.
@@ -235,7 +235,7 @@ fn recording_never_waits_for_a_hung_backend_and_shutdown_keeps_its_timeout() {
             .recv_timeout(Duration::from_secs(60))
             .expect("recording finished while the backend hung");
     });
-    let stats = store.otlp_stats().unwrap();
+    let stats = store.stats().otlp.unwrap();
     assert_eq!(stats.queued, 55, "5 in flight, 50 queued");
     assert_eq!(stats.dropped, 50);
 
@@ -256,7 +256,7 @@ fn an_unreachable_backend_costs_batches_not_the_program() {
     store.observe(None, None).unwrap();
     record_chats(&store, 3);
     store.shutdown(Duration::from_secs(30)).unwrap();
-    let stats = store.otlp_stats().unwrap();
+    let stats = store.stats().otlp.unwrap();
     assert_eq!((stats.exported, stats.failed_batches, stats.failed_spans), (0, 1, 3));
 }
 
@@ -282,6 +282,6 @@ fn disabled_sdks_and_missing_endpoints_export_nothing() {
     record_chats(&store, 2);
     store.shutdown(Duration::from_secs(1)).unwrap();
     assert_eq!(server.requests(), 0);
-    assert!(store.otlp_stats().is_none());
-    assert!(Store::new().otlp_stats().is_none());
+    assert!(store.stats().otlp.is_none());
+    assert!(Store::new().stats().otlp.is_none());
 }

@@ -12,6 +12,7 @@ mod record;
 mod session;
 mod shutdown;
 mod span;
+mod stats;
 mod status;
 mod strings;
 #[cfg(feature = "test-hooks")]
@@ -23,6 +24,7 @@ pub use record::*;
 pub use session::*;
 pub use shutdown::aiobs_shutdown;
 pub use span::*;
+pub use stats::aiobs_stats;
 pub use status::aiobs_status;
 pub use strings::aiobs_string_free;
 #[cfg(feature = "test-hooks")]

@@ -30,7 +30,12 @@ use crate::ffi::strings::{optional, put_string, required};
 ///   `"enabled"` (bool, default true) and `"json_file"` (bool, default true: false makes
 ///   `aiobs_flush` write no file, leaving OTLP the only destination). Export runs when an
 ///   endpoint is set: finished calls and spans leave in batches from a background thread, never
-///   on the caller's; a forked child starts its own. Stop it with `aiobs_shutdown`.
+///   on the caller's; a forked child starts its own. Stop it with `aiobs_shutdown`,
+/// - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
+///   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
+///   whether a new span becomes the calling thread's innermost. false: such a call or span is a
+///   root, and spans are never pushed onto a thread. Runtimes whose tasks move between OS
+///   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always.
 ///
 /// Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
 /// `settings_json` is borrowed for the call. Safe to call from any thread at any time.
