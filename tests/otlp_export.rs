@@ -21,7 +21,9 @@ fn exporting_store(url: &str, otlp: &str) -> Store {
             r#"{{"otlp":{{"traces_endpoint":"{url}","schedule_delay_ms":20,"timeout_ms":2000}}}}"#
         ))
         .unwrap();
-    store.configure(&format!(r#"{{"otlp":{{{otlp}}}}}"#)).unwrap();
+    store
+        .configure(&format!(r#"{{"otlp":{{{otlp}}}}}"#))
+        .unwrap();
     store
 }
 
@@ -62,15 +64,21 @@ fn spans_arrive_mapped_in_both_encodings() {
         let server = Server::start(vec![], Answer::Accept);
         let store = exporting_store(
             &server.url,
-            &format!(r#""protocol":"{protocol}","compression":"{compression}","capture_message_content":true,"openinference":true"#),
+            &format!(
+                r#""protocol":"{protocol}","compression":"{compression}","capture_message_content":true,"openinference":true"#
+            ),
         );
         store
             .observe(Some("research"), Some(r#"{"team":"search"}"#))
             .unwrap();
-        let outer = store.span_begin(r#"{"name":"pipeline","args":[1]}"#).unwrap();
+        let outer = store
+            .span_begin(r#"{"name":"pipeline","args":[1]}"#)
+            .unwrap();
         store.record_call(&common::chat_event(7)).unwrap();
         let inner = store.span_begin(r#"{"name":"retrieve"}"#).unwrap();
-        store.span_end(&inner, None, Some("TimeoutError: index slow")).unwrap();
+        store
+            .span_end(&inner, None, Some("TimeoutError: index slow"))
+            .unwrap();
         store.span_end(&outer, Some(r#""done""#), None).unwrap();
         store.shutdown(Duration::from_secs(10)).unwrap();
 
@@ -89,7 +97,10 @@ fn spans_arrive_mapped_in_both_encodings() {
         assert_eq!(text(chat, "gen_ai.operation.name"), "chat");
         assert_eq!(text(chat, "gen_ai.provider.name"), "openai");
         assert_eq!(text(chat, "gen_ai.request.model"), "gpt-4o-mini");
-        assert_eq!(text(chat, "gen_ai.response.model"), "gpt-4o-mini-2024-07-18");
+        assert_eq!(
+            text(chat, "gen_ai.response.model"),
+            "gpt-4o-mini-2024-07-18"
+        );
         assert_eq!(text(chat, "gen_ai.response.id"), "chatcmpl-00000007");
         assert_eq!(int(chat, "gen_ai.usage.input_tokens"), 61);
         assert_eq!(int(chat, "gen_ai.usage.output_tokens"), 58);
@@ -109,9 +120,18 @@ fn spans_arrive_mapped_in_both_encodings() {
         assert!(chat.status.is_none());
 
         let request = &server.log.lock().unwrap().accepted_requests[0];
-        let resource = &request.resource_spans[0].resource.as_ref().unwrap().attributes;
+        let resource = &request.resource_spans[0]
+            .resource
+            .as_ref()
+            .unwrap()
+            .attributes;
         let keys: Vec<&str> = resource.iter().map(|kv| kv.key.as_str()).collect();
-        for key in ["service.name", "host.name", "process.runtime.name", "process.pid"] {
+        for key in [
+            "service.name",
+            "host.name",
+            "process.runtime.name",
+            "process.pid",
+        ] {
             assert!(keys.contains(&key), "{key} in {keys:?}");
         }
     }
@@ -125,7 +145,12 @@ fn content_stays_home_unless_capture_is_on() {
     record_chats(&store, 1);
     store.shutdown(Duration::from_secs(10)).unwrap();
     let span = &server.accepted_spans()[0];
-    for key in ["gen_ai.input.messages", "gen_ai.output.messages", "input.value", "llm.input_messages.0.message.content"] {
+    for key in [
+        "gen_ai.input.messages",
+        "gen_ai.output.messages",
+        "input.value",
+        "llm.input_messages.0.message.content",
+    ] {
         assert!(attribute(span, key).is_none(), "{key}");
     }
     assert_eq!(int(span, "gen_ai.usage.input_tokens"), 61);
@@ -143,14 +168,21 @@ fn throttled_batches_wait_as_told_and_arrive_once() {
     assert_eq!(unique_span_ids(&spans).len(), 5);
     let log = server.log.lock().unwrap();
     let gap = log.arrivals[1].0 - log.arrivals[0].0;
-    assert!(gap >= Duration::from_secs(1), "Retry-After: 1 honoured, waited {gap:?}");
+    assert!(
+        gap >= Duration::from_secs(1),
+        "Retry-After: 1 honoured, waited {gap:?}"
+    );
     assert_eq!(store.stats().otlp.unwrap().exported, 5);
 }
 
 #[test]
 fn unavailable_backends_are_retried_until_they_accept() {
     let server = Server::start(
-        vec![Answer::Status(503, None), Answer::Status(502, None), Answer::Status(504, None)],
+        vec![
+            Answer::Status(503, None),
+            Answer::Status(502, None),
+            Answer::Status(504, None),
+        ],
         Answer::Accept,
     );
     let store = exporting_store(&server.url, r#""max_export_batch_size":4"#);
@@ -161,7 +193,10 @@ fn unavailable_backends_are_retried_until_they_accept() {
     assert_eq!(spans.len(), 10);
     assert_eq!(unique_span_ids(&spans).len(), 10, "no span sent twice");
     let stats = store.stats().otlp.unwrap();
-    assert_eq!((stats.exported, stats.failed_batches, stats.dropped), (10, 0, 0));
+    assert_eq!(
+        (stats.exported, stats.failed_batches, stats.dropped),
+        (10, 0, 0)
+    );
 }
 
 #[test]
@@ -175,7 +210,10 @@ fn rejected_batches_are_not_retried_and_are_counted() {
     store.shutdown(Duration::from_secs(10)).unwrap();
     assert_eq!(server.requests(), 2, "the 400 was not retried");
     let stats = store.stats().otlp.unwrap();
-    assert_eq!((stats.exported, stats.failed_batches, stats.failed_spans), (3, 1, 3));
+    assert_eq!(
+        (stats.exported, stats.failed_batches, stats.failed_spans),
+        (3, 1, 3)
+    );
 }
 
 #[test]
@@ -210,7 +248,13 @@ fn a_full_queue_drops_exactly_what_does_not_fit() {
     assert_eq!((stats.exported, stats.dropped, stats.queued), (10, 15, 0));
     assert_eq!(server.accepted_spans().len(), 10);
     // The JSON file still has every call.
-    assert_eq!(common::flush(&store, "otlp-drops")["events"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        common::flush(&store, "otlp-drops")["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
 }
 
 #[test]
@@ -243,7 +287,10 @@ fn recording_never_waits_for_a_hung_backend_and_shutdown_keeps_its_timeout() {
     let error = store.shutdown(Duration::from_millis(300)).unwrap_err();
     assert_eq!(error.kind, aiobs::ErrorKind::Timeout);
     assert!(error.message.contains("55 spans"), "{}", error.message);
-    assert!(started.elapsed() < Duration::from_secs(30), "shutdown returned near its timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "shutdown returned near its timeout"
+    );
 }
 
 #[test]
@@ -257,7 +304,10 @@ fn an_unreachable_backend_costs_batches_not_the_program() {
     record_chats(&store, 3);
     store.shutdown(Duration::from_secs(30)).unwrap();
     let stats = store.stats().otlp.unwrap();
-    assert_eq!((stats.exported, stats.failed_batches, stats.failed_spans), (0, 1, 3));
+    assert_eq!(
+        (stats.exported, stats.failed_batches, stats.failed_spans),
+        (0, 1, 3)
+    );
 }
 
 #[test]

@@ -23,7 +23,10 @@ use crate::ffi::status::aiobs_status;
 /// # Safety
 /// `error_out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn aiobs_shutdown(timeout_ms: u32, error_out: *mut *mut c_char) -> aiobs_status {
+pub unsafe extern "C" fn aiobs_shutdown(
+    timeout_ms: u32,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
     // SAFETY: the caller's guarantee on error_out.
     unsafe {
         run(error_out, || {

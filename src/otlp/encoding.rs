@@ -26,7 +26,10 @@ pub fn encode(
         Protocol::Protobuf => (request.encode_to_vec(), "application/x-protobuf"),
         Protocol::Json => (
             serde_json::to_vec(request).map_err(|e| {
-                Error::new(ErrorKind::InvalidArgument, format!("cannot encode OTLP JSON: {e}"))
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    format!("cannot encode OTLP JSON: {e}"),
+                )
             })?,
             "application/json",
         ),
@@ -57,7 +60,9 @@ mod tests {
 
     fn request() -> ExportTraceServiceRequest {
         let span = Span {
-            trace_id: 0x5b8efff798038103d269b633813fc60c_u128.to_be_bytes().to_vec(),
+            trace_id: 0x5b8efff798038103d269b633813fc60c_u128
+                .to_be_bytes()
+                .to_vec(),
             span_id: 0xeee19b7ec3c1b174_u64.to_be_bytes().to_vec(),
             name: "chat gpt-4o".into(),
             kind: 3,

@@ -113,7 +113,12 @@ impl Exporter {
         let thread = std::thread::Builder::new()
             .name("aiobs-otlp".into())
             .spawn(move || worker.run())
-            .map_err(|e| Error::new(ErrorKind::Io, format!("cannot start the OTLP exporter thread: {e}")))?;
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot start the OTLP exporter thread: {e}"),
+                )
+            })?;
         Ok(Exporter {
             shared,
             thread: Mutex::new(Some(thread)),

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::otlp::mapping::{Attributes, CallView, MappingOptions};
 use crate::otlp::messages;
+use crate::otlp::usage::TokenCounts;
 
 /// The GenAI operation of an aiobs `api`; unknown ones pass through.
 pub fn operation_name(api: &str) -> &str {
@@ -115,12 +116,14 @@ fn add_request(attributes: &mut Attributes, call: &CallView) {
         }
     }
     match param(&["stop", "stopSequences", "stop_sequences"]) {
-        Some(Value::String(stop)) => attributes.texts("gen_ai.request.stop_sequences", vec![stop.clone()]),
+        Some(Value::String(stop)) => {
+            attributes.texts("gen_ai.request.stop_sequences", vec![stop.clone()])
+        }
         Some(stops @ Value::Array(_)) => attributes.json("gen_ai.request.stop_sequences", stops),
         _ => {}
     }
-    let streaming = request.get("stream") == Some(&Value::Bool(true))
-        || call.api.ends_with("_stream");
+    let streaming =
+        request.get("stream") == Some(&Value::Bool(true)) || call.api.ends_with("_stream");
     if streaming {
         attributes.bool("gen_ai.request.stream", true);
     }
@@ -133,7 +136,10 @@ fn add_request(attributes: &mut Attributes, call: &CallView) {
 }
 
 fn add_response(attributes: &mut Attributes, response: &Value) {
-    attributes.opt_text("gen_ai.response.id", response.get("id").and_then(Value::as_str));
+    attributes.opt_text(
+        "gen_ai.response.id",
+        response.get("id").and_then(Value::as_str),
+    );
     attributes.opt_text(
         "gen_ai.response.model",
         response.get("model").and_then(Value::as_str),
@@ -161,53 +167,6 @@ fn add_response(attributes: &mut Attributes, response: &Value) {
         ("openai.response.system_fingerprint", "system_fingerprint"),
     ] {
         attributes.opt_text(key, response.get(name).and_then(Value::as_str));
-    }
-}
-
-/// Token usage: the core's normalised `tokens`, else a provider `usage` object as a binding
-/// recorded it (OpenAI chat or Responses names).
-#[derive(Default, Debug, PartialEq)]
-pub struct TokenCounts {
-    pub input: Option<i64>,
-    pub output: Option<i64>,
-    pub total: Option<i64>,
-    pub cached: Option<i64>,
-    pub reasoning: Option<i64>,
-}
-
-impl TokenCounts {
-    pub fn of(response: &Value) -> TokenCounts {
-        let at = |value: &Value, path: &[&str]| {
-            path.iter()
-                .try_fold(value, |v, key| v.get(*key))
-                .and_then(Value::as_i64)
-        };
-        if let Some(tokens) = response.get("tokens").filter(|t| t.is_object()) {
-            return TokenCounts {
-                input: at(tokens, &["input_tokens"]),
-                output: at(tokens, &["output_tokens"]),
-                total: at(tokens, &["total_tokens"]),
-                cached: at(tokens, &["cached_tokens"]),
-                reasoning: at(tokens, &["reasoning_tokens"]),
-            };
-        }
-        let Some(usage) = response.get("usage").filter(|u| u.is_object()) else {
-            return TokenCounts::default();
-        };
-        let first = |paths: &[&[&str]]| paths.iter().find_map(|path| at(usage, path));
-        TokenCounts {
-            input: first(&[&["prompt_tokens"], &["input_tokens"]]),
-            output: first(&[&["completion_tokens"], &["output_tokens"]]),
-            total: first(&[&["total_tokens"]]),
-            cached: first(&[
-                &["prompt_tokens_details", "cached_tokens"],
-                &["input_tokens_details", "cached_tokens"],
-            ]),
-            reasoning: first(&[
-                &["completion_tokens_details", "reasoning_tokens"],
-                &["output_tokens_details", "reasoning_tokens"],
-            ]),
-        }
     }
 }
 
@@ -258,7 +217,11 @@ pub fn split_url(url: &str) -> Option<(&str, u16)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let default_port = if scheme.eq_ignore_ascii_case("http") { 80 } else { 443 };
+    let default_port = if scheme.eq_ignore_ascii_case("http") {
+        80
+    } else {
+        443
+    };
     let (host, port) = match authority.rsplit_once(':') {
         Some((host, port)) if !port.contains(']') => (host, port.parse().ok()?),
         _ => (authority, default_port),
@@ -273,9 +236,15 @@ mod tests {
     #[test]
     fn names_follow_the_conventions() {
         assert_eq!(operation_name("chat.completions.create"), "chat");
-        assert_eq!(operation_name("models.generate_content_stream"), "generate_content");
+        assert_eq!(
+            operation_name("models.generate_content_stream"),
+            "generate_content"
+        );
         assert_eq!(operation_name("models.embed_content"), "embeddings");
-        assert_eq!(operation_name("models.generate_videos"), "models.generate_videos");
+        assert_eq!(
+            operation_name("models.generate_videos"),
+            "models.generate_videos"
+        );
         assert_eq!(provider_name("gemini", None), "gcp.gemini");
         assert_eq!(
             provider_name(
@@ -292,8 +261,14 @@ mod tests {
 
     #[test]
     fn urls_give_host_and_port() {
-        assert_eq!(split_url("https://api.openai.com/v1/chat"), Some(("api.openai.com", 443)));
-        assert_eq!(split_url("http://127.0.0.1:8080/v1"), Some(("127.0.0.1", 8080)));
+        assert_eq!(
+            split_url("https://api.openai.com/v1/chat"),
+            Some(("api.openai.com", 443))
+        );
+        assert_eq!(
+            split_url("http://127.0.0.1:8080/v1"),
+            Some(("127.0.0.1", 8080))
+        );
         assert_eq!(split_url("http://[::1]:9/x"), Some(("::1", 9)));
         assert_eq!(split_url("not a url"), None);
     }

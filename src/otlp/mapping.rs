@@ -8,7 +8,9 @@ use opentelemetry_proto::tonic::common::v1::{
     AnyValue, ArrayValue, InstrumentationScope, KeyValue, any_value,
 };
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span, status};
+use opentelemetry_proto::tonic::trace::v1::{
+    ResourceSpans, ScopeSpans, Span, Status, span, status,
+};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -276,7 +278,10 @@ mod tests {
 
     #[test]
     fn error_types_stay_low_cardinality() {
-        assert_eq!(error_type("RESOURCE_EXHAUSTED: quota"), "RESOURCE_EXHAUSTED");
+        assert_eq!(
+            error_type("RESOURCE_EXHAUSTED: quota"),
+            "RESOURCE_EXHAUSTED"
+        );
         assert_eq!(error_type("the request failed badly"), "_OTHER");
         assert_eq!(error_type("timeout"), "timeout");
     }

@@ -175,7 +175,9 @@ mod tests {
         let response = json!({"choices": [{"text": "Rome", "finish_reason": "stop"}]});
         assert_eq!(
             output_messages(&response),
-            vec![json!({"role": "assistant", "parts": [{"type": "text", "content": "Rome"}], "finish_reason": "stop"})]
+            vec![
+                json!({"role": "assistant", "parts": [{"type": "text", "content": "Rome"}], "finish_reason": "stop"})
+            ]
         );
     }
 }

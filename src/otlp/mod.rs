@@ -2,7 +2,7 @@
 //! to any OpenTelemetry backend, mapped with the GenAI semantic conventions.
 //!
 //! - [`settings`]: the `OTEL_*` variables and the `"otlp"` object of `aiobs_configure`.
-//! - [`mapping`], [`genai`], [`messages`], [`openinference`]: one recorded span to one OTLP span;
+//! - [`mapping`], [`genai`], [`usage`], [`messages`], [`openinference`]: one recorded span to one OTLP span;
 //!   shared with the CLI's `export --otlp`.
 //! - [`resource`]: service, host, process and runtime.
 //! - [`encoding`]: protobuf or JSON, gzip.
@@ -24,6 +24,7 @@ pub mod retry;
 pub mod settings;
 pub mod source;
 pub mod transport;
+pub mod usage;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -69,11 +70,8 @@ impl Pipeline {
         }
         let otlp = &settings.otlp;
         let replacement = if otlp.exporting() {
-            let resource = resource::attributes(
-                otlp,
-                &settings.runtime,
-                settings.runtime_version.as_deref(),
-            );
+            let resource =
+                resource::attributes(otlp, &settings.runtime, settings.runtime_version.as_deref());
             let counters = if same_process {
                 Arc::clone(&self.counters.lock())
             } else {
@@ -90,7 +88,8 @@ impl Pipeline {
             None
         };
         let previous = std::mem::replace(&mut *self.exporter.write(), replacement);
-        self.active.store(self.exporter.read().is_some(), Ordering::Release);
+        self.active
+            .store(self.exporter.read().is_some(), Ordering::Release);
         *started_with = Some(settings.clone());
         // The old exporter sends what it holds in the background; a forked child's copy has no
         // thread, and its queue is the parent's to send.
@@ -167,9 +166,13 @@ impl Pipeline {
         let exporter = self.exporter.read().clone();
         let counters = Arc::clone(&self.counters.lock());
         let configured = exporter.is_some()
-            || [&counters.exported, &counters.dropped, &counters.failed_batches]
-                .iter()
-                .any(|c| c.load(Ordering::Relaxed) > 0);
+            || [
+                &counters.exported,
+                &counters.dropped,
+                &counters.failed_batches,
+            ]
+            .iter()
+            .any(|c| c.load(Ordering::Relaxed) > 0);
         configured.then(|| Stats {
             queued: exporter.map_or(0, |e| e.queued()),
             exported: counters.exported.load(Ordering::Relaxed),

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::otlp::genai;
 use crate::otlp::mapping::{Attributes, MappingOptions, SpanSource, SpanView};
 use crate::otlp::messages;
+use crate::otlp::usage::TokenCounts;
 
 pub fn add(attributes: &mut Attributes, view: &SpanView, options: MappingOptions) {
     match &view.source {
@@ -33,24 +34,39 @@ pub fn add(attributes: &mut Attributes, view: &SpanView, options: MappingOptions
             attributes.text("llm.provider", provider(call.provider, url));
             attributes.text("llm.system", call.provider);
             if let Some(model) = genai::model(call) {
-                let key = if embedding { "embedding.model_name" } else { "llm.model_name" };
+                let key = if embedding {
+                    "embedding.model_name"
+                } else {
+                    "llm.model_name"
+                };
                 attributes.text(key, model);
             }
-            let tokens = genai::TokenCounts::of(call.response);
+            let tokens = TokenCounts::of(call.response);
             for (key, count) in [
                 ("llm.token_count.prompt", tokens.input),
                 ("llm.token_count.completion", tokens.output),
                 ("llm.token_count.total", tokens.total),
                 ("llm.token_count.prompt_details.cache_read", tokens.cached),
-                ("llm.token_count.completion_details.reasoning", tokens.reasoning),
+                (
+                    "llm.token_count.completion_details.reasoning",
+                    tokens.reasoning,
+                ),
             ] {
                 if let Some(n) = count {
                     attributes.int(key, n);
                 }
             }
             if options.capture_message_content {
-                flatten("llm.input_messages", &messages::input_messages(call.request), attributes);
-                flatten("llm.output_messages", &messages::output_messages(call.response), attributes);
+                flatten(
+                    "llm.input_messages",
+                    &messages::input_messages(call.request),
+                    attributes,
+                );
+                flatten(
+                    "llm.output_messages",
+                    &messages::output_messages(call.response),
+                    attributes,
+                );
                 attributes.text("input.value", &call.request.to_string());
                 attributes.text("input.mime_type", "application/json");
                 if !call.response.is_null() {

@@ -6,7 +6,11 @@ use opentelemetry_proto::tonic::common::v1::KeyValue;
 use crate::otlp::mapping::Attributes;
 use crate::otlp::settings::OtlpSettings;
 
-pub fn attributes(settings: &OtlpSettings, runtime: &str, runtime_version: Option<&str>) -> Vec<KeyValue> {
+pub fn attributes(
+    settings: &OtlpSettings,
+    runtime: &str,
+    runtime_version: Option<&str>,
+) -> Vec<KeyValue> {
     let executable = std::env::current_exe()
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));

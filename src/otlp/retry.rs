@@ -69,7 +69,13 @@ fn parse_http_date(value: &str) -> Option<SystemTime> {
     let year: u64 = fields.next()?.parse().ok()?;
     let mut clock = fields.next()?.split(':').map(|n| n.parse::<u64>().ok());
     let (h, m, s) = (clock.next()??, clock.next()??, clock.next()??);
-    if fields.next()? != "GMT" || !(1..=31).contains(&day) || year < 1970 || h > 23 || m > 59 || s > 60 {
+    if fields.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || year < 1970
+        || h > 23
+        || m > 59
+        || s > 60
+    {
         return None;
     }
     let days = days_from_civil(year, month, day);
@@ -94,7 +100,10 @@ mod tests {
     #[test]
     fn only_the_retryable_statuses_are_retried() {
         assert_eq!(classify(200, None), Verdict::Accepted);
-        assert_eq!(classify(429, Some("2")), Verdict::Retry(Some(Duration::from_secs(2))));
+        assert_eq!(
+            classify(429, Some("2")),
+            Verdict::Retry(Some(Duration::from_secs(2)))
+        );
         for status in [502, 503, 504] {
             assert_eq!(classify(status, None), Verdict::Retry(None));
         }
@@ -117,7 +126,10 @@ mod tests {
     #[test]
     fn backoff_grows_with_jitter_and_stays_capped() {
         let first = backoff(1, None);
-        assert!(first >= FIRST_DELAY && first <= FIRST_DELAY * 3 / 2, "{first:?}");
+        assert!(
+            first >= FIRST_DELAY && first <= FIRST_DELAY * 3 / 2,
+            "{first:?}"
+        );
         assert!(backoff(4, None) >= FIRST_DELAY * 8);
         assert_eq!(backoff(40, None), MAX_DELAY);
         assert_eq!(backoff(1, Some(Duration::from_secs(3600))), MAX_DELAY);

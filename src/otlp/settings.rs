@@ -139,14 +139,15 @@ impl OtlpSettings {
         if let Some(ms) = number("OTEL_BSP_SCHEDULE_DELAY") {
             settings.schedule_delay = Duration::from_millis(ms);
         }
-        settings.capture_message_content = var("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT")
-            .is_some_and(|v| {
+        settings.capture_message_content =
+            var("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT").is_some_and(|v| {
                 matches!(
                     v.trim().to_ascii_lowercase().as_str(),
                     "true" | "1" | "span_only" | "span_and_event"
                 )
             });
-        settings.enabled = !var("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+        settings.enabled =
+            !var("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
         settings
     }
 

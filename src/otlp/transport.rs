@@ -57,7 +57,9 @@ impl Transport {
             let timeout = match deadline {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => self.timeout.min(left),
-                    _ => return Delivery::Failed("out of time before the batch was accepted".into()),
+                    _ => {
+                        return Delivery::Failed("out of time before the batch was accepted".into());
+                    }
                 },
                 None => self.timeout,
             };

@@ -68,7 +68,11 @@ impl Server {
     pub fn wait_for_requests(&self, n: usize) {
         let until = Instant::now() + Duration::from_secs(20);
         while self.requests() < n {
-            assert!(Instant::now() < until, "only {} of {n} requests arrived", self.requests());
+            assert!(
+                Instant::now() < until,
+                "only {} of {n} requests arrived",
+                self.requests()
+            );
             std::thread::sleep(Duration::from_millis(5));
         }
     }
@@ -98,10 +102,13 @@ fn serve(
         let header = |name: &str| {
             headers.iter().find_map(|h| {
                 let (key, value) = h.split_once(':')?;
-                key.eq_ignore_ascii_case(name).then(|| value.trim().to_owned())
+                key.eq_ignore_ascii_case(name)
+                    .then(|| value.trim().to_owned())
             })
         };
-        let length: usize = header("content-length").and_then(|l| l.parse().ok()).unwrap_or(0);
+        let length: usize = header("content-length")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; length];
         if reader.read_exact(&mut body).is_err() {
             return;
@@ -127,7 +134,9 @@ fn serve(
         if status == 200 {
             if header("content-encoding").as_deref() == Some("gzip") {
                 let mut plain = Vec::new();
-                flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut plain).unwrap();
+                flate2::read::GzDecoder::new(&body[..])
+                    .read_to_end(&mut plain)
+                    .unwrap();
                 body = plain;
             }
             let request = decode(&content_type, &body);
