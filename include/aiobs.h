@@ -82,9 +82,14 @@ enum aiobs_status
    */
   AIOBS_ERR_NOT_LLM_ENDPOINT = 10,
   /**
+   * The store already holds `max_memory_bytes` (nothing flushed it, or flushes keep failing):
+   * the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
+   */
+  AIOBS_ERR_MEMORY_LIMIT = 11,
+  /**
    * `aiobs_shutdown` ran out of time: what was still pending is dropped and counted.
    */
-  AIOBS_ERR_TIMEOUT = 11,
+  AIOBS_ERR_TIMEOUT = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

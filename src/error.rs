@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Io,
     /// The URL is no LLM endpoint aiobs knows; nothing was recorded.
     NotLlmEndpoint,
+    /// The store holds `max_memory_bytes` already; the event was dropped and counted.
+    MemoryLimit,
     /// The work did not finish within the time given.
     Timeout,
 }

@@ -247,14 +247,13 @@ fn a_full_queue_drops_exactly_what_does_not_fit() {
     let stats = store.stats().otlp.unwrap();
     assert_eq!((stats.exported, stats.dropped, stats.queued), (10, 15, 0));
     assert_eq!(server.accepted_spans().len(), 10);
-    // The JSON file still has every call.
-    assert_eq!(
-        common::flush(&store, "otlp-drops")["events"]
-            .as_array()
-            .unwrap()
-            .len(),
-        25
-    );
+    // The JSON file still has every call, and says how many spans the exporter dropped.
+    let document = common::flush(&store, "otlp-drops");
+    assert_eq!(document["events"].as_array().unwrap().len(), 25);
+    assert_eq!(document["drops"]["otlp_spans"], 15);
+    store.observe(None, None).unwrap();
+    let later = common::flush(&store, "otlp-drops-reported");
+    assert_eq!(later["drops"]["otlp_spans"], 0, "a drop is reported once");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use parking_lot::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::otlp::encoding;
@@ -51,6 +51,27 @@ struct Queue {
     flush_wanted: bool,
 }
 
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Waits on `condvar` until `deadline`; false when the deadline has passed.
+fn wait_until<'a>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, Queue>,
+    deadline: Instant,
+) -> (MutexGuard<'a, Queue>, bool) {
+    let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+        return (guard, false);
+    };
+    let (guard, _) = condvar
+        .wait_timeout(guard, left)
+        .unwrap_or_else(PoisonError::into_inner);
+    (guard, Instant::now() < deadline)
+}
+
 struct Shared {
     queue: Mutex<Queue>,
     /// The thread waits on it for work.
@@ -67,8 +88,6 @@ struct Shared {
 pub struct Exporter {
     shared: Arc<Shared>,
     thread: Mutex<Option<JoinHandle<()>>>,
-    /// The process that started the thread: a forked child needs its own.
-    pub pid: u32,
     pub settings: OtlpSettings,
 }
 
@@ -109,6 +128,7 @@ impl Exporter {
             },
             protocol: settings.protocol,
             gzip: settings.gzip,
+            failure_told: std::cell::Cell::new(false),
         };
         let thread = std::thread::Builder::new()
             .name("aiobs-otlp".into())
@@ -122,7 +142,6 @@ impl Exporter {
         Ok(Exporter {
             shared,
             thread: Mutex::new(Some(thread)),
-            pid: std::process::id(),
             settings,
         })
     }
@@ -130,7 +149,7 @@ impl Exporter {
     /// Queues a finished item; drops and counts it when the queue is full or stopping.
     pub fn offer(&self, item: Item) {
         let shared = &*self.shared;
-        let mut queue = shared.queue.lock();
+        let mut queue = shared.lock();
         if queue.items.len() >= shared.max_queue_size || queue.stop_at.is_some() {
             drop(queue);
             shared.counters.dropped.fetch_add(1, Ordering::Relaxed);
@@ -144,12 +163,12 @@ impl Exporter {
 
     /// Asks the thread to send what is queued now, without waiting for it.
     pub fn flush_soon(&self) {
-        self.shared.queue.lock().flush_wanted = true;
+        self.shared.lock().flush_wanted = true;
         self.shared.work.notify_one();
     }
 
     pub fn queued(&self) -> u64 {
-        let queue = self.shared.queue.lock();
+        let queue = self.shared.lock();
         (queue.items.len() + queue.in_flight) as u64
     }
 
@@ -158,14 +177,18 @@ impl Exporter {
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         let shared = &*self.shared;
-        let mut queue = shared.queue.lock();
+        let mut queue = shared.lock();
         if queue.stop_at.is_none() {
             queue.stop_at = Some(deadline);
         }
         shared.work.notify_one();
-        while (!queue.items.is_empty() || queue.in_flight > 0)
-            && !shared.settled.wait_until(&mut queue, deadline).timed_out()
-        {}
+        while !queue.items.is_empty() || queue.in_flight > 0 {
+            let (guard, in_time) = wait_until(&shared.settled, queue, deadline);
+            queue = guard;
+            if !in_time {
+                break;
+            }
+        }
         let left = queue.items.len() + queue.in_flight;
         drop(queue);
         if left == 0 {
@@ -183,13 +206,13 @@ impl Exporter {
 
     /// Stops the thread without waiting: it exports what it can until `deadline`.
     pub fn retire(&self, deadline: Instant) {
-        let mut queue = self.shared.queue.lock();
+        let mut queue = self.shared.lock();
         queue.stop_at.get_or_insert(deadline);
         self.shared.work.notify_one();
     }
 
     fn join_until(&self, deadline: Instant) {
-        let mut thread = self.thread.lock();
+        let mut thread = self.thread.lock().unwrap_or_else(PoisonError::into_inner);
         while thread.as_ref().is_some_and(|t| !t.is_finished()) && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(1));
         }
@@ -209,6 +232,8 @@ struct Worker {
     options: MappingOptions,
     protocol: crate::otlp::settings::Protocol,
     gzip: bool,
+    /// A backend down for the whole run is said once on stderr; the counts say the rest.
+    failure_told: std::cell::Cell<bool>,
 }
 
 impl Worker {
@@ -217,13 +242,13 @@ impl Worker {
         let mut next_send = Instant::now() + shared.schedule_delay;
         loop {
             let (batch, stop_at) = {
-                let mut queue = shared.queue.lock();
+                let mut queue = shared.lock();
                 while queue.stop_at.is_none()
                     && !queue.flush_wanted
                     && queue.items.len() < shared.batch_size
                     && Instant::now() < next_send
                 {
-                    shared.work.wait_until(&mut queue, next_send);
+                    queue = wait_until(&shared.work, queue, next_send).0;
                 }
                 if queue.stop_at.is_some_and(|at| Instant::now() >= at) {
                     let left = queue.items.len() as u64;
@@ -246,7 +271,7 @@ impl Worker {
                 (queue.items.drain(..n).collect::<Vec<Item>>(), queue.stop_at)
             };
             self.export(&batch, stop_at);
-            let mut queue = shared.queue.lock();
+            let mut queue = shared.lock();
             queue.in_flight = 0;
             if queue.items.len() < shared.batch_size {
                 next_send = Instant::now() + shared.schedule_delay;
@@ -259,7 +284,11 @@ impl Worker {
         let counters = &self.shared.counters;
         let n = batch.len() as u64;
         let sessions: SessionBook = {
-            let book = self.shared.sessions.lock();
+            let book = self
+                .shared
+                .sessions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             batch
                 .iter()
                 .filter_map(|item| {
@@ -289,10 +318,12 @@ impl Worker {
             Delivery::Failed(reason) => {
                 counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                 counters.failed_spans.fetch_add(n, Ordering::Relaxed);
-                eprintln!(
-                    "aiobs: OTLP export of {n} spans to {} failed: {reason}",
-                    self.transport.url()
-                );
+                if !self.failure_told.replace(true) {
+                    eprintln!(
+                        "aiobs: OTLP export of {n} spans to {} failed: {reason} (later failures are counted in aiobs_stats, not printed)",
+                        self.transport.url()
+                    );
+                }
             }
         }
     }

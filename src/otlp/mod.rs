@@ -26,11 +26,10 @@ pub mod source;
 pub mod transport;
 pub mod usage;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockWriteGuard};
 use std::time::{Duration, Instant};
-
-use parking_lot::{Mutex, RwLock};
 
 use crate::config::Settings;
 use crate::error::Result;
@@ -44,75 +43,116 @@ pub use settings::{OtlpSettings, Protocol};
 /// Sessions remembered for the exporter's span attributes; the oldest are forgotten past it.
 const MAX_SESSIONS_REMEMBERED: usize = 4096;
 
+/// Its locks are the standard library's, held across a `fork` with the store's (see
+/// [`Pipeline::prepare_fork`]); they never poison.
 #[derive(Default)]
 pub(crate) struct Pipeline {
     /// Checked before anything else, so that recording without export costs one load.
     active: AtomicBool,
     exporter: RwLock<Option<Arc<Exporter>>>,
     counters: Mutex<Arc<Counters>>,
+    /// Of the counters' `dropped`, how many a written export file reported already.
+    drops_reported: AtomicU64,
     sessions: Arc<Mutex<SessionBook>>,
-    session_order: Mutex<std::collections::VecDeque<SessionId>>,
-    /// The settings and runtime the running exporter was started with.
+    session_order: Mutex<VecDeque<SessionId>>,
+    /// The settings the running exporter was started with; `None` after a fork, so that the
+    /// child starts its own.
     started_with: Mutex<Option<Settings>>,
 }
 
+fn unpoisoned<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The pipeline's locks, held from before a `fork` until after it.
+pub(crate) struct PipelineForkGuards<'a> {
+    pipeline: &'a Pipeline,
+    started_with: MutexGuard<'a, Option<Settings>>,
+    exporter: RwLockWriteGuard<'a, Option<Arc<Exporter>>>,
+    counters: MutexGuard<'a, Arc<Counters>>,
+    sessions: MutexGuard<'a, SessionBook>,
+    #[allow(dead_code)] // held, never read
+    session_order: MutexGuard<'a, VecDeque<SessionId>>,
+}
+
+impl PipelineForkGuards<'_> {
+    /// In a forked child: the parent's queue and thread are the parent's (its copy here has no
+    /// thread; it is left alone, never locked), counts start from zero, and the first span the
+    /// child records starts the child's own exporter thread. `continued` is the child's new
+    /// session, if the parent had one active.
+    pub(crate) fn start_child(&mut self, continued: Option<&Session>) {
+        if let Some(parent) = self.exporter.take() {
+            // Its queue lock may be held by the parent's thread forever: never touch it.
+            std::mem::forget(parent);
+        }
+        *self.started_with = None;
+        *self.counters = Arc::default();
+        self.pipeline.drops_reported.store(0, Ordering::Relaxed);
+        if let Some(session) = continued {
+            self.sessions
+                .insert(session.id.clone(), Arc::new(SessionInfo::of(session)));
+        }
+    }
+}
+
 impl Pipeline {
+    /// Takes every lock of the pipeline before a `fork` (after the store's settings lock,
+    /// before nothing else): the child then finds them free.
+    pub(crate) fn prepare_fork(&self) -> PipelineForkGuards<'_> {
+        PipelineForkGuards {
+            pipeline: self,
+            started_with: unpoisoned(&self.started_with),
+            exporter: self
+                .exporter
+                .write()
+                .unwrap_or_else(PoisonError::into_inner),
+            counters: unpoisoned(&self.counters),
+            sessions: unpoisoned(&self.sessions),
+            session_order: unpoisoned(&self.session_order),
+        }
+    }
+
     /// Starts, restarts or stops the exporter to match `settings`.
     pub fn reconfigure(&self, settings: &Settings) -> Result<()> {
-        let mut started_with = self.started_with.lock();
-        let same_process = self
-            .exporter
-            .read()
-            .as_ref()
-            .is_none_or(|e| e.pid == std::process::id());
-        if started_with.as_ref() == Some(settings) && same_process {
+        let mut started_with = unpoisoned(&self.started_with);
+        if started_with.as_ref() == Some(settings) {
             return Ok(());
         }
         let otlp = &settings.otlp;
         let replacement = if otlp.exporting() {
             let resource =
                 resource::attributes(otlp, &settings.runtime, settings.runtime_version.as_deref());
-            let counters = if same_process {
-                Arc::clone(&self.counters.lock())
-            } else {
-                Arc::default()
-            };
-            *self.counters.lock() = Arc::clone(&counters);
             Some(Arc::new(Exporter::start(
                 otlp.clone(),
                 resource,
-                counters,
+                Arc::clone(&unpoisoned(&self.counters)),
                 Arc::clone(&self.sessions),
             )?))
         } else {
             None
         };
-        let previous = std::mem::replace(&mut *self.exporter.write(), replacement);
-        self.active
-            .store(self.exporter.read().is_some(), Ordering::Release);
+        let exporting = replacement.is_some();
+        let previous = std::mem::replace(&mut *self.write_exporter(), replacement);
+        self.active.store(exporting, Ordering::Release);
         *started_with = Some(settings.clone());
-        // The old exporter sends what it holds in the background; a forked child's copy has no
-        // thread, and its queue is the parent's to send.
-        if let Some(previous) = previous
-            && previous.pid == std::process::id()
-        {
+        // The old exporter sends what it holds in the background, within its timeout.
+        if let Some(previous) = previous {
             previous.retire(Instant::now() + previous.settings.timeout);
         }
         Ok(())
     }
 
-    /// The running exporter of this process, if export is on.
-    fn exporter(&self, settings: impl FnOnce() -> Settings) -> Option<Arc<Exporter>> {
-        if !self.active.load(Ordering::Acquire) {
-            return None;
-        }
-        let exporter = self.exporter.read().clone()?;
-        if exporter.pid == std::process::id() {
-            return Some(exporter);
-        }
-        // A forked child: start its own thread.
-        let _ = self.reconfigure(&settings());
-        self.exporter.read().clone()
+    fn write_exporter(&self) -> RwLockWriteGuard<'_, Option<Arc<Exporter>>> {
+        self.exporter
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn current(&self) -> Option<Arc<Exporter>> {
+        self.exporter
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether recorded items are to be handed over.
@@ -120,8 +160,19 @@ impl Pipeline {
         self.active.load(Ordering::Acquire)
     }
 
+    /// Queues a finished item; in a forked child, the first one starts the child's exporter.
     pub fn offer(&self, item: Item, settings: impl FnOnce() -> Settings) {
-        if let Some(exporter) = self.exporter(settings) {
+        if !self.wants_items() {
+            return;
+        }
+        let exporter = match self.current() {
+            Some(exporter) => Some(exporter),
+            None => {
+                let _ = self.reconfigure(&settings());
+                self.current()
+            }
+        };
+        if let Some(exporter) = exporter {
             exporter.offer(item);
         }
     }
@@ -132,9 +183,9 @@ impl Pipeline {
             return;
         }
         let info = Arc::new(SessionInfo::of(session));
-        let mut book = self.sessions.lock();
+        let mut book = unpoisoned(&self.sessions);
         if book.insert(session.id.clone(), info).is_none() {
-            let mut order = self.session_order.lock();
+            let mut order = unpoisoned(&self.session_order);
             order.push_back(session.id.clone());
             if order.len() > MAX_SESSIONS_REMEMBERED
                 && let Some(oldest) = order.pop_front()
@@ -145,26 +196,26 @@ impl Pipeline {
     }
 
     pub fn flush_soon(&self) {
-        if let Some(exporter) = self.exporter.read().as_ref() {
+        if let Some(exporter) = self.current() {
             exporter.flush_soon();
         }
     }
 
     /// Exports what is pending within `timeout` and stops the thread. Export stays off until
-    /// the next `aiobs_configure` that sets OTLP settings.
+    /// the next `aiobs_configure` that changes the settings.
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        let _started_with = self.started_with.lock();
+        let _started_with = unpoisoned(&self.started_with);
         self.active.store(false, Ordering::Release);
-        let exporter = self.exporter.write().take();
+        let exporter = self.write_exporter().take();
         match exporter {
-            Some(exporter) if exporter.pid == std::process::id() => exporter.shutdown(timeout),
-            _ => Ok(()),
+            Some(exporter) => exporter.shutdown(timeout),
+            None => Ok(()),
         }
     }
 
     pub fn stats(&self) -> Option<Stats> {
-        let exporter = self.exporter.read().clone();
-        let counters = Arc::clone(&self.counters.lock());
+        let exporter = self.current();
+        let counters = Arc::clone(&unpoisoned(&self.counters));
         let configured = exporter.is_some()
             || [
                 &counters.exported,
@@ -180,5 +231,11 @@ impl Pipeline {
             failed_batches: counters.failed_batches.load(Ordering::Relaxed),
             failed_spans: counters.failed_spans.load(Ordering::Relaxed),
         })
+    }
+
+    /// Drops no export file has reported yet; the caller reports them.
+    pub fn take_unreported_drops(&self) -> u64 {
+        let dropped = unpoisoned(&self.counters).dropped.load(Ordering::Relaxed);
+        dropped.saturating_sub(self.drops_reported.swap(dropped, Ordering::Relaxed))
     }
 }

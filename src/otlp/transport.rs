@@ -58,7 +58,9 @@ impl Transport {
                 Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
                     Some(left) if !left.is_zero() => self.timeout.min(left),
                     _ => {
-                        return Delivery::Failed("out of time before the batch was accepted".into());
+                        return Delivery::Failed(
+                            "out of time before the batch was accepted".into(),
+                        );
                     }
                 },
                 None => self.timeout,
