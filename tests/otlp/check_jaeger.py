@@ -14,6 +14,8 @@ export = json.load(open(export_path))
 session_id = export["sessions"][0]["id"]
 file_spans = {e["span_id"]: e for e in export["events"] + export["function_events"]}
 EXPECTED_SPANS = 7
+# The forked child's span: a trace and a session of its own, same session name and labels.
+CHILD_SPAN = "child-work"
 
 
 def fetch():
@@ -26,7 +28,7 @@ deadline = time.time() + 30
 traces = []
 while time.time() < deadline:
     traces = fetch()
-    if sum(len(t["spans"]) for t in traces) >= EXPECTED_SPANS:
+    if sum(len(t["spans"]) for t in traces) >= EXPECTED_SPANS + 1:
         break
     time.sleep(0.3)
 
@@ -38,10 +40,13 @@ def check(condition, message):
         failures.append(message)
 
 
-spans = [span for trace in traces for span in trace["spans"]]
+all_spans = [span for trace in traces for span in trace["spans"]]
+children = [span for span in all_spans if span["operationName"] == CHILD_SPAN]
+spans = [span for span in all_spans if span["operationName"] != CHILD_SPAN]
 check(len(file_spans) == EXPECTED_SPANS, f"the export file has {len(file_spans)} spans")
 check(len(spans) == EXPECTED_SPANS, f"Jaeger has {len(spans)} spans, expected {EXPECTED_SPANS}")
-check(len(traces) == 1, f"one trace expected, got {len(traces)}")
+check(len(traces) == 2, f"two traces expected (the parent's and the child's), got {len(traces)}")
+check(len(children) == 1, f"one span from the forked child, found {len(children)}")
 by_id = {span["spanID"]: span for span in spans}
 check(set(by_id) == set(file_spans), "Jaeger's span ids are the export file's")
 
@@ -121,7 +126,17 @@ check(tags(summarise).get("error.type") == "ValueError", "summarise: error.type"
 for span in [pipeline, retrieve, embeddings] + minis:
     check("error" not in tags(span), f"{span['operationName']}: no error")
 
+def child_tags():
+    return {tag["key"]: tag["value"] for tag in children[0]["tags"]} if children else {}
+
+
+check(child_tags().get("session.id") not in (None, session_id), "the child records into a session of its own")
+check(child_tags().get("aiobs.session.name") == "jaeger-session", "the child's session keeps the name")
+check(child_tags().get("aiobs.label.team") == "search", "the child's session keeps the labels")
+
 processes = [p for trace in traces for p in trace["processes"].values()]
+pids = {t["value"] for p in processes for t in p["tags"] if t["key"] == "process.pid"}
+check(len(pids) == 2, f"parent and child export with their own pids, got {pids}")
 check(all(p["serviceName"] == service for p in processes), "service name")
 check(all(any(t["key"] == "host.name" for t in p["tags"]) for p in processes), "host.name in the resource")
 
@@ -130,4 +145,4 @@ if failures:
     for failure in failures:
         print("  " + failure, file=sys.stderr)
     sys.exit(1)
-print(f"check_jaeger ({service}): {len(spans)} spans as expected")
+print(f"check_jaeger ({service}): {len(spans)} spans and the forked child's span as expected")

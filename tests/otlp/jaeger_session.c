@@ -1,8 +1,13 @@
 /* Records one session for the Jaeger test and exports it over OTLP: a traced pipeline with a
  * nested retrieval span, a chat, a streamed chat, an embeddings call and a failed call (the
  * shared provider fixtures, through aiobs_record_http), and a span that ends with an error.
+ * Then it forks: the child records one span, which its own exporter thread sends.
  *
  * usage: jaeger_session FIXTURES_DIR OTLP_BASE_URL PROTOCOL SERVICE_NAME OUT_JSON */
+#define _POSIX_C_SOURCE 200809L
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "../c/check.h"
 
 static unsigned char *read_bytes(const char *path, size_t *length) {
@@ -57,6 +62,31 @@ int main(int argc, char **argv) {
   aiobs_string_free(summarise);
 
   CHECK_STATUS(AIOBS_OK, aiobs_flush(argv[5], NULL, ERR));
+
+  /* The child inherits no exporter thread: its first span starts its own. */
+  fflush(NULL);
+  pid_t child = fork();
+  if (child == 0) {
+    char *work = NULL;
+    CHECK_STATUS(AIOBS_OK, aiobs_observe("jaeger-session", "{\"team\": \"search\"}", NULL, ERR));
+    CHECK_STATUS(AIOBS_OK, aiobs_span_begin("{\"name\": \"child-work\"}", &work, ERR));
+    CHECK_STATUS(AIOBS_OK, aiobs_span_end(work, NULL, NULL, ERR));
+    aiobs_string_free(work);
+    CHECK_STATUS(AIOBS_OK, aiobs_shutdown(20000, ERR));
+    char *stats = NULL;
+    CHECK_STATUS(AIOBS_OK, aiobs_stats(&stats, ERR));
+    CHECK(stats && strstr(stats, "\"exported\":1,") != NULL);
+    aiobs_string_free(stats);
+    _exit(checks_failed ? 1 : 0);
+  }
+  int child_status = 0;
+  CHECK(child > 0 && waitpid(child, &child_status, 0) == child);
+  CHECK(WIFEXITED(child_status) && WEXITSTATUS(child_status) == 0);
+
   CHECK_STATUS(AIOBS_OK, aiobs_shutdown(20000, ERR));
+  char *stats = NULL;
+  CHECK_STATUS(AIOBS_OK, aiobs_stats(&stats, ERR));
+  CHECK(stats && strstr(stats, "\"exported\":7,") != NULL && strstr(stats, "\"dropped\":0,") != NULL);
+  aiobs_string_free(stats);
   return finish(argv[3]);
 }
