@@ -318,7 +318,8 @@ aiobs_status aiobs_flush(const char *path, char **written_path_out, char **error
  *   and counted as dropped; the message says how many spans.
  *
  * Afterwards recording goes on (the JSON file is unaffected) but nothing more is exported
- * until `aiobs_configure` sets `"otlp"` settings again. Does not flush the JSON file. Safe to
+ * until the next `aiobs_configure` call (any keys), which starts the exporter again when an
+ * endpoint is set. Does not flush the JSON file. Safe to
  * call from any thread at any time, and more than once; a second call returns at once.
  *
  * # Safety

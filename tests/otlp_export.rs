@@ -334,3 +334,23 @@ fn disabled_sdks_and_missing_endpoints_export_nothing() {
     assert!(store.stats().otlp.is_none());
     assert!(Store::new().stats().otlp.is_none());
 }
+
+#[test]
+fn configure_after_shutdown_starts_export_again() {
+    let server = Server::start(vec![], Answer::Accept);
+    let store = exporting_store(&server.url, "");
+    store.observe(None, None).unwrap();
+    record_chats(&store, 1);
+    store.shutdown(Duration::from_secs(10)).unwrap();
+    record_chats(&store, 1);
+    assert_eq!(
+        store.stats().otlp.unwrap().exported,
+        1,
+        "nothing leaves after shutdown"
+    );
+    store.configure("{}").unwrap();
+    record_chats(&store, 2);
+    store.shutdown(Duration::from_secs(10)).unwrap();
+    assert_eq!(server.accepted_spans().len(), 3);
+    store.shutdown(Duration::from_secs(1)).unwrap();
+}

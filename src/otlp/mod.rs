@@ -202,9 +202,9 @@ impl Pipeline {
     }
 
     /// Exports what is pending within `timeout` and stops the thread. Export stays off until
-    /// the next `aiobs_configure` that changes the settings.
+    /// the next `aiobs_configure`, which starts it again when the settings ask for it.
     pub fn shutdown(&self, timeout: Duration) -> Result<()> {
-        let _started_with = unpoisoned(&self.started_with);
+        *unpoisoned(&self.started_with) = None;
         self.active.store(false, Ordering::Release);
         let exporter = self.write_exporter().take();
         match exporter {
