@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 
 PHASE_COLOURS = {"periodic": "#e8f0fe", "periodic+forks": "#fef7e0", "bounded": "#fce8e6",
-                 "plain": "#e6f4ea"}
+                 "exporter down": "#f3e8fd", "plain": "#e6f4ea"}
 
 
 def main(csv_path, png_path):
