@@ -1,0 +1,159 @@
+# frozen_string_literal: true
+
+require "json"
+require_relative "native"
+require_relative "context"
+require_relative "callsite"
+
+module Aiobs
+  # One HTTP exchange as a capture sees it: the request as sent, the response as received
+  # (status, content type, headers, body bytes teed while the caller reads them), and how it
+  # ended. `record` hands it to the core once; the core ignores what is no LLM endpoint.
+  class Exchange
+    # The core keeps the first max_input_bytes (16 MiB by default) of a body; holding more is waste.
+    MAX_BODY = 16 * 1024 * 1024
+    ORIGIN = :__aiobs_origin # thread-wide: set by a client adapter around its transport call
+
+    # Where an exchange starting now belongs: [parent span id, callsite]. A client adapter may
+    # have captured both before its transport ran inside an enumerator's fiber.
+    def self.origin
+      Thread.current.thread_variable_get(ORIGIN) || [Context.current_span_id, Callsite.find]
+    end
+
+    # Runs the block with `origin` as that of every exchange it starts.
+    def self.with_origin(origin)
+      thread = Thread.current
+      previous = thread.thread_variable_get(ORIGIN)
+      thread.thread_variable_set(ORIGIN, origin)
+      begin
+        yield
+      ensure
+        thread.thread_variable_set(ORIGIN, previous)
+      end
+    end
+
+    def initialize(method, url, retry_count)
+      @started_at = Process.clock_gettime(Process::CLOCK_REALTIME)
+      @method = method
+      @url = url
+      @attempt = retry_count && retry_count.to_i + 1
+      @parent, @callsite = Exchange.origin
+      @request_body = "".b
+      @response_body = "".b
+      @status = 0
+      @content_type = nil
+      @headers = nil
+      @transport_error = nil
+      @recorded = false
+    end
+
+    def request_body=(body)
+      @request_body = body.to_s
+    end
+
+    # Wraps a request body stream so that what the transport reads from it is kept too.
+    def tee_request(stream)
+      TeeReader.new(stream, self)
+    end
+
+    def append_request(chunk)
+      append(@request_body, chunk)
+    end
+
+    # The response's status line and headers arrived; `headers` maps names to strings or arrays.
+    def respond(status, content_type, headers)
+      @status = status
+      @content_type = content_type
+      @headers = headers
+    end
+
+    def append_response(chunk)
+      append(@response_body, chunk)
+    end
+
+    # The whole response body, when the transport hands it over in one piece.
+    def response_body=(body)
+      @response_body = body.to_s
+    end
+
+    def fail(exception)
+      @transport_error = "#{exception.class}: #{exception.message}"
+    end
+
+    # Records the exchange into the active session, once. Never raises: capture must not break
+    # the program's request.
+    def record
+      return if @recorded
+
+      @recorded = true
+      Native.record_http(JSON.generate(fields), @request_body, @response_body)
+    rescue StandardError => e
+      warn "aiobs: an exchange with #{@url} was not recorded: #{e.class}: #{e.message}"
+    end
+
+    private
+
+    def append(buffer, chunk)
+      return if chunk.nil? || buffer.bytesize >= MAX_BODY
+
+      buffer << (chunk.encoding == Encoding::BINARY ? chunk : chunk.b)
+    end
+
+    def fields
+      fields = {
+        "method" => @method, "url" => utf8(@url), "status" => @status, "content_type" => utf8(@content_type),
+        "transport_error" => utf8(@transport_error), "started_at" => @started_at,
+        "ended_at" => Process.clock_gettime(Process::CLOCK_REALTIME), "callsite" => @callsite,
+        "parent_span_id" => @parent
+      }
+      if Native::EXCHANGE_EXTRAS
+        fields["response_headers"] = @headers if @headers
+        fields["attempt"] = @attempt if @attempt
+      end
+      fields
+    end
+
+    def utf8(string)
+      return string if string.nil? || (string.encoding == Encoding::UTF_8 && string.valid_encoding?)
+
+      string.dup.force_encoding(Encoding::UTF_8).scrub
+    end
+
+    # A request body stream that keeps a copy of what is read from it. It reads exactly what the
+    # transport asks for, so the bytes on the wire do not change.
+    class TeeReader
+      def initialize(stream, exchange)
+        @stream = stream
+        @exchange = exchange
+      end
+
+      def read(*args)
+        chunk = @stream.read(*args)
+        @exchange.append_request(chunk)
+        chunk
+      end
+
+      def readpartial(*args)
+        chunk = @stream.readpartial(*args)
+        @exchange.append_request(chunk)
+        chunk
+      end
+
+      def respond_to_missing?(name, include_private = false)
+        @stream.respond_to?(name, include_private)
+      end
+
+      def respond_to?(name, include_private = false)
+        return @stream.respond_to?(:readpartial) if name == :readpartial
+
+        super
+      end
+
+      def method_missing(name, *args, &block)
+        return super unless @stream.respond_to?(name)
+
+        @stream.public_send(name, *args, &block)
+      end
+    end
+  end
+end

@@ -1,0 +1,86 @@
+# frozen_string_literal: true
+
+require "net/http"
+require_relative "exchange"
+
+module Aiobs
+  # Capture of Net::HTTP: every request a started connection makes becomes an Exchange. Request
+  # bodies are taken as given (a string, or a `body_stream` read through a tee); response bodies
+  # are teed as Net::HTTP decodes them, whether the caller reads them whole, with
+  # `read_body { }`, or not at all. The exchange is recorded once, from an `ensure`, however the
+  # request ends: returned, raised, or left early with break or throw.
+  module NetHTTPCapture
+    SUPPRESS = :__aiobs_suppress_net_http # fiber-local: set while a Faraday capture runs
+
+    def request(req, body = nil, &block)
+      return super unless started?
+      return super if Thread.current[SUPPRESS]
+
+      exchange = Exchange.new(req.method, NetHTTPCapture.url(self, req), req["x-stainless-retry-count"])
+      stream = req.body_stream
+      if body || req.body
+        exchange.request_body = body || req.body
+      elsif stream
+        req.body_stream = exchange.tee_request(stream)
+      end
+      begin
+        super(req, body) do |response|
+          exchange.respond(response.code.to_i, response["content-type"], NetHTTPCapture.headers(response))
+          response.instance_variable_set(:@__aiobs_exchange, exchange)
+          block&.call(response)
+        end
+      rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
+        exchange.fail(e)
+        raise
+      ensure
+        req.body_stream = stream if stream
+        exchange.record
+      end
+    end
+
+    class << self
+      # The request's full URL (a request built from a full URL, as the openai gem does, keeps it).
+      def url(http, req)
+        path = req.path
+        return path if path.match?(%r{\Ahttps?://}i)
+
+        scheme, default_port = http.use_ssl? ? ["https", 443] : ["http", 80]
+        host = http.address.include?(":") ? "[#{http.address}]" : http.address
+        port = http.port == default_port ? "" : ":#{http.port}"
+        "#{scheme}://#{host}#{port}#{path}"
+      end
+
+      def headers(response)
+        response.to_hash.transform_values { |values| values.length == 1 ? values.first : values }
+      end
+    end
+
+    # Prepended to Net::HTTPResponse: every decoded body chunk of a captured response is also
+    # appended to its exchange.
+    module ResponseTee
+      private
+
+      def read_body_0(dest)
+        exchange = @__aiobs_exchange
+        return super unless exchange
+
+        super(Tee.new(dest, exchange))
+      end
+    end
+
+    # Stands in for the body's destination (a String or Net::ReadAdapter): each chunk goes to
+    # the exchange, then on to where it was going.
+    class Tee
+      def initialize(dest, exchange)
+        @dest = dest
+        @exchange = exchange
+      end
+
+      def <<(chunk)
+        @exchange.append_response(chunk)
+        @dest << chunk
+        self
+      end
+    end
+  end
+end

@@ -1,0 +1,49 @@
+# frozen_string_literal: true
+
+require "json"
+
+module Aiobs
+  # Turns arguments and return values into JSON that always generates and that the core accepts,
+  # with the limits of the Python SDK's decorator: strings cut at 500 characters, arrays at 10
+  # items, hashes at 20 pairs; other objects become `#<ClassName>` (their contents may be
+  # secrets, and inspecting them can be slow or have side effects).
+  module Serialize
+    MAX_STRING = 500
+    MAX_ITEMS = 10
+    MAX_PAIRS = 20
+    MAX_DEPTH = 16
+
+    class << self
+      def json(value)
+        JSON.generate(safe(value, 0))
+      end
+
+      def safe(value, depth)
+        case value
+        when nil, true, false, Integer then value
+        when Float then value.finite? ? value : value.to_s
+        when String then text(value)
+        when Symbol then text(value.to_s)
+        when Array then depth < MAX_DEPTH ? value.first(MAX_ITEMS).map { |item| safe(item, depth + 1) } : "#<Array>"
+        when Hash then depth < MAX_DEPTH ? pairs(value, depth) : "#<Hash>"
+        else "#<#{value.class.name || 'Object'}>"
+        end
+      end
+
+      private
+
+      def text(string)
+        string = string.encode(Encoding::UTF_8, invalid: :replace, undef: :replace) unless utf8?(string)
+        string.length > MAX_STRING ? "#{string[0, MAX_STRING]}..." : string
+      end
+
+      def utf8?(string)
+        (string.encoding == Encoding::UTF_8 || string.encoding == Encoding::US_ASCII) && string.valid_encoding?
+      end
+
+      def pairs(hash, depth)
+        hash.first(MAX_PAIRS).to_h { |key, item| [text(key.to_s)[0, 100], safe(item, depth + 1)] }
+      end
+    end
+  end
+end
