@@ -60,10 +60,10 @@ module Aiobs
       return if @installed
 
       @installed = true
+      Callsite.skip_library(Net::HTTP.instance_method(:request).source_location.first.delete_suffix(".rb"))
       Enumerator.prepend(Context::EnumeratorResume)
       Net::HTTP.prepend(NetHTTPCapture)
       Net::HTTPResponse.prepend(NetHTTPCapture::ResponseTee)
-      Callsite.skip_library(Net::HTTP.instance_method(:request).source_location.first.delete_suffix(".rb"))
       defined?(::Faraday::RackBuilder) ? install_faraday : install_faraday_when_loaded
     end
 

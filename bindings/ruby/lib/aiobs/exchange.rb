@@ -12,25 +12,55 @@ module Aiobs
   class Exchange
     # The core keeps the first max_input_bytes (16 MiB by default) of a body; holding more is waste.
     MAX_BODY = 16 * 1024 * 1024
-    ORIGIN = :__aiobs_origin # thread-wide: set by a client adapter around its transport call
+    # The exchange of a capture higher up (Faraday, a client adapter) while its transport runs.
+    # Faraday's is fiber-local; an adapter's is thread-wide, because the openai gem runs its
+    # transport inside an enumerator's fiber.
+    OUTER = :__aiobs_outer_exchange
 
-    # Where an exchange starting now belongs: [parent span id, callsite]. A client adapter may
-    # have captured both before its transport ran inside an enumerator's fiber.
-    def self.origin
-      Thread.current.thread_variable_get(ORIGIN) || [Context.current_span_id, Callsite.find]
-    end
+    class << self
+      # Runs the block with `exchange` as the outer exchange of any capture it reaches.
+      def handing_over(exchange, thread_wide: false)
+        previous = outer_get(thread_wide)
+        outer_set(thread_wide, exchange)
+        begin
+          yield
+        ensure
+          outer_set(thread_wide, previous)
+        end
+      end
 
-    # Runs the block with `origin` as that of every exchange it starts.
-    def self.with_origin(origin)
-      thread = Thread.current
-      previous = thread.thread_variable_get(ORIGIN)
-      thread.thread_variable_set(ORIGIN, origin)
-      begin
-        yield
-      ensure
-        thread.thread_variable_set(ORIGIN, previous)
+      # Where an exchange starting now belongs: [parent span id, callsite], those of an adapter's
+      # outer exchange when there is one (its caller's fiber could see them).
+      def origin
+        outer = Thread.current.thread_variable_get(OUTER)
+        outer ? outer.origin : [Context.current_span_id, Callsite.find]
+      end
+
+      # A lower capture records the exchange: the outer one must not record it again.
+      def take_over_outer
+        [false, true].each do |thread_wide|
+          outer = outer_get(thread_wide)
+          next unless outer
+
+          outer.taken_over = true
+          outer_set(thread_wide, nil)
+        end
+      end
+
+      private
+
+      def outer_get(thread_wide)
+        thread_wide ? Thread.current.thread_variable_get(OUTER) : Thread.current[OUTER]
+      end
+
+      def outer_set(thread_wide, exchange)
+        thread_wide ? Thread.current.thread_variable_set(OUTER, exchange) : Thread.current[OUTER] = exchange
       end
     end
+
+    # Set when a lower capture (Net::HTTP under Faraday's default adapter) records this exchange
+    # itself, with the detail only it sees (a body cut mid-read, say).
+    attr_accessor :taken_over
 
     def initialize(method, url, retry_count)
       @started_at = Process.clock_gettime(Process::CLOCK_REALTIME)
@@ -45,6 +75,10 @@ module Aiobs
       @headers = nil
       @transport_error = nil
       @recorded = false
+    end
+
+    def origin
+      [@parent, @callsite]
     end
 
     def request_body=(body)

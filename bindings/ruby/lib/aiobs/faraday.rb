@@ -1,13 +1,13 @@
 # frozen_string_literal: true
 
 require_relative "exchange"
-require_relative "net_http"
 
 module Aiobs
   # Faraday middleware that captures each request as an Exchange. It is placed innermost, next to
   # the adapter, so it sees the body as sent and the response as received, before any JSON or
-  # error middleware. Streams read through `on_data` are teed chunk by chunk. Net::HTTP capture
-  # stands aside while it runs, so an exchange is recorded once whatever the adapter.
+  # error middleware. Streams read through `on_data` are teed chunk by chunk. When the adapter
+  # uses Net::HTTP, that capture records the exchange instead (it also sees a body cut short), so
+  # an exchange is recorded once whatever the adapter.
   class FaradayCapture
     def initialize(app, _options = nil)
       @app = app
@@ -19,7 +19,7 @@ module Aiobs
       on_data = tee_on_data(env, exchange)
       response = nil
       begin
-        response = without_net_http_capture { @app.call(env) }
+        response = Exchange.handing_over(exchange) { @app.call(env) }
       rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
         exchange.fail(e)
         raise
@@ -51,20 +51,12 @@ module Aiobs
       on_data
     end
 
-    def without_net_http_capture
-      previous = Thread.current[NetHTTPCapture::SUPPRESS]
-      Thread.current[NetHTTPCapture::SUPPRESS] = true
-      begin
-        yield
-      ensure
-        Thread.current[NetHTTPCapture::SUPPRESS] = previous
-      end
-    end
-
     # A response still running (parallel adapters) is recorded when it completes; anything else
     # (done, failed, left early) is recorded now.
     def finish(exchange, env, response, streamed)
-      if response && !response.finished?
+      if exchange.taken_over
+        nil
+      elsif response && !response.finished?
         response.on_complete { |done| complete(exchange, done, streamed) }
       elsif response
         complete(exchange, env, streamed)

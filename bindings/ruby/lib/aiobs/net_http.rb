@@ -10,13 +10,21 @@ module Aiobs
   # `read_body { }`, or not at all. The exchange is recorded once, from an `ensure`, however the
   # request ends: returned, raised, or left early with break or throw.
   module NetHTTPCapture
-    SUPPRESS = :__aiobs_suppress_net_http # fiber-local: set while a Faraday capture runs
-
     def request(req, body = nil, &block)
-      return super unless started?
-      return super if Thread.current[SUPPRESS]
+      unless started?
+        # Net::HTTP connects, then calls `request` again (captured there). A failure to connect
+        # never reaches that call, so it is recorded here.
+        begin
+          return super
+        rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
+          NetHTTPCapture.record_failure(self, req, e) unless req.instance_variable_get(:@__aiobs_captured)
+          raise
+        end
+      end
 
+      req.instance_variable_set(:@__aiobs_captured, true)
       exchange = Exchange.new(req.method, NetHTTPCapture.url(self, req), req["x-stainless-retry-count"])
+      Exchange.take_over_outer
       stream = req.body_stream
       if body || req.body
         exchange.request_body = body || req.body
@@ -39,6 +47,14 @@ module Aiobs
     end
 
     class << self
+      def record_failure(http, req, exception)
+        exchange = Exchange.new(req.method, url(http, req), req["x-stainless-retry-count"])
+        Exchange.take_over_outer
+        exchange.request_body = req.body if req.body
+        exchange.fail(exception)
+        exchange.record
+      end
+
       # The request's full URL (a request built from a full URL, as the openai gem does, keeps it).
       def url(http, req)
         path = req.path
