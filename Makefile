@@ -10,7 +10,7 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo test test-deps test-rust test-c lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c test-ruby lint clean
 
 all: lib
 
@@ -30,7 +30,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c
+test: test-deps lint test-rust test-c test-ruby
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
 test-deps:
@@ -58,6 +58,11 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# The Ruby gem's tests, on the library with the test hooks; Debian's Ruby packages first.
+test-ruby: $(CTEST_LIB)
+	scripts/install-ruby.sh
+	scripts/test-ruby.sh target/ctest/libaiobs.so
 
 FORCE:
 
