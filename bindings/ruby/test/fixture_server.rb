@@ -21,6 +21,12 @@ class FixtureServer
       File.exist?(path) ? File.binread(path) : "".b
     end
 
+    # What a client sends besides the body: the case's name, and the retry count of an attempt.
+    def headers
+      attempt = exchange["attempt"]
+      attempt ? { "X-Fixture" => name, "X-Stainless-Retry-Count" => (attempt - 1).to_s } : { "X-Fixture" => name }
+    end
+
     def cut_mid_body?
       exchange["transport_error"] && exchange["status"].positive?
     end

@@ -84,7 +84,7 @@ class CaptureTest < Minitest::Test
     refused = Aiobs::OpenAIHTTPClient.new(OpenAIShapedTransport.new("127.0.0.1", CLOSED_PORT))
     replay_all do |kase|
       request = { method: kase.exchange["method"].downcase.to_sym, url: URI(url_for(kase)),
-                  headers: { "X-Fixture" => kase.name, "X-Stainless-Retry-Count" => "0" }, body: kase.request_body }
+                  headers: kase.headers, body: kase.request_body }
       _status, _response, body = (kase.no_response? ? refused : client).execute(request)
       received = body.to_a.join.b
       assert_equal kase.response_body, received unless kase.cut_mid_body?
@@ -222,7 +222,7 @@ class CaptureTest < Minitest::Test
 
   def net_request(kase, body: nil)
     request = Net::HTTPGenericRequest.new(kase.exchange["method"], !kase.request_body.nil?, true, kase.url_path)
-    request["X-Fixture"] = kase.name
+    kase.headers.each { |name, value| request[name] = value }
     request["content-type"] = "application/json"
     request.body = body if body
     request
@@ -233,7 +233,7 @@ class CaptureTest < Minitest::Test
   end
 
   def faraday_headers(kase)
-    { "X-Fixture" => kase.name, "Content-Type" => "application/json" }
+    kase.headers.merge("Content-Type" => "application/json")
   end
 
   def drain_requests
