@@ -9,21 +9,24 @@ module Aiobs
     LIBRARY_PREFIXES = [File.expand_path("..", __dir__) + File::SEPARATOR].freeze
     LIBRARY_GEMS = %r{/gems/(?:openai|ruby-openai|faraday|faraday-[a-z_]+|gemini-ai|ruby-gemini|net-http|
                               net-http-persistent|connection_pool|typhoeus|ethon|excon|httpx)-\d}x.freeze
-    FRAMES = 24 # enough for the deepest client stacks seen; deeper callers give no callsite
+    NEAR = 8 # most calls find the program within these frames
+    FRAMES = 32 # enough for the deepest client stacks seen; deeper callers give no callsite
 
     @prefixes = LIBRARY_PREFIXES.dup
+    # Source path => its name relative to the working folder when its frames are the program's,
+    # else false. Paths repeat, and this is the hot part of every captured call: cached.
+    @program_paths = {}
 
     class << self
       # Adds the folder or file a library's sources live under (e.g. net/http once loaded).
       def skip_library(path_prefix)
         @prefixes = (@prefixes + [path_prefix]).uniq.freeze
+        @program_paths = {}
       end
 
       # The caller's location as the core's callsite object, or nil when none is found.
       def find
-        locations = caller_locations(2, FRAMES)
-        location = locations&.find { |candidate| program_frame?(candidate.path) }
-        location && of(location)
+        from(caller_locations(2, NEAR)) || from(caller_locations(2 + NEAR, FRAMES - NEAR))
       end
 
       def of(location)
@@ -38,11 +41,23 @@ module Aiobs
 
       private
 
-      def program_frame?(path)
-        return false if path.nil? || path.start_with?("<internal:")
-        return false if @prefixes.any? { |prefix| path.start_with?(prefix) }
+      def from(locations)
+        locations&.each do |location|
+          file = program_file(location.path)
+          return { "file" => file, "line" => location.lineno, "function" => location.base_label } if file
+        end
+        nil
+      end
 
-        !LIBRARY_GEMS.match?(path)
+      def program_file(path)
+        return false if path.nil?
+
+        known = @program_paths[path]
+        return known unless known.nil?
+
+        program = !path.start_with?("<internal:") && @prefixes.none? { |prefix| path.start_with?(prefix) } &&
+                  !LIBRARY_GEMS.match?(path)
+        @program_paths[path] = program && relative(path).freeze
       end
 
       def relative(path)

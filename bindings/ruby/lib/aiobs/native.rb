@@ -134,9 +134,12 @@ module Aiobs
                           response_body, response_body.bytesize, nil)
       end
 
-      # Opens a span; returns its id, or nil when none opened (no active session, say).
+      # Opens a span; returns its id, or nil when none opened (no active session, say). The
+      # out-parameter is the thread's own, reused: the call does not switch threads or fibers.
       def span_begin(span_json)
-        out = FFI::MemoryPointer.new(:pointer)
+        thread = Thread.current
+        out = thread.thread_variable_get(:__aiobs_span_out) ||
+              thread.thread_variable_set(:__aiobs_span_out, FFI::MemoryPointer.new(:pointer))
         return nil unless aiobs_span_begin(span_json, out, nil) == OK
 
         take_string(out)

@@ -12,17 +12,22 @@ module Aiobs
     MAX_ITEMS = 10
     MAX_PAIRS = 20
     MAX_DEPTH = 16
+    EMPTY_ARRAY = "[]"
+    EMPTY_HASH = "{}"
 
     class << self
       def json(value)
+        return EMPTY_ARRAY if value.is_a?(Array) && value.empty?
+        return EMPTY_HASH if value.is_a?(Hash) && value.empty?
+
         JSON.generate(safe(value, 0))
       end
 
       def safe(value, depth)
         case value
+        when String then text(value)
         when nil, true, false, Integer then value
         when Float then value.finite? ? value : value.to_s
-        when String then text(value)
         when Symbol then text(value.to_s)
         when Array then depth < MAX_DEPTH ? value.first(MAX_ITEMS).map { |item| safe(item, depth + 1) } : "#<Array>"
         when Hash then depth < MAX_DEPTH ? pairs(value, depth) : "#<Hash>"
@@ -33,6 +38,9 @@ module Aiobs
       private
 
       def text(string)
+        # Short valid UTF-8, the common case, needs no copy (bytes bound characters).
+        return string if string.bytesize <= MAX_STRING && utf8?(string)
+
         string = string.encode(Encoding::UTF_8, invalid: :replace, undef: :replace) unless utf8?(string)
         string.length > MAX_STRING ? "#{string[0, MAX_STRING]}..." : string
       end
