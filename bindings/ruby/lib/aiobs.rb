@@ -17,6 +17,7 @@ require_relative "aiobs/observer"
 # and Faraday, `extend Aiobs::Observe` traces methods, and `Aiobs.observer` writes the session.
 module Aiobs
   @observer = Observer.new
+  CURRENT_SPAN = Object.new.freeze # Aiobs.span's default parent: the current fiber's span
 
   class << self
     # The process's observer (the user documentation's `observer`).
@@ -31,11 +32,11 @@ module Aiobs
     # Traces a block as a span named `name`: `Aiobs.span("retrieve") { … }`. The parent is the
     # current fiber's span unless `parent:` names one (a span id, or nil for a root); the block
     # receives the span id (nil when no session is active).
-    def span(name, parent: Tracing::CURRENT, capture_result: true, enh_prompt: false, auto_enhance_after: nil, &block)
+    def span(name, parent: CURRENT_SPAN, capture_result: true, enh_prompt: false, auto_enhance_after: nil, &block)
       spec = Tracing::Spec.new(name: name, capture_args: false, capture_result: capture_result, enh_prompt: enh_prompt,
-                               auto_enhance_after: auto_enhance_after,
-                               callsite: Callsite.of(caller_locations(1, 1).first))
-      Tracing.run(spec, nil, nil, parent: parent, &block)
+                               auto_enhance_after: auto_enhance_after, callsite: Callsite.find)
+      parent = Context.current_span_id if parent.equal?(CURRENT_SPAN)
+      Tracing.run(spec, nil, nil, parent, &block)
     end
 
     # The current fiber's innermost span id, to pass as `parent:` to work on another thread.

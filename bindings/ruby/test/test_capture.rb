@@ -150,6 +150,20 @@ class CaptureTest < Minitest::Test
     assert_equal "ArgumentError: stop", events.last["error"]
   end
 
+  def test_request_headers_are_never_recorded_and_response_headers_are_passed
+    kase = FIXTURES.to_h["openai_chat_basic"].first
+    Aiobs.observer.observe(session_name: "headers")
+    request = net_request(kase, body: kase.request_body)
+    request["Authorization"] = "Bearer sk-SECRET-never-recorded"
+    Net::HTTP.start("127.0.0.1", SERVER.port) { |http| http.request(request) }
+    export = flush_export
+    refute_includes JSON.generate(export), "SECRET"
+    expected = FixtureServer.expected("openai_chat_basic", SERVER.origin)["response"]["headers"]
+    refute_empty expected
+    assert_equal expected, export["events"].first["response"]["headers"], "allow-listed headers only, not WEBrick's"
+    assert_equal 1, export["events"].first["request"]["attempt"]
+  end
+
   def test_other_traffic_is_not_recorded
     Aiobs.observer.observe(session_name: "other")
     Net::HTTP.start("127.0.0.1", SERVER.port) do |http|

@@ -66,6 +66,16 @@ class SessionTest < Minitest::Test
     assert_equal 4242, Aiobs::Error.for_status(4242, nil).status
   end
 
+  def test_stats_count_what_is_held
+    Aiobs.observer.observe(session_name: "stats")
+    before = Aiobs.observer.stats
+    Aiobs.span("counted") { assert_equal before["open_spans"] + 1, Aiobs.stats["open_spans"] }
+    after = Aiobs.stats
+    assert_equal before["events_held"] + 1, after["events_held"]
+    assert_operator after["bytes_held"], :>, before["bytes_held"]
+    %w[events_dropped spans_abandoned flushes flushes_failed].each { |key| assert_kind_of Integer, after[key] }
+  end
+
   def test_panic_inside_the_core_raises_panic_error_and_keeps_the_session
     skip "this libaiobs was built without test hooks" unless Aiobs::Native::HAS_TEST_PANIC
 

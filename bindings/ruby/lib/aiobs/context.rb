@@ -18,15 +18,9 @@ module Aiobs
         Thread.current.thread_variable_get(RESUMER)
       end
 
-      # Runs the block with `span_id` as the current fiber's innermost span.
-      def within(span_id)
-        stack = (Thread.current[STACK] ||= [])
-        stack.push(span_id)
-        begin
-          yield
-        ensure
-          stack.pop
-        end
+      # The current fiber's stack of open spans, innermost last.
+      def stack
+        Thread.current[STACK] ||= []
       end
 
       # Runs the block (which resumes an enumerator's fiber) with the caller's span visible to

@@ -4,6 +4,7 @@ require "json"
 require_relative "native"
 require_relative "context"
 require_relative "callsite"
+require_relative "serialize"
 
 module Aiobs
   # One HTTP exchange as a capture sees it: the request as sent, the response as received
@@ -120,7 +121,7 @@ module Aiobs
       return if @recorded
 
       @recorded = true
-      Native.record_http(JSON.generate(fields), @request_body, @response_body)
+      Native.record_http(Serialize.generate(fields), @request_body, @response_body)
     rescue StandardError => e
       warn "aiobs: an exchange with #{@url} was not recorded: #{e.class}: #{e.message}"
     end
@@ -135,22 +136,24 @@ module Aiobs
 
     def fields
       fields = {
-        "method" => @method, "url" => utf8(@url), "status" => @status, "content_type" => utf8(@content_type),
-        "transport_error" => utf8(@transport_error), "started_at" => @started_at,
+        "method" => @method, "url" => Serialize.utf8(@url), "status" => @status,
+        "content_type" => Serialize.utf8(@content_type), "transport_error" => Serialize.utf8(@transport_error),
+        "started_at" => @started_at,
         "ended_at" => Process.clock_gettime(Process::CLOCK_REALTIME), "callsite" => @callsite,
         "parent_span_id" => @parent
       }
       if Native::EXCHANGE_EXTRAS
-        fields["response_headers"] = @headers if @headers
+        fields["response_headers"] = headers if @headers
         fields["attempt"] = @attempt if @attempt
       end
       fields
     end
 
-    def utf8(string)
-      return string if string.nil? || (string.encoding == Encoding::UTF_8 && string.valid_encoding?)
-
-      string.dup.force_encoding(Encoding::UTF_8).scrub
+    # Header values as valid UTF-8: a server may send any bytes.
+    def headers
+      @headers.to_h do |name, value|
+        [Serialize.utf8(name.to_s), value.is_a?(Array) ? value.map { |item| Serialize.utf8(item.to_s) } : Serialize.utf8(value.to_s)]
+      end
     end
 
     # A request body stream that keeps a copy of what is read from it. It reads exactly what the

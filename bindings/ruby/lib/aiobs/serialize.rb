@@ -15,12 +15,25 @@ module Aiobs
     EMPTY_ARRAY = "[]"
     EMPTY_HASH = "{}"
 
+    @state = JSON::State.new
+
     class << self
+      # JSON of data made of core types only, through one reused generator state: creating a
+      # state costs more than generating a few arguments. Generation of core types runs in C
+      # without switching threads, so sharing the state is safe; a failed generation may leave
+      # it mid-way, so it is replaced then.
+      def generate(data)
+        @state.generate(data)
+      rescue JSON::JSONError, EncodingError
+        @state = JSON::State.new
+        raise
+      end
+
       def json(value)
         return EMPTY_ARRAY if value.is_a?(Array) && value.empty?
         return EMPTY_HASH if value.is_a?(Hash) && value.empty?
 
-        JSON.generate(safe(value, 0))
+        generate(safe(value, 0))
       end
 
       def safe(value, depth)
@@ -35,13 +48,20 @@ module Aiobs
         end
       end
 
+      # The string as valid UTF-8 (invalid bytes replaced); nil stays nil.
+      def utf8(string)
+        return string if string.nil? || utf8?(string)
+
+        string.encode(Encoding::UTF_8, invalid: :replace, undef: :replace)
+      end
+
       private
 
       def text(string)
         # Short valid UTF-8, the common case, needs no copy (bytes bound characters).
         return string if string.bytesize <= MAX_STRING && utf8?(string)
 
-        string = string.encode(Encoding::UTF_8, invalid: :replace, undef: :replace) unless utf8?(string)
+        string = utf8(string)
         string.length > MAX_STRING ? "#{string[0, MAX_STRING]}..." : string
       end
 

@@ -22,35 +22,31 @@ module Aiobs
         @capture_result = capture_result
         fixed = { "name" => name.to_s, "module" => module_name, "enh_prompt" => enh_prompt ? true : false,
                   "auto_enhance_after" => auto_enhance_after, "callsite" => callsite }
-        @fixed_json = JSON.generate(fixed)[1..-2]
+        @fixed_json = Serialize.generate(fixed)[1..-2]
       end
     end
 
-    CURRENT = Object.new.freeze # the default parent: the current fiber's span
-
     class << self
-      def run(spec, args, kwargs, parent: CURRENT)
-        parent = Context.current_span_id if parent.equal?(CURRENT)
+      # Runs the block inside a span (one frame: this is every traced call's fixed cost).
+      def run(spec, args, kwargs, parent = Context.current_span_id)
         span_id = Native.span_begin(span_json(spec, args, kwargs, parent))
         return yield(nil) unless span_id
 
-        finish(spec, span_id) { Context.within(span_id) { yield(span_id) } }
-      end
-
-      private
-
-      def finish(spec, span_id)
+        stack = Context.stack
+        stack.push(span_id)
         result = error = nil
         begin
-          result = yield
+          result = yield(span_id)
         rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
           error = "#{e.class}: #{e.message}"
           raise
         ensure
-          result_json = spec.capture_result && !error ? Serialize.json(result) : nil
-          Native.span_end(span_id, result_json, error)
+          stack.pop
+          Native.span_end(span_id, spec.capture_result && !error ? Serialize.json(result) : nil, error)
         end
       end
+
+      private
 
       def span_json(spec, args, kwargs, parent)
         if spec.capture_args
@@ -66,8 +62,9 @@ module Aiobs
   end
 
   # The `@observe` decorator: `extend Aiobs::Observe`, then `observe def research(query) … end`,
-  # with the options of the user documentation. Returns the method's name, so
-  # `private observe def …` works.
+  # with the options of the user documentation. The traced method keeps the visibility it has
+  # when `observe` runs: write private ones under `private`, not as `private observe def …`
+  # (that would make the original private and leave the tracing wrapper public).
   module Observe
     def observe(method_name, name: nil, capture_args: true, capture_result: true,
                 enh_prompt: false, auto_enhance_after: nil)
@@ -95,10 +92,20 @@ module Aiobs
       raise NameError, "observe: no method #{method_name} in #{self}"
     end
 
+    KEYWORDS = %i[key keyreq keyrest].freeze
+    NO_KEYWORDS = {}.freeze
+
     def wrap(owner, method_name, spec)
+      keywords = owner.instance_method(method_name).parameters.any? { |type, _| KEYWORDS.include?(type) }
       wrapper = Module.new do
-        define_method(method_name) do |*args, **kwargs, &block|
-          Tracing.run(spec, args, kwargs) { super(*args, **kwargs, &block) }
+        if keywords
+          define_method(method_name) do |*args, **kwargs, &block|
+            Tracing.run(spec, args, kwargs) { super(*args, **kwargs, &block) }
+          end
+        else # cheaper: no keyword hash to build and pass on
+          define_method(method_name) do |*args, &block|
+            Tracing.run(spec, args, NO_KEYWORDS) { super(*args, &block) }
+          end
         end
       end
       if owner.private_method_defined?(method_name)
