@@ -164,6 +164,28 @@ class CaptureTest < Minitest::Test
     assert_equal 1, export["events"].first["request"]["attempt"]
   end
 
+  def test_threads_and_fibers_capturing_at_once_record_each_exchange_once
+    kase = FIXTURES.to_h["openai_embeddings"].first
+    Aiobs.observer.observe(session_name: "concurrent")
+    threads = Array.new(4) do
+      Thread.new do
+        Net::HTTP.start("127.0.0.1", SERVER.port) do |http|
+          fibers = Array.new(2) do
+            Fiber.new do
+              3.times { Aiobs.span("call") { http.request(net_request(kase, body: kase.request_body)) } }
+            end
+          end
+          fibers.each(&:resume) while fibers.any?(&:alive?)
+        end
+      end
+    end
+    threads.each(&:join)
+    export = flush_export
+    assert_equal 24, export["events"].length
+    spans = export["function_events"].map { |event| event["span_id"] }
+    assert_equal spans.sort, export["events"].map { |event| event["parent_span_id"] }.sort
+  end
+
   def test_other_traffic_is_not_recorded
     Aiobs.observer.observe(session_name: "other")
     Net::HTTP.start("127.0.0.1", SERVER.port) do |http|

@@ -137,12 +137,16 @@ class TracingTest < Minitest::Test
     begin
       Aiobs.observer.add_label("gc", "stress")
       Aiobs.span("stressed") { Pipeline.new.summarize("gc") }
+      Aiobs::Native.record_http('{"method":"POST","url":"https://api.openai.com/v1/embeddings","status":200}',
+                                +'{"model":"m","input":"gc"}', +'{"data":[]}')
       labels = Aiobs.observer.get_labels
     ensure
       GC.stress = false
     end
     assert_equal "stress", labels["gc"]
-    assert_equal %w[stressed summary], flush_export["function_events"].map { |event| event["name"] }.sort
+    export = flush_export
+    assert_equal %w[stressed summary], export["function_events"].map { |event| event["name"] }.sort
+    assert_equal ["embeddings.create"], export["events"].map { |event| event["api"] }
   end
 
   def test_fork_with_threads_running
