@@ -98,4 +98,13 @@ module Aiobs
 
   configure_runtime
   install_capture
+  # What the OpenTelemetry exporter still holds goes out at exit, in every process (a forked
+  # worker exports its own spans).
+  if Native::HAS_SHUTDOWN
+    at_exit do
+      shutdown
+    rescue Error => e
+      warn "aiobs: shutdown at exit failed: #{e.message}"
+    end
+  end
 end

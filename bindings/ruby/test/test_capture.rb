@@ -79,6 +79,27 @@ class CaptureTest < Minitest::Test
     end
   end
 
+  # An adapter without Net::HTTP (Faraday's in-memory test adapter): Faraday's capture records.
+  def test_faraday_over_another_adapter
+    stubs = Faraday::Adapter::Test::Stubs.new
+    FIXTURES.each do |_name, steps|
+      steps.each do |kase|
+        next if kase.no_response? || kase.cut_mid_body?
+
+        request = kase.request_body ? [kase.request_body, kase.headers] : [kase.headers]
+        stubs.send(kase.exchange["method"].downcase, kase.url_path, *request) do
+          headers = (kase.exchange["response_headers"] || {}).transform_values { |value| Array(value).join(", ") }
+          [kase.exchange["status"], headers.merge("Content-Type" => kase.exchange["content_type"]), kase.response_body]
+        end
+      end
+    end
+    connection = Faraday.new(url: SERVER.origin) { |builder| builder.adapter(:test, stubs) }
+    replayed = FIXTURES.reject { |_, steps| steps.any? { |kase| kase.no_response? || kase.cut_mid_body? } }
+    replay_all(replayed) do |kase|
+      connection.run_request(kase.exchange["method"].downcase.to_sym, kase.url_path, kase.request_body, faraday_headers(kase))
+    end
+  end
+
   def test_openai_shaped_transport_through_the_adapter
     client = Aiobs::OpenAIHTTPClient.new(OpenAIShapedTransport.new("127.0.0.1", SERVER.port))
     refused = Aiobs::OpenAIHTTPClient.new(OpenAIShapedTransport.new("127.0.0.1", CLOSED_PORT))
@@ -211,8 +232,8 @@ class CaptureTest < Minitest::Test
 
   private
 
-  def replay_all
-    FIXTURES.each do |name, steps|
+  def replay_all(fixtures = FIXTURES)
+    fixtures.each do |name, steps|
       Aiobs.observer.observe(session_name: name)
       steps.each do |kase|
         yield kase
@@ -226,7 +247,7 @@ class CaptureTest < Minitest::Test
       end
       Aiobs.observer.end
     end
-    assert_fixture_events(flush_export)
+    assert_fixture_events(flush_export, fixtures)
   end
 
   def before_setup
@@ -235,17 +256,17 @@ class CaptureTest < Minitest::Test
     drain_requests
   end
 
-  def assert_fixture_events(export)
+  def assert_fixture_events(export, fixtures)
     sessions = export["sessions"].to_h { |session| [session["id"], session["name"]] }
     events = export["events"].group_by { |event| sessions.fetch(event["session_id"]) }
-    FIXTURES.each do |name, steps|
+    fixtures.each do |name, steps|
       origin = steps.first.no_response? ? "http://127.0.0.1:#{CLOSED_PORT}" : SERVER.origin
       expected = FixtureServer.expected(name, origin, @transport_errors[name])
       actual = (events[name] || []).map { |event| event.slice(*expected.keys) }
       assert_equal [expected], actual, "fixture #{name}"
       assert_equal "test_capture.rb", File.basename(events[name].first["callsite"]["file"]), "callsite of #{name}"
     end
-    assert_operator FIXTURES.length, :>=, 40
+    assert_operator fixtures.length, :>=, 40
   end
 
   def port_for(kase)
