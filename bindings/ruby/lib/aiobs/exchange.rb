@@ -83,7 +83,7 @@ module Aiobs
     end
 
     def request_body=(body)
-      @request_body = body.to_s
+      @request_body = body.to_s if body
     end
 
     # Wraps a request body stream so that what the transport reads from it is kept too.

@@ -45,7 +45,7 @@ module Aiobs
       return nil unless on_data
 
       env.request.on_data = proc do |chunk, *rest|
-        exchange.append_response(chunk)
+        exchange.append_response(chunk) unless exchange.taken_over
         on_data.call(chunk, *rest)
       end
       on_data

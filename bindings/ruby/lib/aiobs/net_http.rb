@@ -25,11 +25,11 @@ module Aiobs
       req.instance_variable_set(:@__aiobs_captured, true)
       exchange = Exchange.new(req.method, NetHTTPCapture.url(self, req), req["x-stainless-retry-count"])
       Exchange.take_over_outer
-      stream = req.body_stream
-      if body || req.body
-        exchange.request_body = body || req.body
-      elsif stream
+      stream = req.body_stream unless body || req.body
+      if stream
         req.body_stream = exchange.tee_request(stream)
+      else
+        exchange.request_body = body || req.body
       end
       begin
         super(req, body) do |response|
@@ -41,7 +41,7 @@ module Aiobs
         exchange.fail(e)
         raise
       ensure
-        req.body_stream = stream if stream
+        req.body_stream = stream if stream # the caller's request is given back as it was
         exchange.record
       end
     end
