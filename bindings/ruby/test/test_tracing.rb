@@ -21,11 +21,13 @@ class Pipeline
 
   observe def self.class_level(value) = value * 2
 
-  def call_hidden = hidden
+  def call_hidden = [hidden, secret]
+
+  private observe def hidden = :hidden
 
   private
 
-  observe def hidden = :hidden
+  observe def secret = :secret
 end
 
 # The observe decorator and Aiobs.span: options, nesting per fiber and thread, exact counts.
@@ -44,8 +46,9 @@ class TracingTest < Minitest::Test
     assert_equal %w[row row row], pipeline.dataset
     assert_equal "x", pipeline.enhanced("x")
     assert_equal 4, Pipeline.class_level(2)
-    assert_equal :hidden, pipeline.call_hidden
+    assert_equal %i[hidden secret], pipeline.call_hidden
     assert_raises(NoMethodError) { pipeline.hidden }
+    assert_raises(NoMethodError) { pipeline.secret }
     error = assert_raises(ArgumentError) { pipeline.failing }
     assert_equal "bad input", error.message
     events = functions
@@ -67,6 +70,7 @@ class TracingTest < Minitest::Test
     assert_equal "ArgumentError: bad input", events.fetch("failing")["error"]
     assert_equal "Pipeline.class_level", events.fetch("class_level")["api"]
     assert events.key?("hidden")
+    assert events.key?("secret")
   end
 
   def test_untraced_without_a_session

@@ -62,9 +62,8 @@ module Aiobs
   end
 
   # The `@observe` decorator: `extend Aiobs::Observe`, then `observe def research(query) … end`,
-  # with the options of the user documentation. The traced method keeps the visibility it has
-  # when `observe` runs: write private ones under `private`, not as `private observe def …`
-  # (that would make the original private and leave the tracing wrapper public).
+  # with the options of the user documentation. Returns the method's name, so
+  # `private observe def …` works.
   module Observe
     def observe(method_name, name: nil, capture_args: true, capture_result: true,
                 enh_prompt: false, auto_enhance_after: nil)
@@ -95,25 +94,24 @@ module Aiobs
     KEYWORDS = %i[key keyreq keyrest].freeze
     NO_KEYWORDS = {}.freeze
 
+    # Replaces the method in its owner by one that runs the original inside a span, with the
+    # same visibility; being the owner's own method, a later `private :name` applies to it.
     def wrap(owner, method_name, spec)
-      keywords = owner.instance_method(method_name).parameters.any? { |type, _| KEYWORDS.include?(type) }
-      wrapper = Module.new do
-        if keywords
-          define_method(method_name) do |*args, **kwargs, &block|
-            Tracing.run(spec, args, kwargs) { super(*args, **kwargs, &block) }
-          end
-        else # cheaper: no keyword hash to build and pass on
-          define_method(method_name) do |*args, &block|
-            Tracing.run(spec, args, NO_KEYWORDS) { super(*args, &block) }
-          end
+      original = owner.instance_method(method_name)
+      visibility = if owner.private_method_defined?(method_name) then :private
+                   elsif owner.protected_method_defined?(method_name) then :protected
+                   else :public
+                   end
+      if original.parameters.any? { |type, _| KEYWORDS.include?(type) }
+        owner.define_method(method_name) do |*args, **kwargs, &block|
+          Tracing.run(spec, args, kwargs) { original.bind_call(self, *args, **kwargs, &block) }
+        end
+      else # cheaper: no keyword hash to build and pass on
+        owner.define_method(method_name) do |*args, &block|
+          Tracing.run(spec, args, NO_KEYWORDS) { original.bind_call(self, *args, &block) }
         end
       end
-      if owner.private_method_defined?(method_name)
-        wrapper.send(:private, method_name)
-      elsif owner.protected_method_defined?(method_name)
-        wrapper.send(:protected, method_name)
-      end
-      owner.prepend(wrapper)
+      owner.send(visibility, method_name)
     end
   end
 end
