@@ -102,6 +102,7 @@ module Aiobs
                    elsif owner.protected_method_defined?(method_name) then :protected
                    else :public
                    end
+      owner.send(:alias_method, method_name, method_name) # the replacement is deliberate: no warning
       if original.parameters.any? { |type, _| KEYWORDS.include?(type) }
         owner.define_method(method_name) do |*args, **kwargs, &block|
           Tracing.run(spec, args, kwargs) { original.bind_call(self, *args, **kwargs, &block) }
