@@ -207,6 +207,15 @@ class CaptureTest < Minitest::Test
     assert_equal spans.sort, export["events"].map { |event| event["parent_span_id"] }.sort
   end
 
+  def test_response_headers_that_are_not_utf8_still_record
+    exchange = Aiobs::Exchange.new("POST", "https://api.openai.com/v1/embeddings", nil)
+    exchange.request_body = '{"model":"m","input":"x"}'
+    exchange.respond(200, "application/json", { "x-request-id" => ["req_\xff".b] })
+    Aiobs.observer.observe(session_name: "bytes")
+    assert_equal Aiobs::Native::OK, exchange.record
+    assert_equal({ "x-request-id" => "req_\uFFFD" }, flush_export["events"].first["response"]["headers"])
+  end
+
   def test_other_traffic_is_not_recorded
     Aiobs.observer.observe(session_name: "other")
     Net::HTTP.start("127.0.0.1", SERVER.port) do |http|

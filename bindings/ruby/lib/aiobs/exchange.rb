@@ -121,12 +121,21 @@ module Aiobs
       return if @recorded
 
       @recorded = true
-      Native.record_http(Serialize.generate(fields), @request_body, @response_body)
+      Native.record_http(exchange_json, @request_body, @response_body)
     rescue StandardError => e
       warn "aiobs: an exchange with #{@url} was not recorded: #{e.class}: #{e.message}"
     end
 
     private
+
+    # Headers are passed as received; only when they do not generate (bytes that are not UTF-8,
+    # which servers may send) are they made valid first.
+    def exchange_json
+      Serialize.generate(fields)
+    rescue JSON::GeneratorError, EncodingError
+      @headers = valid_headers
+      Serialize.generate(fields)
+    end
 
     def append(buffer, chunk)
       return if chunk.nil? || buffer.bytesize >= MAX_BODY
@@ -143,14 +152,13 @@ module Aiobs
         "parent_span_id" => @parent
       }
       if Native::EXCHANGE_EXTRAS
-        fields["response_headers"] = headers if @headers
+        fields["response_headers"] = @headers if @headers
         fields["attempt"] = @attempt if @attempt
       end
       fields
     end
 
-    # Header values as valid UTF-8: a server may send any bytes.
-    def headers
+    def valid_headers
       @headers.to_h do |name, value|
         [Serialize.utf8(name.to_s), value.is_a?(Array) ? value.map { |item| Serialize.utf8(item.to_s) } : Serialize.utf8(value.to_s)]
       end

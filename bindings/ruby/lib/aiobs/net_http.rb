@@ -66,8 +66,9 @@ module Aiobs
         "#{scheme}://#{host}#{port}#{path}"
       end
 
+      # Lowercase names to arrays of values (the core takes a string or an array of strings).
       def headers(response)
-        response.to_hash.transform_values { |values| values.length == 1 ? values.first : values }
+        response.to_hash
       end
     end
 
