@@ -216,6 +216,14 @@ class CaptureTest < Minitest::Test
     assert_equal({ "x-request-id" => "req_\uFFFD" }, flush_export["events"].first["response"]["headers"])
   end
 
+  def test_capture_installs_once
+    2.times { Aiobs.install_capture }
+    assert_equal 1, Net::HTTP.ancestors.count(Aiobs::NetHTTPCapture)
+    assert_equal 1, Net::HTTPResponse.ancestors.count(Aiobs::NetHTTPCapture::ResponseTee)
+    assert_equal 1, Faraday::RackBuilder.ancestors.count(Aiobs::FaradayCapture::BuilderHook)
+    assert_equal 1, Enumerator.ancestors.count(Aiobs::Context::EnumeratorResume)
+  end
+
   def test_other_traffic_is_not_recorded
     Aiobs.observer.observe(session_name: "other")
     Net::HTTP.start("127.0.0.1", SERVER.port) do |http|
