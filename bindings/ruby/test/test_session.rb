@@ -62,8 +62,23 @@ class SessionTest < Minitest::Test
     assert_raises(Aiobs::NotLLMEndpointError) do
       Aiobs::Native.send(:call, :aiobs_record_http, '{"method":"GET","url":"https://example.com/"}', nil, 0, nil, 0)
     end
+    assert_memory_limit_drops_and_counts
     assert_equal Aiobs::Error, Aiobs::Error.for_status(4242, "future").class
     assert_equal 4242, Aiobs::Error.for_status(4242, nil).status
+  end
+
+  def assert_memory_limit_drops_and_counts
+    Aiobs.configure(max_memory_bytes: 1)
+    Aiobs.span("held") { nil } # the first event fills the store
+    dropped = Aiobs.stats["events_dropped"]
+    error = assert_raises(Aiobs::MemoryLimitError) do
+      Aiobs::Native.send(:call, :aiobs_record_http, '{"method":"POST","url":"https://api.openai.com/v1/embeddings"}',
+                         nil, 0, nil, 0)
+    end
+    assert_equal 11, error.status
+    assert_equal dropped + 1, Aiobs.stats["events_dropped"]
+  ensure
+    Aiobs.configure(max_memory_bytes: 256 * 1024 * 1024)
   end
 
   def test_stats_count_what_is_held

@@ -154,10 +154,6 @@ class TracingTest < Minitest::Test
   end
 
   def test_fork_with_threads_running
-    # Needs the core's fork handling (pthread_atfork: an empty store and working locks in the
-    # child), which is not in the core yet: today a child inherits its parent's events.
-    skip "the core has no fork handling yet: a forked child inherits its parent's store"
-
     Aiobs.observer.observe(session_name: "parent")
     stop = false
     workers = Array.new(3) { Thread.new { Aiobs.span("busy") { nil } until stop } }

@@ -26,6 +26,7 @@ module Aiobs
   class IOError < Error; end
   class PanicError < Error; end
   class NotLLMEndpointError < Error; end
+  class MemoryLimitError < Error; end
 
   # The core's status codes (include/aiobs.h): append-only, never renumbered.
   Error::BY_STATUS = {
@@ -38,6 +39,7 @@ module Aiobs
     7 => TooLargeError,
     8 => IOError,
     9 => PanicError,
-    10 => NotLLMEndpointError
+    10 => NotLLMEndpointError,
+    11 => MemoryLimitError
   }.freeze
 end
