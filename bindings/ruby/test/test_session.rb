@@ -81,6 +81,16 @@ class SessionTest < Minitest::Test
     Aiobs.configure(max_memory_bytes: 256 * 1024 * 1024)
   end
 
+  def test_shutdown_without_an_exporter_returns_and_recording_goes_on
+    assert Aiobs::Native::HAS_SHUTDOWN
+    Aiobs.observer.observe(session_name: "shutdown")
+    assert_nil Aiobs.shutdown(timeout: 1)
+    assert_nil Aiobs.shutdown(timeout: 1) # a second call returns at once
+    Aiobs.span("after shutdown") { nil }
+    assert_equal ["after shutdown"], flush_export["function_events"].map { |event| event["name"] }
+    assert_equal Aiobs::TimeoutError, Aiobs::Error.for_status(12, "timed out").class
+  end
+
   def test_stats_count_what_is_held
     Aiobs.observer.observe(session_name: "stats")
     before = Aiobs.observer.stats

@@ -27,6 +27,7 @@ module Aiobs
   class PanicError < Error; end
   class NotLLMEndpointError < Error; end
   class MemoryLimitError < Error; end
+  class TimeoutError < Error; end
 
   # The core's status codes (include/aiobs.h): append-only, never renumbered.
   Error::BY_STATUS = {
@@ -40,6 +41,7 @@ module Aiobs
     8 => IOError,
     9 => PanicError,
     10 => NotLLMEndpointError,
-    11 => MemoryLimitError
+    11 => MemoryLimitError,
+    12 => TimeoutError
   }.freeze
 end
