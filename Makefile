@@ -10,11 +10,7 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-<<<<<<< HEAD
-.PHONY: all lib header demo test test-deps test-rust test-c test-ruby lint clean
-=======
-.PHONY: all lib header demo test test-deps test-rust test-c test-jaeger lint clean
->>>>>>> main
+.PHONY: all lib header demo test test-deps test-rust test-c test-jaeger test-ruby lint clean
 
 all: lib
 
@@ -39,11 +35,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-<<<<<<< HEAD
-test: test-deps lint test-rust test-c test-ruby
-=======
-test: test-deps lint test-rust test-c test-jaeger
->>>>>>> main
+test: test-deps lint test-rust test-c test-jaeger test-ruby
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, and
 # Jaeger all-in-one (built once with go, cached) for the OTLP export test.
@@ -74,19 +66,17 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 
-<<<<<<< HEAD
 # The Ruby gem's tests, on the library with the test hooks; Debian's Ruby packages first.
 test-ruby: $(CTEST_LIB)
 	scripts/install-ruby.sh
 	scripts/test-ruby.sh target/ctest/libaiobs.so
-=======
+
 # A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are
 # read back through Jaeger's query API.
 test-jaeger: $(CTEST_LIB)
 	mkdir -p $(BUILD)/jaeger-out
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/otlp/jaeger_session.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/jaeger_session
 	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger-out
->>>>>>> main
 
 FORCE:
 
