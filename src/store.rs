@@ -12,7 +12,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
@@ -77,12 +79,49 @@ pub struct Totals {
     pub flushes_failed: u64,
 }
 
-/// Lock order, everywhere: `flush_lock`, then `settings`, then `state`.
+/// Lock order, everywhere: `flushes`, then `settings`, then `state`.
 pub struct Store {
     settings: RwLock<Settings>,
     state: Mutex<State>,
     /// Serialises flushes, so that a failed flush can put its events back in order.
-    flush_lock: Mutex<()>,
+    flushes: FlushGate,
+}
+
+/// Lets one flush run at a time. Not a mutex held for the whole flush: a fork must not wait for
+/// a flush to finish (a thread flushing in a loop would starve it), and a child must not inherit
+/// a flush that only its parent is running.
+#[derive(Default)]
+struct FlushGate {
+    running: Mutex<bool>,
+    done: Condvar,
+}
+
+/// The turn of one flush; the next may start when it is dropped.
+pub(crate) struct FlushTurn<'a>(&'a FlushGate);
+
+impl FlushGate {
+    fn running(&self) -> MutexGuard<'_, bool> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self) -> FlushTurn<'_> {
+        let mut running = self.running();
+        while *running {
+            running = self
+                .done
+                .wait(running)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *running = true;
+        FlushTurn(self)
+    }
+}
+
+impl Drop for FlushTurn<'_> {
+    fn drop(&mut self) {
+        *self.0.running() = false;
+        self.0.done.notify_one();
+    }
 }
 
 /// The limits one record needs, read under one settings lock.
@@ -107,7 +146,7 @@ impl Store {
         Store {
             settings: RwLock::new(Settings::default()),
             state: Mutex::new(State::default()),
-            flush_lock: Mutex::new(()),
+            flushes: FlushGate::default(),
         }
     }
 
@@ -134,10 +173,9 @@ impl Store {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn lock_flushes(&self) -> MutexGuard<'_, ()> {
-        self.flush_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Waits for the flush running, if any, and returns this flush's turn.
+    pub(crate) fn flush_turn(&self) -> FlushTurn<'_> {
+        self.flushes.enter()
     }
 
     pub fn configure(&self, settings_json: &str) -> Result<()> {
@@ -167,7 +205,7 @@ impl Store {
     /// Takes every lock of the store, in order, before a `fork`: no other thread can then be
     /// inside the store when the process is copied, so the child finds every lock free to take.
     pub(crate) fn prepare_fork(&self) -> ForkGuards<'_> {
-        let flushes = self.lock_flushes();
+        let flushes = self.flushes.running();
         let settings = self.write_settings();
         let state = self.lock_state();
         ForkGuards {
@@ -419,8 +457,7 @@ pub(crate) struct ForkGuards<'a> {
     state: MutexGuard<'a, State>,
     #[allow(dead_code)] // held, never read
     settings: RwLockWriteGuard<'a, Settings>,
-    #[allow(dead_code)] // held, never read
-    flushes: MutexGuard<'a, ()>,
+    flushes: MutexGuard<'a, bool>,
 }
 
 impl ForkGuards<'_> {
@@ -434,6 +471,8 @@ impl ForkGuards<'_> {
             .and_then(|id| self.state.session_mut(&id).cloned())
             .map(|parent| Session::new(Some(&parent.name), parent.labels, now()));
         *self.state = State::default();
+        // A flush running in the parent goes on there; the child has no thread running it.
+        *self.flushes = false;
         if let Some(session) = continued {
             self.state.active = Some(session.id.clone());
             self.state.sessions.push(session);

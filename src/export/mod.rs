@@ -41,7 +41,7 @@ impl Store {
     /// Recording goes on while the file is written. On failure nothing is lost: the events go
     /// back into the store, ahead of those recorded meanwhile, for the next try.
     pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
-        let _one_flush_at_a_time = self.lock_flushes();
+        let _one_flush_at_a_time = self.flush_turn();
         let target = output_path(
             path,
             std::env::var("LLM_OBS_OUT").ok().as_deref(),
