@@ -45,7 +45,10 @@ enum aiobs_status
    */
   AIOBS_ERR_INVALID_ARGUMENT = 1,
   /**
-   * A JSON argument did not parse.
+   * A JSON argument did not parse, or holds what strict readers of the export refuse: arrays
+   * and objects nested deeper than 64 levels, a lone surrogate escape (`"\ud800"`), a number
+   * beyond the range of a double (`1e400`). The message names the argument
+   * (`event_json.request`, `span_json.args`, `result_json`, `labels_json`, ...).
    */
   AIOBS_ERR_INVALID_JSON = 2,
   /**
@@ -86,6 +89,10 @@ enum aiobs_status
    * the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
    */
   AIOBS_ERR_MEMORY_LIMIT = 11,
+  /**
+   * `aiobs_shutdown` ran out of time: what was still pending is dropped and counted.
+   */
+  AIOBS_ERR_TIMEOUT = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -139,7 +146,10 @@ aiobs_status aiobs_get_labels(char **labels_json_out, char **error_out);
 /**
  * Records one provider call into the active session, from a JSON object with the fields:
  * - `provider`, `api`: required non-empty strings (e.g. `"openai"`, `"chat.completions.create"`);
- * - `request`, `response`: any JSON (default null), kept verbatim;
+ * - `request`, `response`: any JSON (default null), kept verbatim. So that every reader can
+ *   load the export, each is refused with `AIOBS_ERR_INVALID_JSON` naming it
+ *   (`event_json.request`) when nested deeper than 64 levels of arrays and objects, when it
+ *   holds a lone surrogate escape (`"\ud800"`), or a number beyond a double (`1e400`);
  * - `error`: string or null;
  * - `started_at`, `ended_at`: Unix seconds (float); the end defaults to now, the start to the end;
  * - `duration_ms`: derived from the two when absent;
@@ -165,14 +175,33 @@ aiobs_status aiobs_record_call(const char *event_json, char **error_out);
  * - `method`, `url`: required strings (the full URL; credentials in it are never recorded);
  * - `status`: the HTTP status, or 0 (default) when no response arrived;
  * - `content_type`: the response's content type, or null;
- * - `transport_error`: why the exchange failed before a response, or null;
+ * - `transport_error`: why the exchange failed, or null: before a response (status 0), or
+ *   after a 2xx status when reading the body broke off (the response keeps what arrived);
+ * - `response_headers`: every response header the binding saw, as an object of name (any
+ *   case) -> string or array of strings (a repeated header). Only an allow-list is kept:
+ *   request ids (`x-request-id`, `request-id`, `apim-request-id`, `x-goog-request-id`),
+ *   processing time (`openai-processing-ms`, `server-timing`), `openai-version`, and the
+ *   rate-limit and retry headers (`x-ratelimit-*`, `retry-after`, `retry-after-ms`). Never an
+ *   authorization, cookie, key, token or account (`openai-organization`) header; the others
+ *   are dropped before the call returns. Request headers are never passed;
+ * - `attempt`: integer >= 1, 1 (the default) for the first try, 2 for the first retry: a
+ *   binding over an official client passes `X-Stainless-Retry-Count + 1`;
  * - `started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `trace_id`,
  *   `parent_span_id`: as in `aiobs_record_call`.
  *
+ * The exported event has `request.attempt` and, when there is a response, `response.headers`
+ * (the kept headers, lower-case name -> string, `{}` when none was kept; repeated values joined
+ * with `", "`). Each try of a retried call is an event of its own. A streamed response that
+ * ends before its end marker (`[DONE]`, a terminal Responses event, a Gemini finish reason)
+ * keeps what arrived, with `stream_complete: false` and a non-null `error`: the
+ * `transport_error` when one was given, else a message saying the stream ended early.
+ *
  * The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
  * and `response_body` may be NULL only when their length is 0. They are borrowed for the call
- * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Headers
- * are never passed, so no API key or auth header is ever recorded.
+ * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Bodies
+ * are never refused: at flush, lone surrogate escapes become U+FFFD, numbers beyond a double
+ * become null, and values nested deeper than 64 levels become null, each said in the record's
+ * `capture_error`.
  *
  * A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
  * records nothing, so a binding can hand over every exchange of an HTTP client. With no active
@@ -198,6 +227,22 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  *   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
  * - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
  *   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+ * - `"otlp"` (object): OpenTelemetry export over OTLP/HTTP. Its defaults come from the standard
+ *   variables (`OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `…_PROTOCOL`, `…_HEADERS`, `…_TIMEOUT`,
+ *   `…_COMPRESSION`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`,
+ *   `OTEL_SDK_DISABLED`, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`); its keys win:
+ *   `"endpoint"` (base URL, `/v1/traces` is appended) or `"traces_endpoint"` (used as is),
+ *   `"protocol"` (`"http/protobuf"`, the default, or `"http/json"`), `"headers"` (object),
+ *   `"timeout_ms"` (per request, default 10000), `"compression"` (`"gzip"` or `"none"`),
+ *   `"service_name"`, `"resource_attributes"` (object), `"max_queue_size"` (default 2048:
+ *   finished spans waiting; past it they are dropped and counted), `"max_export_batch_size"`
+ *   (default 512), `"schedule_delay_ms"` (default 5000), `"capture_message_content"` (bool,
+ *   default false: prompts and completions as `gen_ai.input.messages`/`…output.messages`),
+ *   `"openinference"` (bool, default false: adds OpenInference attributes for Arize Phoenix),
+ *   `"enabled"` (bool, default true) and `"json_file"` (bool, default true: false makes
+ *   `aiobs_flush` write no file, leaving OTLP the only destination). Export runs when an
+ *   endpoint is set: finished calls and spans leave in batches from a background thread, never
+ *   on the caller's; a forked child starts its own. Stop it with `aiobs_shutdown`,
  * - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
  *   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
  *   whether a new span becomes the calling thread's innermost. false: such a call or span is a
@@ -210,7 +255,8 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  * # Safety
  * `settings_json` is NULL or a NUL-terminated string; `error_out` is NULL or writable.
  */
-aiobs_status aiobs_configure(const char *settings_json, char **error_out);
+aiobs_status aiobs_configure(const char *settings_json,
+                             char **error_out);
 
 /**
  * Starts a new session and makes it active. A session that was still active stays in the store,
@@ -252,7 +298,10 @@ aiobs_status aiobs_end(char **error_out);
  * the target, synced and renamed.
  *
  * - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
- *   it with `aiobs_string_free`.
+ *   it with `aiobs_string_free`. Receives NULL when the JSON file is switched off
+ *   (`{"otlp": {"json_file": false}}`): then no file is written, the sessions are forgotten as
+ *   after a flush, and the OTLP exporter sends what it holds without waiting for its interval
+ *   (the call does not wait for the network).
  *
  * On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
  * event stays in the store for the next flush. Spans still open are not written; they are
@@ -268,10 +317,32 @@ aiobs_status aiobs_end(char **error_out);
 aiobs_status aiobs_flush(const char *path, char **written_path_out, char **error_out);
 
 /**
+ * Exports what the OTLP exporter still holds, waiting at most `timeout_ms` milliseconds, then
+ * stops its background thread. Spans the backend accepted before this returns are safe when the
+ * process exits; call it last (after the final `aiobs_flush`).
+ *
+ * - Returns `AIOBS_OK` when everything pending was exported or failed for good (failed
+ *   batches are counted, see the `"otlp"` object of the stats), or when no exporter runs.
+ * - Returns `AIOBS_ERR_TIMEOUT` when the time ran out first: what was still pending is dropped
+ *   and counted as dropped; the message says how many spans.
+ *
+ * Afterwards recording goes on (the JSON file is unaffected) but nothing more is exported
+ * until the next `aiobs_configure` call (any keys), which starts the exporter again when an
+ * endpoint is set. Does not flush the JSON file. Safe to
+ * call from any thread at any time, and more than once; a second call returns at once.
+ *
+ * # Safety
+ * `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_shutdown(uint32_t timeout_ms, char **error_out);
+
+/**
  * Opens a span for one call of a traced function, from a JSON object with the fields:
  * - `name`: required non-empty string (the function's display name);
  * - `module`: string or null (the export's `api` is `<module>.<name>`);
- * - `args`, `kwargs`: any JSON or null (null when arguments are not captured);
+ * - `args`, `kwargs`: any JSON or null (null when arguments are not captured), within the
+ *   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON` naming
+ *   `span_json.args` or `span_json.kwargs`);
  * - `enh_prompt`: bool (default false): the ended span gets a fresh `enh_prompt_id`;
  * - `auto_enhance_after`: non-negative integer or null;
  * - `callsite`: as in `aiobs_record_call`;
@@ -293,7 +364,9 @@ aiobs_status aiobs_span_begin(const char *span_json, char **span_id_out, char **
 
 /**
  * Ends an open span and records it as a function event of the session it began in.
- * - `result_json`: the return value as JSON, or NULL (null: none, or not captured);
+ * - `result_json`: the return value as JSON, or NULL (null: none, or not captured), within the
+ *   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON`; the span stays
+ *   open);
  * - `error`: NULL, or the failure as `"<ErrorType>: <message>"`.
  *
  * The span may end on another thread than the one that began it. An id that is not open
@@ -318,7 +391,11 @@ aiobs_status aiobs_span_end(const char *span_id,
  * - `open_spans`: spans begun and not yet ended;
  * - `spans_abandoned`: spans closed by aiobs because they stayed open longer than
  *   `max_span_age_seconds`;
- * - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed.
+ * - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed;
+ * - `otlp` (only when OTLP export is or was configured): `queued` (spans waiting or being
+ *   sent), `exported` (accepted by the backend), `dropped` (refused because the queue was full,
+ *   or still queued when `aiobs_shutdown` ran out of time), `failed_batches` and
+ *   `failed_spans` (rejected by the backend, or still failing after every retry).
  *
  * Counts start at zero in each process (a forked child starts afresh).
  * `json_out` (must not be NULL) receives the object, owned by the caller: free it with

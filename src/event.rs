@@ -12,6 +12,8 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
+use crate::json_check;
+use crate::providers::ResponseHeaders;
 
 /// A session's id, shared by every event of the session without a copy per event.
 pub type SessionId = Arc<str>;
@@ -225,6 +227,8 @@ impl<'a> CallInput<'a> {
                 )));
             }
         }
+        check_raw("event_json.request", input.request)?;
+        check_raw("event_json.response", input.response)?;
         Ok(input)
     }
 }
@@ -243,12 +247,25 @@ call_input! {
         pub content_type: Option<Cow<'a, str>>,
         #[serde(default, borrow)]
         pub transport_error: Option<Cow<'a, str>>,
+        /// Every response header the binding saw; only the allow-list is kept.
+        #[serde(default)]
+        pub response_headers: ResponseHeaders,
+        /// 1 for the first try (the default), 2 for the first retry, ...
+        #[serde(default)]
+        pub attempt: Option<u32>,
     }
 }
 
 impl<'a> HttpInput<'a> {
     pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
-        serde_json::from_str(json).map_err(|e| Error::from_json("exchange_json", &e))
+        let input: HttpInput =
+            serde_json::from_str(json).map_err(|e| Error::from_json("exchange_json", &e))?;
+        if input.attempt == Some(0) {
+            return Err(Error::invalid(
+                "exchange_json: attempt must be at least 1 (1 is the first try)",
+            ));
+        }
+        Ok(input)
     }
 }
 
@@ -262,11 +279,12 @@ pub struct RecordedCall {
     pub error: Option<Box<str>>,
 }
 
-#[derive(Debug)]
+/// Shared, so that handing a call to the OTLP exporter as well costs no copy of its bodies.
+#[derive(Clone, Debug)]
 pub enum CallPayload {
-    Recorded(Box<RecordedCall>),
+    Recorded(Arc<RecordedCall>),
     /// A raw HTTP exchange, parsed into a call only when the export is built.
-    Http(Box<HttpCall>),
+    Http(Arc<HttpCall>),
 }
 
 #[derive(Debug)]
@@ -276,7 +294,7 @@ pub struct HttpCall {
     pub capture_content: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CallEvent {
     pub session_id: SessionId,
     pub payload: CallPayload,
@@ -317,12 +335,14 @@ impl<'a> SpanInput<'a> {
         if input.name.trim().is_empty() {
             return Err(Error::invalid("span_json: name must be a non-empty string"));
         }
+        check_raw("span_json.args", input.args)?;
+        check_raw("span_json.kwargs", input.kwargs)?;
         Ok(input)
     }
 }
 
 /// A traced function that has begun and not yet ended.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OpenSpan {
     pub session_id: SessionId,
     pub name: Box<str>,
@@ -337,7 +357,7 @@ pub struct OpenSpan {
 }
 
 /// A traced function that has ended: the `function_events` entry of the export.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FunctionEvent {
     pub span: OpenSpan,
     pub result: Option<Box<RawValue>>,
@@ -363,11 +383,18 @@ pub fn own_raw(raw: Option<&RawValue>) -> Option<Box<RawValue>> {
     raw.map(RawValue::to_owned)
 }
 
+/// A value kept verbatim must be one every strict reader of the export takes (see
+/// `json_check`); serde_json has checked its grammar already.
+fn check_raw(what: &str, raw: Option<&RawValue>) -> Result<()> {
+    raw.map_or(Ok(()), |raw| json_check::check_input(what, raw.get()))
+}
+
 /// An optional JSON document from the caller (NULL means `null`), validated and copied.
 pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>> {
     match json {
         None => Ok(None),
         Some(text) => {
+            json_check::check_input(what, text)?;
             let raw: &RawValue =
                 serde_json::from_str(text).map_err(|e| Error::from_json(what, &e))?;
             Ok((raw.get() != "null").then(|| raw.to_owned()))

@@ -2,7 +2,8 @@
 //! atomic rename, and puts it all back if the write fails.
 
 mod document;
-mod prepare;
+pub(crate) mod prepare;
+pub mod schema;
 pub mod tree;
 
 pub use prepare::PendingOperation;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{CallEvent, FunctionEvent, SessionId, now};
+use crate::ids::SpanId;
 use crate::session::Session;
 use crate::store::{Drops, Store};
 use document::Document;
@@ -82,6 +84,25 @@ impl Store {
         }
     }
 
+    /// `flush` when the JSON file is a destination (the default); otherwise the sessions
+    /// recorded so far are forgotten as after a flush, the OTLP exporter is asked to send what
+    /// it holds without waiting for its interval, and no file is written (`None`).
+    pub fn flush_to_destinations(&self, path: Option<&str>) -> Result<Option<PathBuf>> {
+        let (json_file, ends_session) = {
+            let settings = self.read_settings();
+            (settings.otlp.json_file, settings.flush_ends_session)
+        };
+        if json_file {
+            return self.flush(path).map(Some);
+        }
+        let _one_flush_at_a_time = self.flush_turn();
+        let batch = self.take_batch(f64::NEG_INFINITY);
+        let still_pending = batch.pending_operations.clone();
+        self.forget_flushed(&batch, still_pending, ends_session);
+        self.otlp.flush_soon();
+        Ok(None)
+    }
+
     /// Moves the events out, after closing the spans that began before `abandon_before`.
     fn take_batch(&self, abandon_before: f64) -> Batch {
         let mut state = self.lock_state();
@@ -92,7 +113,11 @@ impl Store {
             functions: std::mem::take(&mut state.functions),
             pending_operations: state.pending_operations.clone(),
             bytes: std::mem::take(&mut state.queued_bytes),
-            drops: std::mem::take(&mut state.unwritten_drops),
+            drops: {
+                let mut drops = std::mem::take(&mut state.unwritten_drops);
+                drops.otlp_spans += self.otlp.take_unreported_drops();
+                drops
+            },
         }
     }
 
@@ -216,21 +241,18 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, 
     let prepared = prepare::prepare(calls, &batch.sessions, &batch.pending_operations);
     let calls = prepared.calls;
     let functions = in_session_order(&batch.functions, &batch.sessions, |f| &f.span.session_id);
-    let keys: Vec<NodeKey> = calls
+    let keys: Vec<NodeKey<SpanId>> = calls
         .iter()
-        .map(|c| NodeKey {
-            span_id: c.link.span_id,
-            parent_span_id: c.link.parent_span_id,
-            started_at: c.timing.started_at,
-        })
-        .chain(functions.iter().map(|f| NodeKey {
-            span_id: f.span.link.span_id,
-            parent_span_id: f.span.link.parent_span_id,
-            started_at: f.timing.started_at,
+        .map(|c| (c.link.span_id).node_key(c.link.parent_span_id, c.timing.started_at))
+        .chain(functions.iter().map(|f| {
+            let link = &f.span.link;
+            link.span_id
+                .node_key(link.parent_span_id, f.timing.started_at)
         }))
         .collect();
     let forest = tree::build(&keys);
-    let enh_ids: Vec<&str> = tree::pre_order(&forest)
+    let enh_ids: Vec<&str> = forest
+        .pre_order()
         .into_iter()
         .filter_map(|node| node.checked_sub(calls.len()))
         .filter_map(|f| functions[f].enh_prompt_id.as_deref())

@@ -9,7 +9,10 @@ use crate::ffi::strings::{bytes, required};
 
 /// Records one provider call into the active session, from a JSON object with the fields:
 /// - `provider`, `api`: required non-empty strings (e.g. `"openai"`, `"chat.completions.create"`);
-/// - `request`, `response`: any JSON (default null), kept verbatim;
+/// - `request`, `response`: any JSON (default null), kept verbatim. So that every reader can
+///   load the export, each is refused with `AIOBS_ERR_INVALID_JSON` naming it
+///   (`event_json.request`) when nested deeper than 64 levels of arrays and objects, when it
+///   holds a lone surrogate escape (`"\ud800"`), or a number beyond a double (`1e400`);
 /// - `error`: string or null;
 /// - `started_at`, `ended_at`: Unix seconds (float); the end defaults to now, the start to the end;
 /// - `duration_ms`: derived from the two when absent;
@@ -45,14 +48,33 @@ pub unsafe extern "C" fn aiobs_record_call(
 /// - `method`, `url`: required strings (the full URL; credentials in it are never recorded);
 /// - `status`: the HTTP status, or 0 (default) when no response arrived;
 /// - `content_type`: the response's content type, or null;
-/// - `transport_error`: why the exchange failed before a response, or null;
+/// - `transport_error`: why the exchange failed, or null: before a response (status 0), or
+///   after a 2xx status when reading the body broke off (the response keeps what arrived);
+/// - `response_headers`: every response header the binding saw, as an object of name (any
+///   case) -> string or array of strings (a repeated header). Only an allow-list is kept:
+///   request ids (`x-request-id`, `request-id`, `apim-request-id`, `x-goog-request-id`),
+///   processing time (`openai-processing-ms`, `server-timing`), `openai-version`, and the
+///   rate-limit and retry headers (`x-ratelimit-*`, `retry-after`, `retry-after-ms`). Never an
+///   authorization, cookie, key, token or account (`openai-organization`) header; the others
+///   are dropped before the call returns. Request headers are never passed;
+/// - `attempt`: integer >= 1, 1 (the default) for the first try, 2 for the first retry: a
+///   binding over an official client passes `X-Stainless-Retry-Count + 1`;
 /// - `started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `trace_id`,
 ///   `parent_span_id`: as in `aiobs_record_call`.
 ///
+/// The exported event has `request.attempt` and, when there is a response, `response.headers`
+/// (the kept headers, lower-case name -> string, `{}` when none was kept; repeated values joined
+/// with `", "`). Each try of a retried call is an event of its own. A streamed response that
+/// ends before its end marker (`[DONE]`, a terminal Responses event, a Gemini finish reason)
+/// keeps what arrived, with `stream_complete: false` and a non-null `error`: the
+/// `transport_error` when one was given, else a message saying the stream ended early.
+///
 /// The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
 /// and `response_body` may be NULL only when their length is 0. They are borrowed for the call
-/// and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Headers
-/// are never passed, so no API key or auth header is ever recorded.
+/// and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Bodies
+/// are never refused: at flush, lone surrogate escapes become U+FFFD, numbers beyond a double
+/// become null, and values nested deeper than 64 levels become null, each said in the record's
+/// `capture_error`.
 ///
 /// A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
 /// records nothing, so a binding can hand over every exchange of an HTTP client. With no active
