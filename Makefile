@@ -9,8 +9,10 @@ RELEASE_LIB := target/release/libaiobs.a
 NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all lib header demo test test-deps test-rust test-c lint clean
+.PHONY: all lib header install demo test test-deps test-rust test-c test-cpp test-install lint clean
 
 all: lib
 
@@ -22,6 +24,11 @@ header:
 	$(CARGO) build
 	cp "$$(ls -t target/debug/build/aiobs-*/out/aiobs.h | head -n 1)" include/aiobs.h
 
+# The shared library (versioned soname), the static library, aiobs.h and aiobs.hpp, aiobs.pc and
+# the CMake package, under $(DESTDIR)$(PREFIX).
+install: lib
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" NATIVE_LIBS="$(NATIVE_LIBS)" scripts/install.sh
+
 demo: lib
 	mkdir -p $(BUILD) demo-out
 	$(CC) -std=c11 $(C_WARNINGS) -Iinclude examples/pipeline.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/pipeline
@@ -30,7 +37,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c
+test: test-deps lint test-rust test-c test-cpp test-install
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
 test-deps:
@@ -58,6 +65,17 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# The C++ header: RAII, nesting, results, exceptions; its export checked by expect_export.py.
+test-cpp: $(CTEST_LIB)
+	mkdir -p $(BUILD)/cpp-test-out
+	$(CXX) -std=c++17 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/cpp/test_hpp.cpp $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_hpp
+	$(BUILD)/test_hpp $(BUILD)/cpp-test-out
+	python3 tests/c/expect_export.py $(BUILD)/cpp-test-out/hpp.json $(BUILD)/cpp-test-out/hpp_expect.json
+
+# Out-of-tree builds (pkg-config, CMake; C and C++) against a copy installed into a temporary root.
+test-install: lib
+	NATIVE_LIBS="$(NATIVE_LIBS)" tests/install/run.sh
 
 FORCE:
 
