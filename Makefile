@@ -11,13 +11,29 @@ C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Read when used, so that the packages are installed first (curl-deps).
+CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
+CURL_LIBS = $(shell pkg-config --libs libcurl)
+CURL_LIB := $(BUILD)/libaiobs_curl.a
 
-.PHONY: all lib header install demo test test-deps test-rust test-c test-cpp test-install lint clean
+.PHONY: all lib curl-lib curl-deps header install demo test test-deps test-rust test-c test-cpp test-curl \
+	test-install lint clean
 
 all: lib
 
 lib:
 	$(CARGO) build --release --workspace
+
+# bindings/c: libcurl capture, a static library only the programs that use it link.
+curl-lib: $(CURL_LIB)
+
+curl-deps:
+	scripts/install-debian-packages.sh libcurl4-openssl-dev pkg-config
+
+$(CURL_LIB): bindings/c/aiobs_curl.c bindings/c/aiobs_curl.h include/aiobs.h | curl-deps
+	mkdir -p $(BUILD)/curl
+	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -fPIC -Iinclude $(CURL_CFLAGS) -c bindings/c/aiobs_curl.c -o $(BUILD)/curl/aiobs_curl.o
+	ar rcs $@ $(BUILD)/curl/aiobs_curl.o
 
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:
@@ -72,6 +88,14 @@ test-cpp: $(CTEST_LIB)
 	$(CXX) -std=c++17 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/cpp/test_hpp.cpp $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_hpp
 	$(BUILD)/test_hpp $(BUILD)/cpp-test-out
 	python3 tests/c/expect_export.py $(BUILD)/cpp-test-out/hpp.json $(BUILD)/cpp-test-out/hpp_expect.json
+
+# The libcurl capture against the local provider stub, under ASan and UBSan.
+test-curl: $(CTEST_LIB) | curl-deps
+	mkdir -p $(BUILD)/curl-test-out
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude -Ibindings/c $(CURL_CFLAGS) bindings/c/aiobs_curl.c \
+		tests/c/test_curl.c $(CTEST_LIB) $(CURL_LIBS) $(NATIVE_LIBS) -o $(BUILD)/test_curl
+	tests/stub/with-stub.sh sh -c '$(BUILD)/test_curl "$$STUB_URL" $(BUILD)/curl-test-out'
+	python3 tests/c/expect_export.py $(BUILD)/curl-test-out/curl.json $(BUILD)/curl-test-out/curl_expect.json
 
 # Out-of-tree builds (pkg-config, CMake; C and C++) against a copy installed into a temporary root.
 test-install: lib

@@ -1,0 +1,262 @@
+/* bindings/c/aiobs_curl against the local provider stub: plain, streamed, aborted by the
+ * caller's write callback, a streamed request body, a Veo operation and its polls, a URL that
+ * is no LLM call, no session. The caller's callbacks must see every byte unchanged.
+ * Usage: test_curl STUB_URL OUT_DIR. Writes OUT_DIR/curl.json and OUT_DIR/curl_expect.json,
+ * which expect_export.py checks (events as the core parsed them, callsites). */
+#define _POSIX_C_SOURCE 200809L
+#include "aiobs_curl.h"
+
+#include "check.h"
+
+static const char *stub;
+
+/* The caller's own sink: keeps what it is given; gives up after `stop_after` calls if set. */
+typedef struct reply {
+  char data[65536];
+  size_t len;
+  int calls, stop_after;
+} reply;
+
+static size_t on_data(char *data, size_t size, size_t count, void *user) {
+  reply *r = (reply *)user;
+  r->calls++;
+  if (r->stop_after && r->calls > r->stop_after) return 0;
+  size_t n = size * count;
+  if (r->len + n < sizeof r->data) {
+    memcpy(r->data + r->len, data, n);
+    r->len += n;
+    r->data[r->len] = '\0';
+  }
+  return n;
+}
+
+/* The caller's own header sink: counts lines. */
+static size_t on_header(char *data, size_t size, size_t count, void *user) {
+  (void)data;
+  (*(int *)user)++;
+  return size * count;
+}
+
+/* A streamed request body, handed over in small pieces. */
+typedef struct source {
+  const char *text;
+  size_t at;
+} source;
+
+static size_t on_read(char *data, size_t size, size_t count, void *user) {
+  source *s = (source *)user;
+  size_t left = strlen(s->text) - s->at, n = size * count < 7 ? size * count : 7;
+  if (n > left) n = left;
+  memcpy(data, s->text + s->at, n);
+  s->at += n;
+  return n;
+}
+
+static CURL *handle(const char *path, struct curl_slist **headers) {
+  char url[512];
+  snprintf(url, sizeof url, "%s%s", stub, path);
+  CURL *easy = curl_easy_init();
+  curl_easy_setopt(easy, CURLOPT_URL, url);
+  *headers = curl_slist_append(NULL, "Content-Type: application/json");
+  *headers = curl_slist_append(*headers, "Authorization: Bearer sk-SECRET-never-recorded");
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, *headers);
+  return easy;
+}
+
+/* Posts `body` to `path` with aiobs_curl_perform; the reply goes to `into`. */
+static CURLcode post(const char *path, const char *body, reply *into, aiobs_curl_record *record) {
+  struct curl_slist *headers;
+  CURL *easy = handle(path, &headers);
+  aiobs_curl_request request = {0};
+  request.body = body;
+  request.body_len = strlen(body);
+  request.write = on_data;
+  request.write_data = into;
+  CURLcode code = aiobs_curl_perform(easy, &request, record);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+  return code;
+}
+
+static void test_plain(void) {
+  reply out = {0};
+  aiobs_curl_record record = {0};
+  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}",
+             &out, &record) == CURLE_OK);
+  CHECK(record.status == AIOBS_OK);
+  CHECK(strstr(out.data, "\"chat.completion\"") != NULL);
+  aiobs_string_free(record.error);
+}
+
+static void test_streamed(void) {
+  reply out = {0};
+  int header_lines = 0;
+  struct curl_slist *headers;
+  CURL *easy = handle("/v1/chat/completions", &headers);
+  const char *body = "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"streamed\"}]}";
+  aiobs_curl_request request = {0};
+  request.body = body;
+  request.body_len = strlen(body);
+  request.write = on_data;
+  request.write_data = &out;
+  request.header = on_header;
+  request.header_data = &header_lines;
+  aiobs_curl_record record = {0};
+  CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
+  CHECK(record.status == AIOBS_OK);
+  CHECK(out.calls > 1);                            /* delivered in pieces, as it came */
+  CHECK(count_of(out.data, "data: ") >= 5);        /* every event reached the caller */
+  CHECK(strstr(out.data, "data: [DONE]") != NULL);
+  CHECK(header_lines > 3);                         /* the caller's header callback ran too */
+  aiobs_string_free(record.error);
+
+  /* The handle is the caller's again: a plain perform writes through the caller's callback. */
+  reply again = {0};
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &again);
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_data);
+  CHECK(curl_easy_perform(easy) == CURLE_OK);
+  CHECK(again.len == out.len);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+}
+
+static void test_aborted(void) {
+  reply out = {0};
+  out.stop_after = 1;
+  aiobs_curl_record record = {0};
+  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-aborted\",\"stream\":true,\"messages\":[]}", &out,
+             &record) == CURLE_WRITE_ERROR);
+  CHECK(record.status == AIOBS_OK);
+  CHECK(out.calls == 2);
+  aiobs_string_free(record.error);
+}
+
+static void test_streamed_request_body(void) {
+  reply out = {0};
+  struct curl_slist *headers;
+  CURL *easy = handle("/v1/embeddings", &headers);
+  source body = {"{\"model\":\"text-embedding-3-small\",\"input\":\"read in pieces\"}", 0};
+  curl_easy_setopt(easy, CURLOPT_POST, 1L);
+  curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body.text));
+  aiobs_curl_request request = {0};
+  request.read = on_read;
+  request.read_data = &body;
+  request.write = on_data;
+  request.write_data = &out;
+  aiobs_curl_record record = {0};
+  CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
+  CHECK(record.status == AIOBS_OK);
+  CHECK(strstr(out.data, "\"embedding\"") != NULL);
+  aiobs_string_free(record.error);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+}
+
+/* Submits a Veo operation and polls it until done; returns its name in `name`. */
+static void test_video(char *name, size_t size) {
+  reply out = {0};
+  aiobs_curl_record record = {0};
+  CHECK(post("/v1beta/models/veo-3.0-generate-001:predictLongRunning?key=SECRET",
+             "{\"instances\":[{\"prompt\":\"a river\"}]}", &out, &record) == CURLE_OK);
+  CHECK(record.status == AIOBS_OK);
+  aiobs_string_free(record.error);
+  const char *at = strstr(out.data, "models/");
+  size_t n = at ? strcspn(at, "\"") : 0;
+  CHECK(n > 0 && n < size);
+  if (!n || n >= size) return;
+  memcpy(name, at, n);
+  name[n] = '\0';
+  for (int poll = 0; poll < 5; poll++) {
+    char path[512];
+    snprintf(path, sizeof path, "/v1beta/%s", name);
+    reply state = {0};
+    struct curl_slist *headers;
+    CURL *easy = handle(path, &headers);
+    aiobs_curl_request request = {0};
+    request.write = on_data;
+    request.write_data = &state;
+    CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
+    CHECK(record.status == AIOBS_OK);
+    aiobs_string_free(record.error);
+    curl_easy_cleanup(easy);
+    curl_slist_free_all(headers);
+    if (strstr(state.data, "\"done\": true")) return;
+  }
+  CHECK(!"the operation never finished");
+}
+
+static void test_not_llm_and_no_session(void) {
+  reply out = {0};
+  struct curl_slist *headers;
+  CURL *easy = handle("/health", &headers);
+  aiobs_curl_request request = {0};
+  request.write = on_data;
+  request.write_data = &out;
+  aiobs_curl_record record = {0};
+  CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
+  CHECK(record.status == AIOBS_ERR_NOT_LLM_ENDPOINT && record.error != NULL);
+  CHECK(strcmp(out.data, "{\"status\":\"ok\"}") == 0);
+  aiobs_string_free(record.error);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+
+  /* No session: the request still happens; the record says why nothing was kept. */
+  CHECK_STATUS(AIOBS_OK, aiobs_end(ERR));
+  reply later = {0};
+  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\"}", &later, &record) == CURLE_OK);
+  CHECK(record.status == AIOBS_ERR_NO_SESSION);
+  CHECK(later.len > 0);
+  aiobs_string_free(record.error);
+  /* A NULL record is fine, and so is a NULL request (the body then goes to stdout: none here). */
+  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\"}", &later, NULL) == CURLE_OK);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s STUB_URL OUT_DIR\n", argv[0]);
+    return 2;
+  }
+  stub = argv[1];
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  char path[1024], operation[256] = "";
+  snprintf(path, sizeof path, "%s/curl.json", argv[2]);
+  remove(path);
+  CHECK_STATUS(AIOBS_OK, aiobs_observe("curl", NULL, NULL, ERR));
+  test_plain();
+  test_streamed();
+  test_aborted();
+  test_streamed_request_body();
+  test_video(operation, sizeof operation);
+  test_not_llm_and_no_session();
+  CHECK_STATUS(AIOBS_OK, aiobs_flush(path, NULL, ERR));
+  curl_global_cleanup();
+  char *written = read_file(path);
+  CHECK(written != NULL && count_of(written, "SECRET") == 0); /* neither the key header nor ?key= */
+  free(written);
+
+  snprintf(path, sizeof path, "%s/curl_expect.json", argv[2]);
+  FILE *expect = fopen(path, "w");
+  CHECK(expect != NULL);
+  if (expect) {
+    fprintf(expect,
+            "{\"events\":["
+            "{\"provider\":\"openai\",\"api\":\"chat.completions.create\",\"error\":null,"
+            "\"request\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]},"
+            "\"response\":{\"model\":\"gpt-4o-mini\",\"text\":\"A weather service's REST API that apps call to fetch forecasts.\"},"
+            "\"callsite\":{\"file\":\"tests/c/test_curl.c\",\"function\":\"post\"}},"
+            "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o\",\"stream\":true},"
+            "\"response\":{\"text\":\"Hello! How can I help you today?\",\"stream_complete\":true},"
+            "\"error\":null,\"callsite\":{\"function\":\"test_streamed\"}},"
+            "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o-aborted\"},"
+            "\"response\":{\"stream_complete\":false},"
+            "\"error\":\"aborted by the caller's write callback (curl: %s)\"},"
+            "{\"provider\":\"openai\",\"api\":\"embeddings.create\",\"request\":{\"model\":\"text-embedding-3-small\"},"
+            "\"callsite\":{\"function\":\"test_streamed_request_body\"}},"
+            "{\"provider\":\"gemini\",\"api\":\"models.generate_videos\",\"error\":null,"
+            "\"response\":{\"operation_name\":\"%s\",\"done\":true,\"polls\":3}}"
+            "],\"sessions\":[{\"name\":\"curl\"}]}\n",
+            curl_easy_strerror(CURLE_WRITE_ERROR), operation);
+    fclose(expect);
+  }
+  return finish("test_curl");
+}
