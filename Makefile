@@ -16,7 +16,7 @@ CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
 CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
-.PHONY: all lib curl-lib curl-deps header install demo test test-deps test-rust test-c test-cpp test-curl \
+.PHONY: all lib curl-lib curl-deps examples header install demo test test-deps test-rust test-c test-cpp test-curl \
 	test-install lint clean
 
 all: lib
@@ -34,6 +34,18 @@ $(CURL_LIB): bindings/c/aiobs_curl.c bindings/c/aiobs_curl.h include/aiobs.h | c
 	mkdir -p $(BUILD)/curl
 	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -fPIC -Iinclude $(CURL_CFLAGS) -c bindings/c/aiobs_curl.c -o $(BUILD)/curl/aiobs_curl.o
 	ar rcs $@ $(BUILD)/curl/aiobs_curl.o
+
+# examples/c and examples/cpp: a chat completion and the pipeline over libcurl, in $(BUILD)/examples.
+EXAMPLE_FLAGS = -O2 -g -Iinclude -Ibindings/c -Iexamples/c $(CURL_CFLAGS)
+EXAMPLE_LIBS = $(CURL_LIB) $(RELEASE_LIB) $(CURL_LIBS) $(NATIVE_LIBS)
+
+examples: lib $(CURL_LIB)
+	mkdir -p $(BUILD)/examples
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) -c examples/c/openai_chat.c -o $(BUILD)/examples/openai_chat.o
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/c/chat.c $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/chat_c
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/c/pipeline.c $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/pipeline_c
+	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/cpp/chat.cpp $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/chat_cpp
+	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/cpp/pipeline.cpp $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/pipeline_cpp
 
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:
