@@ -17,7 +17,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
 .PHONY: all lib curl-lib curl-deps examples header install demo test test-deps test-rust test-c test-cpp test-curl \
-	test-install lint clean
+	test-install test-demo lint clean
 
 all: lib
 
@@ -57,19 +57,17 @@ header:
 install: lib
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" NATIVE_LIBS="$(NATIVE_LIBS)" scripts/install.sh
 
-demo: lib
-	mkdir -p $(BUILD) demo-out
-	$(CC) -std=c11 $(C_WARNINGS) -Iinclude examples/pipeline.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/pipeline
-	cd demo-out && ../$(BUILD)/pipeline
-	target/release/aiobs summary demo-out/llm_observability.json
-	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
-	@echo "demo: report written to $$(pwd)/demo-out/report.html"
+# The pipeline in C, Go and Ruby against the local provider stub; summaries, one HTML report.
+demo:
+	scripts/demo.sh
 
-test: test-deps lint test-rust test-c test-cpp test-install
+test: test-deps lint test-rust test-c test-cpp test-curl test-install test-demo
 
-# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
+# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, libcurl
+# for bindings/c, Ruby for the demo.
 test-deps:
 	scripts/install-chromium.sh
+	scripts/install-debian-packages.sh libcurl4-openssl-dev pkg-config ruby ruby-ffi
 
 lint:
 	$(CARGO) fmt --all --check
@@ -108,6 +106,10 @@ test-curl: $(CTEST_LIB) | curl-deps
 		tests/c/test_curl.c $(CTEST_LIB) $(CURL_LIBS) $(NATIVE_LIBS) -o $(BUILD)/test_curl
 	tests/stub/with-stub.sh sh -c '$(BUILD)/test_curl "$$STUB_URL" $(BUILD)/curl-test-out'
 	python3 tests/c/expect_export.py $(BUILD)/curl-test-out/curl.json $(BUILD)/curl-test-out/curl_expect.json
+
+# The demo in its quick form, its exports checked by `aiobs validate`.
+test-demo:
+	scripts/demo.sh --quick $(BUILD)/demo-test
 
 # Out-of-tree builds (pkg-config, CMake; C and C++) against a copy installed into a temporary root.
 test-install: lib
