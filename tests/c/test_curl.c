@@ -63,29 +63,47 @@ static CURL *handle(const char *path, struct curl_slist **headers) {
   return easy;
 }
 
-/* Posts `body` to `path` with aiobs_curl_perform; the reply goes to `into`. */
-static CURLcode post(const char *path, const char *body, reply *into, aiobs_curl_record *record) {
+/* A request whose response goes to the caller's own callback, into `out`. */
+static aiobs_curl_request writing_to(reply *out) {
+  aiobs_curl_request request = {0};
+  request.write = on_data;
+  request.write_data = out;
+  return request;
+}
+
+/* Performs `request` on `easy`; checks curl's result and what recording gave, then frees the
+ * record's message. */
+static void perform_and_check(CURL *easy, const aiobs_curl_request *request, CURLcode expected_code,
+                              aiobs_status expected_status, int line) {
+  aiobs_curl_record record = {0};
+  CURLcode code = aiobs_curl_perform(easy, request, &record);
+  if (code != expected_code || record.status != expected_status) {
+    fprintf(stderr, "line %d: curl %d, recorded %u (%s)\n", line, (int)code, (unsigned)record.status,
+            record.error ? record.error : "no message");
+  }
+  CHECK(code == expected_code);
+  CHECK(record.status == expected_status);
+  aiobs_string_free(record.error);
+}
+
+/* Posts `body` to `path`; the reply goes to `into`; checks curl's result and the record's. */
+static void post(const char *path, const char *body, reply *into, CURLcode expected_code,
+                 aiobs_status expected_status, int line) {
   struct curl_slist *headers;
   CURL *easy = handle(path, &headers);
-  aiobs_curl_request request = {0};
+  aiobs_curl_request request = writing_to(into);
   request.body = body;
   request.body_len = strlen(body);
-  request.write = on_data;
-  request.write_data = into;
-  CURLcode code = aiobs_curl_perform(easy, &request, record);
+  perform_and_check(easy, &request, expected_code, expected_status, line);
   curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
-  return code;
 }
 
 static void test_plain(void) {
   reply out = {0};
-  aiobs_curl_record record = {0};
-  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}",
-             &out, &record) == CURLE_OK);
-  CHECK(record.status == AIOBS_OK);
+  post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]}",
+       &out, CURLE_OK, AIOBS_OK, __LINE__);
   CHECK(strstr(out.data, "\"chat.completion\"") != NULL);
-  aiobs_string_free(record.error);
 }
 
 static void test_streamed(void) {
@@ -94,21 +112,16 @@ static void test_streamed(void) {
   struct curl_slist *headers;
   CURL *easy = handle("/v1/chat/completions", &headers);
   const char *body = "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"streamed\"}]}";
-  aiobs_curl_request request = {0};
+  aiobs_curl_request request = writing_to(&out);
   request.body = body;
   request.body_len = strlen(body);
-  request.write = on_data;
-  request.write_data = &out;
   request.header = on_header;
   request.header_data = &header_lines;
-  aiobs_curl_record record = {0};
-  CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
-  CHECK(record.status == AIOBS_OK);
+  perform_and_check(easy, &request, CURLE_OK, AIOBS_OK, __LINE__);
   CHECK(out.calls > 1);                            /* delivered in pieces, as it came */
   CHECK(count_of(out.data, "data: ") >= 5);        /* every event reached the caller */
   CHECK(strstr(out.data, "data: [DONE]") != NULL);
   CHECK(header_lines > 3);                         /* the caller's header callback ran too */
-  aiobs_string_free(record.error);
 
   /* The handle is the caller's again: a plain perform writes through the caller's callback. */
   reply again = {0};
@@ -123,12 +136,9 @@ static void test_streamed(void) {
 static void test_aborted(void) {
   reply out = {0};
   out.stop_after = 1;
-  aiobs_curl_record record = {0};
-  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-aborted\",\"stream\":true,\"messages\":[]}", &out,
-             &record) == CURLE_WRITE_ERROR);
-  CHECK(record.status == AIOBS_OK);
+  post("/v1/chat/completions", "{\"model\":\"gpt-4o-aborted\",\"stream\":true,\"messages\":[]}", &out,
+       CURLE_WRITE_ERROR, AIOBS_OK, __LINE__);
   CHECK(out.calls == 2);
-  aiobs_string_free(record.error);
 }
 
 static void test_streamed_request_body(void) {
@@ -138,16 +148,11 @@ static void test_streamed_request_body(void) {
   source body = {"{\"model\":\"text-embedding-3-small\",\"input\":\"read in pieces\"}", 0};
   curl_easy_setopt(easy, CURLOPT_POST, 1L);
   curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body.text));
-  aiobs_curl_request request = {0};
+  aiobs_curl_request request = writing_to(&out);
   request.read = on_read;
   request.read_data = &body;
-  request.write = on_data;
-  request.write_data = &out;
-  aiobs_curl_record record = {0};
-  CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
-  CHECK(record.status == AIOBS_OK);
+  perform_and_check(easy, &request, CURLE_OK, AIOBS_OK, __LINE__);
   CHECK(strstr(out.data, "\"embedding\"") != NULL);
-  aiobs_string_free(record.error);
   curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
 }
@@ -155,11 +160,8 @@ static void test_streamed_request_body(void) {
 /* Submits a Veo operation and polls it until done; returns its name in `name`. */
 static void test_video(char *name, size_t size) {
   reply out = {0};
-  aiobs_curl_record record = {0};
-  CHECK(post("/v1beta/models/veo-3.0-generate-001:predictLongRunning?key=SECRET",
-             "{\"instances\":[{\"prompt\":\"a river\"}]}", &out, &record) == CURLE_OK);
-  CHECK(record.status == AIOBS_OK);
-  aiobs_string_free(record.error);
+  post("/v1beta/models/veo-3.0-generate-001:predictLongRunning?key=SECRET", "{\"instances\":[{\"prompt\":\"a river\"}]}",
+       &out, CURLE_OK, AIOBS_OK, __LINE__);
   const char *at = strstr(out.data, "models/");
   size_t n = at ? strcspn(at, "\"") : 0;
   CHECK(n > 0 && n < size);
@@ -172,12 +174,8 @@ static void test_video(char *name, size_t size) {
     reply state = {0};
     struct curl_slist *headers;
     CURL *easy = handle(path, &headers);
-    aiobs_curl_request request = {0};
-    request.write = on_data;
-    request.write_data = &state;
-    CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
-    CHECK(record.status == AIOBS_OK);
-    aiobs_string_free(record.error);
+    aiobs_curl_request request = writing_to(&state);
+    perform_and_check(easy, &request, CURLE_OK, AIOBS_OK, __LINE__);
     curl_easy_cleanup(easy);
     curl_slist_free_all(headers);
     if (strstr(state.data, "\"done\": true")) return;
@@ -189,26 +187,23 @@ static void test_not_llm_and_no_session(void) {
   reply out = {0};
   struct curl_slist *headers;
   CURL *easy = handle("/health", &headers);
-  aiobs_curl_request request = {0};
-  request.write = on_data;
-  request.write_data = &out;
-  aiobs_curl_record record = {0};
-  CHECK(aiobs_curl_perform(easy, &request, &record) == CURLE_OK);
-  CHECK(record.status == AIOBS_ERR_NOT_LLM_ENDPOINT && record.error != NULL);
+  aiobs_curl_request request = writing_to(&out);
+  perform_and_check(easy, &request, CURLE_OK, AIOBS_ERR_NOT_LLM_ENDPOINT, __LINE__);
   CHECK(strcmp(out.data, "{\"status\":\"ok\"}") == 0);
-  aiobs_string_free(record.error);
   curl_easy_cleanup(easy);
   curl_slist_free_all(headers);
 
   /* No session: the request still happens; the record says why nothing was kept. */
   CHECK_STATUS(AIOBS_OK, aiobs_end(ERR));
   reply later = {0};
-  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\"}", &later, &record) == CURLE_OK);
-  CHECK(record.status == AIOBS_ERR_NO_SESSION);
+  post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\"}", &later, CURLE_OK, AIOBS_ERR_NO_SESSION, __LINE__);
   CHECK(later.len > 0);
-  aiobs_string_free(record.error);
-  /* A NULL record is fine, and so is a NULL request (the body then goes to stdout: none here). */
-  CHECK(post("/v1/chat/completions", "{\"model\":\"gpt-4o-mini\"}", &later, NULL) == CURLE_OK);
+  /* A NULL record and a NULL request are fine (the body then goes to stdout: none here). */
+  easy = handle("/v1/nothing-here", &headers);
+  curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+  CHECK(aiobs_curl_perform(easy, NULL, NULL) == CURLE_OK);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
 }
 
 int main(int argc, char **argv) {
@@ -243,15 +238,15 @@ int main(int argc, char **argv) {
             "{\"provider\":\"openai\",\"api\":\"chat.completions.create\",\"error\":null,"
             "\"request\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]},"
             "\"response\":{\"model\":\"gpt-4o-mini\",\"text\":\"A weather service's REST API that apps call to fetch forecasts.\"},"
-            "\"callsite\":{\"file\":\"tests/c/test_curl.c\",\"function\":\"post\"}},"
+            "\"callsite\":{\"file\":\"tests/c/test_curl.c\",\"function\":\"perform_and_check\"}},"
             "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o\",\"stream\":true},"
             "\"response\":{\"text\":\"Hello! How can I help you today?\",\"stream_complete\":true},"
-            "\"error\":null,\"callsite\":{\"function\":\"test_streamed\"}},"
+            "\"error\":null},"
             "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o-aborted\"},"
             "\"response\":{\"stream_complete\":false},"
             "\"error\":\"aborted by the caller's write callback (curl: %s)\"},"
-            "{\"provider\":\"openai\",\"api\":\"embeddings.create\",\"request\":{\"model\":\"text-embedding-3-small\"},"
-            "\"callsite\":{\"function\":\"test_streamed_request_body\"}},"
+            "{\"provider\":\"openai\",\"api\":\"embeddings.create\",\"request\":{\"model\":\"text-embedding-3-small\","
+            "\"input\":\"read in pieces\"}},"
             "{\"provider\":\"gemini\",\"api\":\"models.generate_videos\",\"error\":null,"
             "\"response\":{\"operation_name\":\"%s\",\"done\":true,\"polls\":3}}"
             "],\"sessions\":[{\"name\":\"curl\"}]}\n",
