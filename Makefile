@@ -16,7 +16,7 @@ CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
 CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
-.PHONY: all lib curl-lib curl-deps examples header install demo test test-deps test-rust test-c test-cpp test-curl \
+.PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-cpp test-curl \
 	test-install test-demo lint clean
 
 all: lib
@@ -56,6 +56,10 @@ header:
 # the CMake package, under $(DESTDIR)$(PREFIX).
 install: lib
 	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" NATIVE_LIBS="$(NATIVE_LIBS)" scripts/install.sh
+
+# The libcurl capture: libaiobs_curl.a, aiobs_curl.h, aiobs-curl.pc (and CMake's aiobs::curl).
+install-curl: lib curl-lib
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" NATIVE_LIBS="$(NATIVE_LIBS)" scripts/install.sh curl
 
 # The pipeline in C, Go and Ruby against the local provider stub; summaries, one HTML report.
 demo:
@@ -112,7 +116,7 @@ test-demo:
 	scripts/demo.sh --quick $(BUILD)/demo-test
 
 # Out-of-tree builds (pkg-config, CMake; C and C++) against a copy installed into a temporary root.
-test-install: lib
+test-install: lib curl-lib
 	NATIVE_LIBS="$(NATIVE_LIBS)" tests/install/run.sh
 
 FORCE:

@@ -13,12 +13,14 @@ CXX=${CXX:-c++}
 prefix=/opt/aiobs-test
 stage="$work/stage"
 PREFIX=$prefix DESTDIR="$stage" "$root/scripts/install.sh"
+PREFIX=$prefix DESTDIR="$stage" "$root/scripts/install.sh" curl
 installed="$stage$prefix"
 passed=0
 ok() { passed=$((passed + 1)); echo "ok: $*"; }
 
 for file in include/aiobs.h include/aiobs.hpp lib/libaiobs.a lib/libaiobs.so lib/pkgconfig/aiobs.pc \
-            lib/cmake/aiobs/aiobs-config.cmake lib/cmake/aiobs/aiobs-config-version.cmake; do
+            lib/cmake/aiobs/aiobs-config.cmake lib/cmake/aiobs/aiobs-config-version.cmake \
+            include/aiobs_curl.h lib/libaiobs_curl.a lib/pkgconfig/aiobs-curl.pc; do
   test -e "$installed/$file" || { echo "missing: $file" >&2; exit 1; }
 done
 ok "installed files present"
@@ -54,13 +56,23 @@ if readelf -d "$work/app_static" | grep -q "libaiobs"; then echo "app_static lin
 "$work/app_cpp" "$work/cpp.json"
 ok "C and C++ through pkg-config, static"
 
+# The libcurl capture through pkg-config aiobs-curl: the chat example against the provider stub.
+# shellcheck disable=SC2046
+"$CC" -std=c11 -Wall -Wextra -Werror -pedantic "$root/examples/c/chat.c" "$root/examples/c/openai_chat.c" \
+  $(pkg-config --cflags --libs aiobs-curl) -o "$work/chat_curl"
+LD_LIBRARY_PATH="$installed/lib" LLM_OBS_OUT="$work/chat_curl.json" "$root/tests/stub/with-stub.sh" "$work/chat_curl" > /dev/null
+grep -q '"chat.completions.create"' "$work/chat_curl.json" || { echo "chat_curl recorded no call" >&2; exit 1; }
+ok "the libcurl capture through pkg-config"
+
 # CMake: find_package(aiobs 0.1) with aiobs::aiobs (C, shared) and aiobs::aiobs_static (C++).
 cmake -S "$here" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$installed" -DCMAKE_C_COMPILER="$CC" \
   -DCMAKE_CXX_COMPILER="$CXX" > "$work/cmake.log" || { cat "$work/cmake.log"; exit 1; }
 cmake --build "$work/cmake" > "$work/build.log" || { cat "$work/build.log"; exit 1; }
 "$work/cmake/app_c" "$work/cmake_c.json"
 "$work/cmake/app_cpp" "$work/cmake_cpp.json"
-ok "C and C++ through CMake"
+LLM_OBS_OUT="$work/cmake_curl.json" "$root/tests/stub/with-stub.sh" "$work/cmake/chat_curl" > /dev/null
+grep -q '"chat.completions.create"' "$work/cmake_curl.json" || { echo "chat_curl (CMake) recorded no call" >&2; exit 1; }
+ok "C and C++ through CMake, and the libcurl capture (aiobs::curl)"
 
 # A version the installed copy cannot satisfy is refused.
 mkdir -p "$work/too-new"
@@ -71,7 +83,7 @@ if cmake -S "$work/too-new" -B "$work/too-new/build" -DCMAKE_PREFIX_PATH="$insta
 fi
 ok "find_package refuses an incompatible version"
 
-for out in shared static cpp cmake_c cmake_cpp; do
+for out in shared static cpp cmake_c cmake_cpp chat_curl cmake_curl; do
   "$root/target/release/aiobs" validate "$work/$out.json" > /dev/null
 done
 ok "every export validates"
