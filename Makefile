@@ -16,7 +16,7 @@ CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
 CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
-.PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-cpp test-curl \
+.PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-cpp test-stub test-curl \
 	test-install test-demo lint clean
 
 all: lib
@@ -65,7 +65,7 @@ install-curl: lib curl-lib
 demo:
 	scripts/demo.sh
 
-test: test-deps lint test-rust test-c test-cpp test-curl test-install test-demo
+test: test-deps lint test-rust test-c test-cpp test-stub test-curl test-install test-demo
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, libcurl
 # for bindings/c, Ruby for the demo.
@@ -110,6 +110,10 @@ test-curl: $(CTEST_LIB) | curl-deps
 		tests/c/test_curl.c $(CTEST_LIB) $(CURL_LIBS) $(NATIVE_LIBS) -o $(BUILD)/test_curl
 	tests/stub/with-stub.sh sh -c '$(BUILD)/test_curl "$$STUB_URL" $(BUILD)/curl-test-out'
 	python3 tests/c/expect_export.py $(BUILD)/curl-test-out/curl.json $(BUILD)/curl-test-out/curl_expect.json
+
+# The local provider stub: its routes, and that it always stops cleanly.
+test-stub:
+	python3 tests/stub/test_provider_stub.py
 
 # The demo in its quick form, its exports checked by `aiobs validate`.
 test-demo:
