@@ -36,16 +36,22 @@ $(CURL_LIB): bindings/c/aiobs_curl.c bindings/c/aiobs_curl.h include/aiobs.h | c
 	ar rcs $@ $(BUILD)/curl/aiobs_curl.o
 
 # examples/c and examples/cpp: a chat completion and the pipeline over libcurl, in $(BUILD)/examples.
+EXAMPLES := $(addprefix $(BUILD)/examples/,chat_c pipeline_c chat_cpp pipeline_cpp)
 EXAMPLE_FLAGS = -O2 -g -Iinclude -Ibindings/c -Iexamples/c $(CURL_CFLAGS)
-EXAMPLE_LIBS = $(CURL_LIB) $(RELEASE_LIB) $(CURL_LIBS) $(NATIVE_LIBS)
+EXAMPLE_DEPS := $(BUILD)/examples/openai_chat.o $(CURL_LIB) $(RELEASE_LIB)
+EXAMPLE_LIBS = $(EXAMPLE_DEPS) $(CURL_LIBS) $(NATIVE_LIBS)
 
-examples: lib $(CURL_LIB)
+examples: lib $(EXAMPLES)
+
+$(BUILD)/examples/openai_chat.o: examples/c/openai_chat.c examples/c/openai_chat.h bindings/c/aiobs_curl.h include/aiobs.h | curl-deps
 	mkdir -p $(BUILD)/examples
-	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) -c examples/c/openai_chat.c -o $(BUILD)/examples/openai_chat.o
-	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/c/chat.c $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/chat_c
-	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/c/pipeline.c $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/pipeline_c
-	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/cpp/chat.cpp $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/chat_cpp
-	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) examples/cpp/pipeline.cpp $(BUILD)/examples/openai_chat.o $(EXAMPLE_LIBS) -o $(BUILD)/examples/pipeline_cpp
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) -c $< -o $@
+
+$(BUILD)/examples/%_c: examples/c/%.c $(EXAMPLE_DEPS)
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) $< $(EXAMPLE_LIBS) -o $@
+
+$(BUILD)/examples/%_cpp: examples/cpp/%.cpp include/aiobs.hpp $(EXAMPLE_DEPS)
+	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) $< $(EXAMPLE_LIBS) -o $@
 
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:

@@ -226,7 +226,8 @@ int main(int argc, char **argv) {
   CHECK_STATUS(AIOBS_OK, aiobs_flush(path, NULL, ERR));
   curl_global_cleanup();
   char *written = read_file(path);
-  CHECK(written != NULL && count_of(written, "SECRET") == 0); /* neither the key header nor ?key= */
+  /* Neither the key header, nor ?key=, nor the cookie the stub sets. */
+  CHECK(written != NULL && count_of(written, "SECRET") == 0);
   free(written);
 
   snprintf(path, sizeof path, "%s/curl_expect.json", argv[2]);
@@ -237,7 +238,8 @@ int main(int argc, char **argv) {
             "{\"events\":["
             "{\"provider\":\"openai\",\"api\":\"chat.completions.create\",\"error\":null,"
             "\"request\":{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"plain\"}]},"
-            "\"response\":{\"model\":\"gpt-4o-mini\",\"text\":\"A weather service's REST API that apps call to fetch forecasts.\"},"
+            "\"response\":{\"model\":\"gpt-4o-mini\",\"text\":\"A weather service's REST API that apps call to fetch forecasts.\","
+            "\"headers\":{\"openai-processing-ms\":\"12\",\"x-ratelimit-remaining-requests\":\"4999\"}},"
             "\"callsite\":{\"file\":\"tests/c/test_curl.c\",\"function\":\"perform_and_check\"}},"
             "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o\",\"stream\":true},"
             "\"response\":{\"text\":\"Hello! How can I help you today?\",\"stream_complete\":true},"

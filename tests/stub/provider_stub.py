@@ -122,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("openai-processing-ms", "12")
             self.send_header("x-ratelimit-remaining-requests", "4999")
             self.send_header("x-ratelimit-remaining-tokens", "159000")
+            # As the real API does; a capture must never keep it (the marker lets tests check).
+            self.send_header("Set-Cookie", "__cf_bm=SECRET-stub-cookie; path=/; HttpOnly")
         else:
             self.send_header("server-timing", "gfet4t7; dur=12")
 
