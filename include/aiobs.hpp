@@ -11,6 +11,7 @@
  *
  * - Every failure of the core throws aiobs::error, whose what() is the core's message and whose
  *   status() is the aiobs_status code. Destructors never throw: they record what they can.
+ * - The core has one active session per process: a session object starts it and ends it.
  * - Spans nest per thread: a span or call recorded on a thread while a span is open on it is that
  *   span's child. Thread safety is the C ABI's: every function may be called from any thread; a
  *   session or span object itself is not meant to be shared between threads without a lock.
@@ -119,7 +120,15 @@ inline void append_json_string(std::string &out, std::string_view text) {
 }
 
 inline void append_json(std::string &out, std::nullptr_t) { out += "null"; }
-inline void append_json(std::string &out, bool value) { out += value ? "true" : "false"; }
+// bool and char only as themselves: a pointer or an enum must not turn into true or a number.
+template <class Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
+void append_json(std::string &out, Bool value) {
+  out += value ? "true" : "false";
+}
+template <class Char, std::enable_if_t<std::is_same_v<Char, char>, int> = 0>
+void append_json(std::string &out, Char value) {
+  append_json_string(out, std::string_view(&value, 1));
+}
 inline void append_json(std::string &out, const char *value) {
   if (value) {
     append_json_string(out, value);
@@ -472,9 +481,9 @@ auto traced(const span_options &options, const callsite &where, Function &&funct
     if constexpr (std::is_void_v<decltype(function())>) {
       function();
     } else {
-      auto value = function();
+      decltype(auto) value = function();
       current.result(value);
-      return value;
+      return std::forward<decltype(value)>(value);
     }
   } catch (const std::exception &failure) {
     current.fail(failure);

@@ -122,6 +122,14 @@ void test_spans(const std::string &out_dir) {
     int sum = aiobs::traced(aiobs::span_options("add").args(2, 3), AIOBS_HERE, [] { return 5; });
     CHECK(sum == 5);
     expectations.push_back("{\"name\":\"add\",\"args\":[2,3],\"result\":5,\"error\":null}");
+    // Arguments of any type: literals, chars and bools as themselves, pointers and enums as null.
+    enum class colour { red };
+    int number = 1;
+    std::string kept = "kept";
+    std::string &same = aiobs::traced(aiobs::span_options("kinds").args("literal", 'c', false, &number, colour::red),
+                                      AIOBS_HERE, [&]() -> std::string & { return kept; });
+    CHECK(&same == &kept);  // a reference result comes back as the same object
+    expectations.push_back("{\"name\":\"kinds\",\"args\":[\"literal\",\"c\",false,null,null],\"result\":\"kept\"}");
     struct opaque {
       int x;
     };
