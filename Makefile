@@ -17,7 +17,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
 .PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-cpp test-stub test-curl \
-	test-install test-demo lint clean
+	test-examples test-install test-demo lint clean
 
 all: lib
 
@@ -71,7 +71,7 @@ install-curl: lib curl-lib
 demo:
 	scripts/demo.sh
 
-test: test-deps lint test-rust test-c test-cpp test-stub test-curl test-install test-demo
+test: test-deps lint test-rust test-c test-cpp test-stub test-curl test-examples test-install test-demo
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, libcurl
 # for bindings/c, Ruby for the demo.
@@ -116,6 +116,15 @@ test-curl: $(CTEST_LIB) | curl-deps
 		tests/c/test_curl.c $(CTEST_LIB) $(CURL_LIBS) $(NATIVE_LIBS) -o $(BUILD)/test_curl
 	tests/stub/with-stub.sh sh -c '$(BUILD)/test_curl "$$STUB_URL" $(BUILD)/curl-test-out'
 	python3 tests/c/expect_export.py $(BUILD)/curl-test-out/curl.json $(BUILD)/curl-test-out/curl_expect.json
+
+# The C and C++ examples against the provider stub: each records its calls and validates.
+test-examples: examples
+	mkdir -p $(BUILD)/examples-out
+	tests/stub/with-stub.sh sh -c 'for example in $(notdir $(EXAMPLES)); do \
+		LLM_OBS_OUT=$(BUILD)/examples-out/$$example.json $(BUILD)/examples/$$example > /dev/null || exit 1; \
+		grep -q "\"chat.completions.create\"" $(BUILD)/examples-out/$$example.json || { echo "$$example recorded no call"; exit 1; }; \
+	done'
+	target/release/aiobs validate $(BUILD)/examples-out/*.json
 
 # The local provider stub: its routes, and that it always stops cleanly.
 test-stub:
