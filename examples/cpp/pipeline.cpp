@@ -46,6 +46,17 @@ std::string critique(const std::string &summary) {
   return verdict;
 }
 
+// The pipeline, itself traced: its result is the critique.
+std::string run(const std::string &question) {
+  return aiobs::traced(aiobs::span_options("run").module("pipeline").args(question), AIOBS_HERE, [&] {
+    const std::string facts = research(question);
+    const std::string summary = summarize(facts);
+    const std::string verdict = critique(summary);
+    std::printf("research:  %s\nsummary:   %s\ncritique:  %s\n", facts.c_str(), summary.c_str(), verdict.c_str());
+    return verdict;
+  });
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -55,10 +66,7 @@ int main(int argc, char **argv) {
   try {
     aiobs::session session("pipeline-cpp", {{"example", "pipeline"}, {"language", "c++"}});
     try {
-      const std::string facts = research(question);
-      const std::string summary = summarize(facts);
-      const std::string verdict = critique(summary);
-      std::printf("research:  %s\nsummary:   %s\ncritique:  %s\n", facts.c_str(), summary.c_str(), verdict.c_str());
+      run(question);
     } catch (const std::runtime_error &failure) {
       std::fprintf(stderr, "pipeline: %s\n", failure.what());
       status = EXIT_FAILURE;  // the session is still written, with the failed step
