@@ -106,6 +106,30 @@ static void test_plain(void) {
   CHECK(strstr(out.data, "\"chat.completion\"") != NULL);
 }
 
+/* A body large enough that curl asks for "100 Continue" first: the headers kept are the final
+ * response's, and the whole body is recorded. */
+static void test_large_body(void) {
+  static char body[6000];
+  int at = snprintf(body, sizeof body, "{\"model\":\"gpt-4o-large\",\"messages\":[{\"role\":\"user\",\"content\":\"");
+  memset(body + at, 'x', 4096);
+  snprintf(body + at + 4096, sizeof body - (size_t)at - 4096, "\"}]}");
+  struct curl_slist *headers;
+  CURL *easy = handle("/v1/chat/completions", &headers);
+  headers = curl_slist_append(headers, "Expect: 100-continue");
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+  reply out = {0};
+  int header_lines = 0;
+  aiobs_curl_request request = writing_to(&out);
+  request.body = body;
+  request.body_len = strlen(body);
+  request.header = on_header;
+  request.header_data = &header_lines;
+  perform_and_check(easy, &request, CURLE_OK, AIOBS_OK, __LINE__);
+  CHECK(strstr(out.data, "\"chat.completion\"") != NULL);
+  curl_easy_cleanup(easy);
+  curl_slist_free_all(headers);
+}
+
 static void test_streamed(void) {
   reply out = {0};
   int header_lines = 0;
@@ -218,6 +242,7 @@ int main(int argc, char **argv) {
   remove(path);
   CHECK_STATUS(AIOBS_OK, aiobs_observe("curl", NULL, NULL, ERR));
   test_plain();
+  test_large_body();
   test_streamed();
   test_aborted();
   test_streamed_request_body();
@@ -231,6 +256,9 @@ int main(int argc, char **argv) {
   free(written);
 
   snprintf(path, sizeof path, "%s/curl_expect.json", argv[2]);
+  char xs[4097];
+  memset(xs, 'x', 4096);
+  xs[4096] = '\0';
   FILE *expect = fopen(path, "w");
   CHECK(expect != NULL);
   if (expect) {
@@ -241,6 +269,8 @@ int main(int argc, char **argv) {
             "\"response\":{\"model\":\"gpt-4o-mini\",\"text\":\"A weather service's REST API that apps call to fetch forecasts.\","
             "\"headers\":{\"openai-processing-ms\":\"12\",\"x-ratelimit-remaining-requests\":\"4999\"}},"
             "\"callsite\":{\"file\":\"tests/c/test_curl.c\",\"function\":\"perform_and_check\"}},"
+            "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o-large\",\"messages\":[{\"role\":\"user\",\"content\":\"%s\"}]},"
+            "\"response\":{\"headers\":{\"openai-processing-ms\":\"12\"}}},"
             "{\"provider\":\"openai\",\"request\":{\"model\":\"gpt-4o\",\"stream\":true},"
             "\"response\":{\"text\":\"Hello! How can I help you today?\",\"stream_complete\":true},"
             "\"error\":null},"
@@ -252,7 +282,7 @@ int main(int argc, char **argv) {
             "{\"provider\":\"gemini\",\"api\":\"models.generate_videos\",\"error\":null,"
             "\"response\":{\"operation_name\":\"%s\",\"done\":true,\"polls\":3}}"
             "],\"sessions\":[{\"name\":\"curl\"}]}\n",
-            curl_easy_strerror(CURLE_WRITE_ERROR), operation);
+            xs, curl_easy_strerror(CURLE_WRITE_ERROR), operation);
     fclose(expect);
   }
   return finish("test_curl");
