@@ -280,6 +280,13 @@ inline std::string labels_json() {
   return json.str();
 }
 
+/** What the core holds and has dropped, as a JSON object (aiobs_stats). */
+inline std::string stats_json() {
+  detail::core_string message, json;
+  detail::check(aiobs_stats(json.out(), message.out()), message);
+  return json.str();
+}
+
 /**
  * An active session from construction to close(): close() (or the destructor) ends it and
  * writes everything recorded to `output` (empty: $LLM_OBS_OUT, else ./llm_observability.json).

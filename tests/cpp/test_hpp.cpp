@@ -45,6 +45,7 @@ void test_labels_and_errors() {
   CHECK(labels.find("\"environment\":\"test\"") != std::string::npos);
   CHECK(labels.find("\"region\":\"eu\"") != std::string::npos);
   CHECK(labels.find("\"quote\":\"say \\\"hi\\\"\\n\"") != std::string::npos);
+  CHECK(aiobs::stats_json().find("\"events_held\"") != std::string::npos);
   aiobs::remove_label("region");
   CHECK(aiobs::labels_json().find("region") == std::string::npos);
 
