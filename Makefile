@@ -53,6 +53,11 @@ $(BUILD)/examples/%_c: examples/c/%.c $(EXAMPLE_DEPS)
 $(BUILD)/examples/%_cpp: examples/cpp/%.cpp include/aiobs.hpp $(EXAMPLE_DEPS)
 	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) $< $(EXAMPLE_LIBS) -o $@
 
+# Puts the `aiobs` viewer on the PATH (in ~/.cargo/bin, or $CARGO_INSTALL_ROOT/bin).
+.PHONY: install-cli
+install-cli:
+	$(CARGO) install --locked --path cli
+
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:
 	$(CARGO) build
