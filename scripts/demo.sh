@@ -127,7 +127,7 @@ elapsed=$(( $(date +%s) - start ))
 
 heading "Files (in ${elapsed}s)"
 for file in "${exports[@]}"; do say "  $file"; done
-say "  $out/report.html   (one report over all three: open it in a browser)"
+say "  $out/report.html   (one report over every language: open it in a browser)"
 say "  $out/*.log         (each step's output)"
 heading "Against the real APIs"
 cat <<ADVICE
