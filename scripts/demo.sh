@@ -38,14 +38,8 @@ logged() {
   fi
 }
 
-stub_pid=""
-stop_stub() {
-  if [ -n "$stub_pid" ]; then
-    kill "$stub_pid" 2>/dev/null || true
-    wait "$stub_pid" 2>/dev/null || true
-    stub_pid=""
-  fi
-}
+# shellcheck source=tests/stub/stub.bash
+source tests/stub/stub.bash
 trap stop_stub EXIT
 trap 'say "demo: interrupted" >&2; exit 130' INT TERM
 
@@ -63,18 +57,8 @@ logged build make --no-print-directory lib examples
 if wants ruby; then logged ruby-packages scripts/install-debian-packages.sh ruby ruby-ffi; fi
 if wants go; then logged go-modules sh -c 'cd examples/go && go mod download'; fi
 
-port_file="$out/.stub-port"
-rm -f "$port_file"
-python3 tests/stub/provider_stub.py --quiet --port-file "$port_file" --parent $$ > "$out/stub.log" 2>&1 &
-stub_pid=$!
-for _ in $(seq 100); do
-  [ -s "$port_file" ] && break
-  kill -0 "$stub_pid" 2>/dev/null || { say "demo: the provider stub did not start:" >&2; cat "$out/stub.log" >&2; exit 1; }
-  sleep 0.05
-done
-[ -s "$port_file" ] || { say "demo: the provider stub printed no port" >&2; exit 1; }
-stub_url="http://127.0.0.1:$(cat "$port_file")"
-rm -f "$port_file"
+start_stub "$out/stub.log"
+stub_url=$STUB_URL
 [ $quick -eq 1 ] || say "provider stub (a development tool, not a provider) on $stub_url"
 
 # The examples read these; the stub accepts any key. A real key in the environment is not sent.
