@@ -71,6 +71,16 @@ static aiobs_curl_request writing_to(reply *out) {
   return request;
 }
 
+/* A request posting `body`, its response into `out`, its header lines counted in `lines`. */
+static aiobs_curl_request posting(const char *body, reply *out, int *lines) {
+  aiobs_curl_request request = writing_to(out);
+  request.body = body;
+  request.body_len = strlen(body);
+  request.header = on_header;
+  request.header_data = lines;
+  return request;
+}
+
 /* Performs `request` on `easy`; checks curl's result and what recording gave, then frees the
  * record's message. */
 static void perform_and_check(CURL *easy, const aiobs_curl_request *request, CURLcode expected_code,
@@ -119,11 +129,7 @@ static void test_large_body(void) {
   curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
   reply out = {0};
   int header_lines = 0;
-  aiobs_curl_request request = writing_to(&out);
-  request.body = body;
-  request.body_len = strlen(body);
-  request.header = on_header;
-  request.header_data = &header_lines;
+  aiobs_curl_request request = posting(body, &out, &header_lines);
   perform_and_check(easy, &request, CURLE_OK, AIOBS_OK, __LINE__);
   CHECK(strstr(out.data, "\"chat.completion\"") != NULL);
   curl_easy_cleanup(easy);
@@ -136,11 +142,7 @@ static void test_streamed(void) {
   struct curl_slist *headers;
   CURL *easy = handle("/v1/chat/completions", &headers);
   const char *body = "{\"model\":\"gpt-4o\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"streamed\"}]}";
-  aiobs_curl_request request = writing_to(&out);
-  request.body = body;
-  request.body_len = strlen(body);
-  request.header = on_header;
-  request.header_data = &header_lines;
+  aiobs_curl_request request = posting(body, &out, &header_lines);
   perform_and_check(easy, &request, CURLE_OK, AIOBS_OK, __LINE__);
   CHECK(out.calls > 1);                            /* delivered in pieces, as it came */
   CHECK(count_of(out.data, "data: ") >= 5);        /* every event reached the caller */
