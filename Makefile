@@ -16,8 +16,8 @@ CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
 CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
-.PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-cpp test-stub test-curl \
-	test-examples test-install test-demo lint clean
+.PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-jaeger \
+	test-cpp test-stub test-curl test-examples test-install test-demo lint clean
 
 all: lib
 
@@ -76,12 +76,14 @@ install-curl: lib curl-lib
 demo:
 	scripts/demo.sh
 
-test: test-deps lint test-rust test-c test-cpp test-stub test-curl test-examples test-install test-demo
+test: test-deps lint test-rust test-c test-jaeger test-cpp test-stub test-curl test-examples test-install test-demo
 
-# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, libcurl
-# for bindings/c, Ruby for the demo.
+# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, Jaeger
+# all-in-one (built once with go, cached) for the OTLP export test, libcurl for bindings/c, Ruby
+# for the demo.
 test-deps:
 	scripts/install-chromium.sh
+	scripts/jaeger.sh build
 	scripts/install-debian-packages.sh libcurl4-openssl-dev pkg-config ruby ruby-ffi
 
 lint:
@@ -106,6 +108,13 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are
+# read back through Jaeger's query API.
+test-jaeger: $(CTEST_LIB)
+	mkdir -p $(BUILD)/jaeger-out
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/otlp/jaeger_session.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/jaeger_session
+	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger-out
 
 # The C++ header: RAII, nesting, results, exceptions; its export checked by expect_export.py.
 test-cpp: $(CTEST_LIB)
