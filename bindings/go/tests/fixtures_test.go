@@ -3,12 +3,14 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"sync"
 	"testing"
 )
@@ -235,18 +237,85 @@ func (f fixture) hasTransportError() bool {
 	return false
 }
 
-// assertSameJSON fails with both values printed when got and want differ as JSON values.
+// assertSameJSON fails, naming each differing JSON path, when got and want differ as JSON values.
 func assertSameJSON(t testing.TB, what string, got, want any) {
 	t.Helper()
-	normal := func(v any) any {
-		raw, _ := json.Marshal(v)
-		var out any
-		json.Unmarshal(raw, &out)
-		return out
+	var differences []string
+	diffJSON("$", normalJSON(got), normalJSON(want), &differences)
+	for _, d := range differences {
+		t.Errorf("%s: %s", what, d)
 	}
-	if !reflect.DeepEqual(normal(got), normal(want)) {
-		g, _ := json.MarshalIndent(got, "", "  ")
-		w, _ := json.MarshalIndent(want, "", "  ")
-		t.Errorf("%s differs.\n got: %s\nwant: %s", what, g, w)
+}
+
+func normalJSON(v any) any {
+	raw, _ := json.Marshal(v)
+	var out any
+	json.Unmarshal(raw, &out)
+	return out
+}
+
+func diffJSON(path string, got, want any, out *[]string) {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			break
+		}
+		for key := range w {
+			diffJSON(path+"."+key, g[key], w[key], out)
+		}
+		for key := range g {
+			if _, ok := w[key]; !ok {
+				*out = append(*out, fmt.Sprintf("%s.%s: unexpected %s", path, key, short(g[key])))
+			}
+		}
+		return
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			break
+		}
+		for i := range w {
+			diffJSON(fmt.Sprintf("%s[%d]", path, i), g[i], w[i], out)
+		}
+		return
+	}
+	if !reflect.DeepEqual(got, want) {
+		*out = append(*out, fmt.Sprintf("%s: got %s, want %s", path, short(got), short(want)))
+	}
+}
+
+func short(v any) string {
+	raw, _ := json.Marshal(v)
+	if len(raw) > 300 {
+		return string(raw[:300]) + "..."
+	}
+	return string(raw)
+}
+
+// dropPath deletes the value at path (object keys and array indexes) from a decoded JSON value.
+func dropPath(v any, path ...string) {
+	for i, step := range path {
+		last := i == len(path)-1
+		switch node := v.(type) {
+		case map[string]any:
+			if last {
+				delete(node, step)
+				return
+			}
+			v = node[step]
+		case []any:
+			index, err := strconv.Atoi(step)
+			if err != nil || index >= len(node) {
+				return
+			}
+			if last {
+				node[index] = nil
+				return
+			}
+			v = node[index]
+		default:
+			return
+		}
 	}
 }
