@@ -56,8 +56,11 @@ func capture(req *http.Request, send func(*http.Request) (*http.Response, error)
 		ex.record(resp.StatusCode, resp.Header, nil, "")
 		return resp, nil
 	}
-	resp.Body = newCapturedBody(req.Context(), resp, ex)
-	return resp, nil
+	// A copy, because the transport's own goroutine keeps the original: the captured body must
+	// become unreachable when the caller drops it, so a dropped stream is still recorded.
+	captured := *resp
+	captured.Body = newCapturedBody(req.Context(), resp, ex)
+	return &captured, nil
 }
 
 // beginExchange notes what is known before the request goes out: method, URL, start time, the

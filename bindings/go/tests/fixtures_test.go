@@ -21,13 +21,13 @@ const fixtureRoot = "../../../tests/fixtures/providers"
 
 // exchangeCase is one recorded HTTP exchange of a fixture.
 type exchangeCase struct {
-	Method          string            `json:"method"`
-	URL             string            `json:"url"`
-	Status          int               `json:"status"`
-	ContentType     *string           `json:"content_type"`
-	TransportError  *string           `json:"transport_error"`
-	ResponseHeaders map[string]any    `json:"response_headers"`
-	Attempt         int               `json:"attempt"`
+	Method          string         `json:"method"`
+	URL             string         `json:"url"`
+	Status          int            `json:"status"`
+	ContentType     *string        `json:"content_type"`
+	TransportError  *string        `json:"transport_error"`
+	ResponseHeaders map[string]any `json:"response_headers"`
+	Attempt         int            `json:"attempt"`
 	request         []byte
 	response        []byte
 }
