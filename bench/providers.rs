@@ -26,6 +26,8 @@ fn exchange(url: &str, request: Vec<u8>, content_type: &str, response: Vec<u8>) 
         content_type: Some(content_type.to_owned()),
         response_body: response,
         transport_error: None,
+        response_headers: Default::default(),
+        attempt: 1,
     }
 }
 

@@ -14,7 +14,8 @@
  *   Panics inside aiobs stop at the boundary as AIOBS_ERR_PANIC.
  * - Thread safety: every function is safe to call from any thread at any time, concurrently.
  *   Spans nest per thread: a call or span recorded on a thread gets the innermost span still
- *   open on that thread as its parent unless it names one.
+ *   open on that thread as its parent unless it names one (or the `thread_parenting` setting
+ *   is off).
  */
 
 #ifndef AIOBS_H
@@ -141,7 +142,8 @@ aiobs_status aiobs_get_labels(char **labels_json_out, char **error_out);
  * - `span_id` (16 lowercase hex digits; generated when absent), `trace_id` (32 hex digits;
  *   inherited from the parent span, or generated);
  * - `parent_span_id`: a span id names the parent, `null` makes the call a root, and an absent
- *   key means the innermost span still open on the calling thread.
+ *   key means the innermost span still open on the calling thread (a root when the
+ *   `thread_parenting` setting is off).
  *
  * Unknown keys are an error. With no active session it returns `AIOBS_ERR_NO_SESSION` and
  * records nothing. The call only validates, copies and appends; the export is built at flush.
@@ -158,14 +160,30 @@ aiobs_status aiobs_record_call(const char *event_json, char **error_out);
  * - `method`, `url`: required strings (the full URL; credentials in it are never recorded);
  * - `status`: the HTTP status, or 0 (default) when no response arrived;
  * - `content_type`: the response's content type, or null;
- * - `transport_error`: why the exchange failed before a response, or null;
+ * - `transport_error`: why the exchange failed, or null: before a response (status 0), or
+ *   after a 2xx status when reading the body broke off (the response keeps what arrived);
+ * - `response_headers`: every response header the binding saw, as an object of name (any
+ *   case) -> string or array of strings (a repeated header). Only an allow-list is kept:
+ *   request ids (`x-request-id`, `request-id`, `apim-request-id`, `x-goog-request-id`),
+ *   processing time (`openai-processing-ms`, `server-timing`), `openai-version`, and the
+ *   rate-limit and retry headers (`x-ratelimit-*`, `retry-after`, `retry-after-ms`). Never an
+ *   authorization, cookie, key, token or account (`openai-organization`) header; the others
+ *   are dropped before the call returns. Request headers are never passed;
+ * - `attempt`: integer >= 1, 1 (the default) for the first try, 2 for the first retry: a
+ *   binding over an official client passes `X-Stainless-Retry-Count + 1`;
  * - `started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `trace_id`,
  *   `parent_span_id`: as in `aiobs_record_call`.
  *
+ * The exported event has `request.attempt` and, when there is a response, `response.headers`
+ * (the kept headers, lower-case name -> string, `{}` when none was kept; repeated values joined
+ * with `", "`). Each try of a retried call is an event of its own. A streamed response that
+ * ends before its end marker (`[DONE]`, a terminal Responses event, a Gemini finish reason)
+ * keeps what arrived, with `stream_complete: false` and a non-null `error`: the
+ * `transport_error` when one was given, else a message saying the stream ended early.
+ *
  * The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
  * and `response_body` may be NULL only when their length is 0. They are borrowed for the call
- * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Headers
- * are never passed, so no API key or auth header is ever recorded.
+ * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes.
  *
  * A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
  * records nothing, so a binding can hand over every exchange of an HTTP client. With no active
@@ -190,7 +208,12 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  * - `"capture_content"` (bool): keep prompts, outputs and embedding vectors (default true, or
  *   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
  * - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
- *   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`.
+ *   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+ * - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
+ *   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
+ *   whether a new span becomes the calling thread's innermost. false: such a call or span is a
+ *   root, and spans are never pushed onto a thread. Runtimes whose tasks move between OS
+ *   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always.
  *
  * Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
  * `settings_json` is borrowed for the call. Safe to call from any thread at any time.
@@ -264,10 +287,12 @@ aiobs_status aiobs_flush(const char *path, char **written_path_out, char **error
  * - `auto_enhance_after`: non-negative integer or null;
  * - `callsite`: as in `aiobs_record_call`;
  * - `parent_span_id`: a span id names the parent, `null` makes a root, and an absent key means
- *   the innermost span still open on the calling thread.
+ *   the innermost span still open on the calling thread (a root when thread parenting is off);
+ * - `thread_parenting`: bool, default the `thread_parenting` setting: this span's own form of it.
  *
- * The span becomes the innermost open span of the calling thread, so calls and spans recorded on
- * this thread until it ends get it as their parent; children inherit the root's trace id.
+ * With thread parenting on, the span becomes the innermost open span of the calling thread, so
+ * calls and spans recorded on this thread until it ends get it as their parent; with it off the
+ * calling thread's spans are left as they were. Children inherit the root's trace id.
  * `span_id_out` (must not be NULL) receives the span id (16 lowercase hex digits), owned by the
  * caller: free it with `aiobs_string_free`. With no active session: `AIOBS_ERR_NO_SESSION`,
  * nothing opened. Safe to call from any thread at any time.
@@ -293,6 +318,28 @@ aiobs_status aiobs_span_end(const char *span_id,
                             const char *result_json,
                             const char *error,
                             char **error_out);
+
+/**
+ * Reports the store's state as one JSON object (more keys may be added; ignore unknown ones):
+ * - `events_held`: calls and ended spans recorded and not yet flushed;
+ * - `bytes_held`: the memory those events and the open spans hold (what they own plus their
+ *   structs; allocator overhead not counted): what `max_memory_bytes` is compared with;
+ * - `events_dropped`: events refused since the process started because the store held
+ *   `max_memory_bytes` already;
+ * - `open_spans`: spans begun and not yet ended;
+ * - `spans_abandoned`: spans closed by aiobs because they stayed open longer than
+ *   `max_span_age_seconds`;
+ * - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed.
+ *
+ * Counts start at zero in each process (a forked child starts afresh).
+ * `json_out` (must not be NULL) receives the object, owned by the caller: free it with
+ * `aiobs_string_free`. Safe to call from any thread at any time; it takes the store lock only
+ * to copy a few numbers.
+ *
+ * # Safety
+ * `json_out` is writable; `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_stats(char **json_out, char **error_out);
 
 /**
  * Frees a string that aiobs returned through an out-parameter (`session_id_out`,

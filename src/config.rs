@@ -14,6 +14,10 @@ pub struct Settings {
     pub capture_content: bool,
     /// The largest JSON document or body one call may hand over; larger ones are refused.
     pub max_input_bytes: usize,
+    /// Whether a call or span without a `parent_span_id` key gets the innermost span open on the
+    /// calling thread as its parent (and a span becomes that thread's innermost). Bindings for
+    /// runtimes whose tasks move between threads (goroutines, fibers) turn it off.
+    pub thread_parenting: bool,
 }
 
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
@@ -27,6 +31,7 @@ impl Default for Settings {
                 std::env::var("AIOBS_CAPTURE_CONTENT").ok().as_deref(),
             ),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            thread_parenting: true,
         }
     }
 }
@@ -47,6 +52,7 @@ struct SettingsUpdate {
     runtime_version: Option<String>,
     capture_content: Option<bool>,
     max_input_bytes: Option<usize>,
+    thread_parenting: Option<bool>,
 }
 
 impl Settings {
@@ -77,6 +83,9 @@ impl Settings {
         }
         if let Some(max) = update.max_input_bytes {
             self.max_input_bytes = max;
+        }
+        if let Some(thread_parenting) = update.thread_parenting {
+            self.thread_parenting = thread_parenting;
         }
         Ok(())
     }

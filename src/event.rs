@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
+use crate::providers::ResponseHeaders;
 
 /// A session's id, shared by every event of the session without a copy per event.
 pub type SessionId = Arc<str>;
@@ -243,12 +244,25 @@ call_input! {
         pub content_type: Option<Cow<'a, str>>,
         #[serde(default, borrow)]
         pub transport_error: Option<Cow<'a, str>>,
+        /// Every response header the binding saw; only the allow-list is kept.
+        #[serde(default)]
+        pub response_headers: ResponseHeaders,
+        /// 1 for the first try (the default), 2 for the first retry, ...
+        #[serde(default)]
+        pub attempt: Option<u32>,
     }
 }
 
 impl<'a> HttpInput<'a> {
     pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
-        serde_json::from_str(json).map_err(|e| Error::from_json("exchange_json", &e))
+        let input: HttpInput =
+            serde_json::from_str(json).map_err(|e| Error::from_json("exchange_json", &e))?;
+        if input.attempt == Some(0) {
+            return Err(Error::invalid(
+                "exchange_json: attempt must be at least 1 (1 is the first try)",
+            ));
+        }
+        Ok(input)
     }
 }
 
@@ -305,6 +319,9 @@ pub struct SpanInput<'a> {
     pub callsite: Option<Callsite>,
     #[serde(default, borrow)]
     pub parent_span_id: ParentChoice<'a>,
+    /// This span's own form of the `thread_parenting` setting (the setting when absent).
+    #[serde(default)]
+    pub thread_parenting: Option<bool>,
 }
 
 impl<'a> SpanInput<'a> {

@@ -9,10 +9,12 @@ pub mod config;
 pub mod error;
 pub mod event;
 pub mod export;
+pub mod footprint;
 pub mod ids;
 pub mod labels;
 pub mod providers;
 pub mod session;
+pub mod stats;
 pub mod store;
 mod thread_spans;
 

@@ -17,6 +17,7 @@ use crate::event::{
     ParentChoice, Placement, RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw,
     parse_raw,
 };
+use crate::footprint;
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
 use crate::providers::{self, HttpExchange};
@@ -39,6 +40,21 @@ pub(crate) struct State {
     pub ended_traces_before_last_flush: HashMap<SpanId, TraceId>,
     /// Video operations still running when last flushed, continued by later polls.
     pub pending_operations: HashMap<String, crate::export::PendingOperation>,
+    /// Bytes held by `calls` and `functions` (see [`crate::footprint`]).
+    pub queued_bytes: usize,
+    /// Bytes held by `open_spans`.
+    pub open_bytes: usize,
+    /// What happened since the process started, for `aiobs_stats`.
+    pub totals: Totals,
+}
+
+/// Counts since the process started (a forked child starts from zero).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub events_dropped: u64,
+    pub spans_abandoned: u64,
+    pub flushes: u64,
+    pub flushes_failed: u64,
 }
 
 pub struct Store {
@@ -85,6 +101,17 @@ impl Store {
 
     pub(crate) fn check_size(&self, what: &str, len: usize) -> Result<()> {
         self.settings.read().check_size(what, len)
+    }
+
+    /// What the store holds and has done, as `aiobs_stats` reports it.
+    pub fn stats(&self) -> crate::stats::Stats {
+        let state = self.state.lock();
+        crate::stats::Stats {
+            events_held: state.calls.len() + state.functions.len(),
+            bytes_held: state.queued_bytes + state.open_bytes,
+            open_spans: state.open_spans.len(),
+            totals: state.totals,
+        }
     }
 
     /// Starts a session and makes it active. A session still active stays in the store,
@@ -151,9 +178,9 @@ impl Store {
 
     /// Records one provider call that the caller has already normalised.
     pub fn record_call(&self, event_json: &str) -> Result<()> {
-        self.check_size("event_json", event_json.len())?;
+        let thread_parenting = self.checked_thread_parenting("event_json", event_json.len())?;
         let mut input = CallInput::parse(event_json)?;
-        let placed = Placed::resolve(input.take_placement())?;
+        let placed = Placed::resolve(input.take_placement(), thread_parenting)?;
         let payload = CallPayload::Recorded(Box::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
@@ -186,11 +213,15 @@ impl Store {
                 ),
             )
         })?;
-        let placed = Placed::resolve(input.take_placement())?;
-        let (limit, capture_content) = {
+        let (limit, capture_content, thread_parenting) = {
             let settings = self.settings.read();
-            (settings.max_input_bytes, settings.capture_content)
+            (
+                settings.max_input_bytes,
+                settings.capture_content,
+                settings.thread_parenting,
+            )
         };
+        let placed = Placed::resolve(input.take_placement(), thread_parenting)?;
         let exchange = HttpExchange {
             method: input.method.into_owned(),
             url: input.url.into_owned(),
@@ -200,6 +231,8 @@ impl Store {
             content_type: input.content_type.map(Cow::into_owned),
             response_body: response_body[..response_body.len().min(limit)].to_vec(),
             transport_error: input.transport_error.map(Cow::into_owned),
+            response_headers: input.response_headers,
+            attempt: input.attempt.unwrap_or(1),
         };
         let payload = CallPayload::Http(Box::new(HttpCall {
             exchange,
@@ -215,42 +248,53 @@ impl Store {
         let session_id = state.active_session_id()?;
         let span_id = placed.span_id.unwrap_or_else(SpanId::random);
         let link = state.link(placed.parent, span_id, placed.trace_id);
-        state.calls.push(CallEvent {
+        let call = CallEvent {
             session_id,
             payload,
             timing: placed.timing,
             callsite,
             link,
-        });
+        };
+        state.queued_bytes += footprint::of_call(&call);
+        state.calls.push(call);
         Ok(())
+    }
+
+    /// Checks an input's size and returns the `thread_parenting` setting, under one read lock.
+    fn checked_thread_parenting(&self, what: &str, len: usize) -> Result<bool> {
+        let settings = self.settings.read();
+        settings.check_size(what, len)?;
+        Ok(settings.thread_parenting)
     }
 
     /// Opens a span for a traced function and returns its id (16 hex digits).
     pub fn span_begin(&self, span_json: &str) -> Result<String> {
-        self.check_size("span_json", span_json.len())?;
+        let default_parenting = self.checked_thread_parenting("span_json", span_json.len())?;
         let input = SpanInput::parse(span_json)?;
-        let parent = parse_parent(&input.parent_span_id)?;
+        let thread_parenting = input.thread_parenting.unwrap_or(default_parenting);
+        let parent = parse_parent(&input.parent_span_id, thread_parenting)?;
         let started_at = now();
         let mut state = self.state.lock();
         let session_id = state.active_session_id()?;
         let link = state.link(parent, SpanId::random(), None);
-        state.open_spans.insert(
-            link.span_id,
-            OpenSpan {
-                session_id,
-                name: input.name.into(),
-                module: input.module.map(Into::into),
-                args: own_raw(input.args),
-                kwargs: own_raw(input.kwargs),
-                enh_prompt: input.enh_prompt,
-                auto_enhance_after: input.auto_enhance_after,
-                callsite: input.callsite.map(Box::new),
-                link,
-                started_at,
-            },
-        );
+        let span = OpenSpan {
+            session_id,
+            name: input.name.into(),
+            module: input.module.map(Into::into),
+            args: own_raw(input.args),
+            kwargs: own_raw(input.kwargs),
+            enh_prompt: input.enh_prompt,
+            auto_enhance_after: input.auto_enhance_after,
+            callsite: input.callsite.map(Box::new),
+            link,
+            started_at,
+        };
+        state.open_bytes += footprint::of_open_span(&span);
+        state.open_spans.insert(link.span_id, span);
         drop(state);
-        thread_spans::push(link.span_id, link.trace_id);
+        if thread_parenting {
+            thread_spans::push(link.span_id, link.trace_id);
+        }
         Ok(link.span_id.to_string())
     }
 
@@ -274,16 +318,19 @@ impl Store {
                 format!("span {span_id} is not open: it never began, or it has ended already"),
             )
         })?;
+        state.open_bytes -= footprint::of_open_span(&span);
         state.ended_traces.insert(span_id, span.link.trace_id);
         let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
         let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
-        state.functions.push(FunctionEvent {
+        let function = FunctionEvent {
             span,
             result,
             error: error.map(Into::into),
             timing,
             enh_prompt_id,
-        });
+        };
+        state.queued_bytes += footprint::of_function(&function);
+        state.functions.push(function);
         drop(state);
         thread_spans::remove(span_id);
         Ok(())
@@ -301,7 +348,7 @@ struct Placed {
 }
 
 impl Placed {
-    fn resolve(placement: Placement) -> Result<Placed> {
+    fn resolve(placement: Placement, thread_parenting: bool) -> Result<Placed> {
         Ok(Placed {
             timing: Timing::resolve(
                 placement.started_at,
@@ -313,7 +360,7 @@ impl Placed {
                 .span_id
                 .map(|t| SpanId::parse(&t, "span_id"))
                 .transpose()?,
-            parent: parse_parent(&placement.parent_span_id)?,
+            parent: parse_parent(&placement.parent_span_id, thread_parenting)?,
             trace_id: placement
                 .trace_id
                 .map(|t| TraceId::parse(&t, "trace_id"))
@@ -330,9 +377,11 @@ enum Parent {
     Explicit(SpanId),
 }
 
-fn parse_parent(choice: &ParentChoice) -> Result<Parent> {
+/// Without thread parenting, an absent `parent_span_id` makes a root.
+fn parse_parent(choice: &ParentChoice, thread_parenting: bool) -> Result<Parent> {
     Ok(match choice {
-        ParentChoice::InnermostOnThread => Parent::InnermostOnThread,
+        ParentChoice::InnermostOnThread if thread_parenting => Parent::InnermostOnThread,
+        ParentChoice::InnermostOnThread => Parent::Root,
         ParentChoice::Root => Parent::Root,
         ParentChoice::Explicit(id) => Parent::Explicit(SpanId::parse(id, "parent_span_id")?),
     })

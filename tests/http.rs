@@ -84,6 +84,65 @@ fn every_fixture_exports_its_expected_call() {
 }
 
 #[test]
+fn exported_calls_carry_the_attempt_and_only_the_kept_headers() {
+    let mut secret_headers = 0;
+    for dir in sorted_dirs(&provider_fixtures()) {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let event = exported_event(&dir, true);
+        let text = event.to_string();
+        assert!(!text.contains("SECRET"), "{name}: {text}");
+        let steps = if is_sequence(&dir) {
+            sorted_dirs(&dir)
+        } else {
+            vec![dir.clone()]
+        };
+        let exchange = common::read_json(&steps[0].join("exchange.json"));
+        secret_headers += usize::from(exchange["response_headers"].to_string().contains("SECRET"));
+        assert_eq!(
+            event["request"]["attempt"],
+            exchange.get("attempt").cloned().unwrap_or(json!(1)),
+            "{name}"
+        );
+        let response = &event["response"];
+        assert_eq!(
+            response.is_null(),
+            response.get("headers").is_none(),
+            "{name}: headers go with a response, and only with one"
+        );
+        for (header, _) in response["headers"].as_object().into_iter().flatten() {
+            assert_eq!(header, &header.to_ascii_lowercase(), "{name}");
+        }
+    }
+    assert!(secret_headers >= 3, "fixtures should carry headers to drop");
+}
+
+#[test]
+fn a_rate_limited_try_and_its_successful_retry_are_two_calls() {
+    let store = Store::new();
+    store.observe(None, None).unwrap();
+    for fixture in [
+        "openai_chat_retry_1_rate_limited",
+        "openai_chat_retry_2_succeeds",
+    ] {
+        record(&store, &provider_fixtures().join(fixture));
+    }
+    let doc = flush(&store, "retry");
+    let events = doc["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["request"]["attempt"], 1);
+    assert_eq!(events[0]["response"]["http_status"], 429);
+    assert_eq!(events[0]["response"]["headers"]["retry-after"], "1");
+    assert_eq!(
+        events[0]["response"]["headers"]["x-ratelimit-remaining-tokens"],
+        "0"
+    );
+    assert!(events[0]["error"].as_str().unwrap().contains("Rate limit"));
+    assert_eq!(events[1]["request"]["attempt"], 2);
+    assert_eq!(events[1]["error"], Value::Null);
+    assert!(events[1]["response"]["headers"]["x-request-id"].is_string());
+}
+
+#[test]
 fn video_polls_stretch_the_submit_event_to_the_last_poll() {
     let dir = provider_fixtures().join("gemini_video_sequence");
     let store = Store::new();
@@ -142,6 +201,26 @@ fn unknown_endpoints_and_bad_exchanges_record_nothing() {
         ),
         (
             r#"{"method":"POST","url":"https://x/v1/chat/completions","parent_span_id":"x"}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","attempt":0}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","attempt":1.5}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","response_headers":[]}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","response_headers":{"x-request-id":7}}"#,
+            ErrorKind::InvalidArgument,
+        ),
+        (
+            r#"{"method":"POST","url":"https://x/v1/chat/completions","response_headers":{"set-cookie":[null]}}"#,
             ErrorKind::InvalidArgument,
         ),
     ] {

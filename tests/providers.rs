@@ -56,6 +56,13 @@ fn load(dir: &Path) -> Case {
         content_type: string("content_type"),
         response_body: body("response.body"),
         transport_error: string("transport_error"),
+        response_headers: meta
+            .get("response_headers")
+            .map(|headers| serde_json::from_value(headers.clone()).expect("response_headers"))
+            .unwrap_or_default(),
+        attempt: meta
+            .get("attempt")
+            .map_or(1, |n| u32::try_from(n.as_u64().expect("attempt")).unwrap()),
     };
     Case {
         name,
@@ -318,12 +325,16 @@ fn without_content_no_prompt_or_output_text_remains_anywhere() {
 
 // ------------------------------------------------------------------------------ normalised usage
 
-fn response_of(name: &str) -> Value {
+fn call_of(name: &str) -> CapturedCall {
     let case = all_cases()
         .into_iter()
         .find(|case| case.name == name)
         .unwrap();
-    capture(&case.exchange, &WITH_CONTENT).response
+    capture(&case.exchange, &WITH_CONTENT)
+}
+
+fn response_of(name: &str) -> Value {
+    call_of(name).response
 }
 
 fn tokens(input: u64, output: Value, total: u64, cached: Value, reasoning: Value) -> Value {
@@ -498,6 +509,13 @@ fn truncated_streams_keep_what_arrived() {
     ] {
         let response = response_of(name);
         assert_eq!(response["stream_complete"], false, "{name}");
+        // A cut stream is an error of the call, so error counts see it.
+        let error = call_of(name).error.unwrap_or_default();
+        assert!(
+            error.contains("stream ended before its end marker")
+                || error.contains("connection reset"),
+            "{name}: {error}"
+        );
         assert!(
             response["text"]
                 .as_str()
@@ -512,6 +530,7 @@ fn truncated_streams_keep_what_arrived() {
         "gemini_stream_json_array",
     ] {
         assert_eq!(response_of(name)["stream_complete"], true, "{name}");
+        assert_eq!(call_of(name).error, None, "{name}");
     }
 }
 

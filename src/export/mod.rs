@@ -28,6 +28,8 @@ struct Batch {
     calls: Vec<CallEvent>,
     functions: Vec<FunctionEvent>,
     pending_operations: HashMap<String, PendingOperation>,
+    /// What the events held in the store, given back if the write fails.
+    bytes: usize,
 }
 
 impl Store {
@@ -70,6 +72,7 @@ impl Store {
             calls: std::mem::take(&mut state.calls),
             functions: std::mem::take(&mut state.functions),
             pending_operations: state.pending_operations.clone(),
+            bytes: std::mem::take(&mut state.queued_bytes),
         }
     }
 
@@ -99,11 +102,14 @@ impl Store {
         }
         state.ended_traces_before_last_flush = std::mem::take(&mut state.ended_traces);
         state.pending_operations = still_pending;
+        state.totals.flushes += 1;
     }
 
     /// Puts a batch's events back in front of whatever was recorded while the flush ran.
     fn restore_batch(&self, mut batch: Batch) {
         let mut state = self.state.lock();
+        state.totals.flushes_failed += 1;
+        state.queued_bytes += batch.bytes;
         batch.calls.append(&mut state.calls);
         state.calls = batch.calls;
         batch.functions.append(&mut state.functions);

@@ -11,6 +11,7 @@ mod labels;
 mod record;
 mod session;
 mod span;
+mod stats;
 mod status;
 mod strings;
 #[cfg(feature = "test-hooks")]
@@ -21,6 +22,7 @@ pub use labels::*;
 pub use record::*;
 pub use session::*;
 pub use span::*;
+pub use stats::aiobs_stats;
 pub use status::aiobs_status;
 pub use strings::aiobs_string_free;
 #[cfg(feature = "test-hooks")]

@@ -14,7 +14,12 @@ use crate::ffi::strings::{optional, put_string, required};
 /// - `"capture_content"` (bool): keep prompts, outputs and embedding vectors (default true, or
 ///   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
 /// - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
-///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`.
+///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+/// - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
+///   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
+///   whether a new span becomes the calling thread's innermost. false: such a call or span is a
+///   root, and spans are never pushed onto a thread. Runtimes whose tasks move between OS
+///   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always.
 ///
 /// Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
 /// `settings_json` is borrowed for the call. Safe to call from any thread at any time.

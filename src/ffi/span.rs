@@ -15,10 +15,12 @@ use crate::ffi::strings::{optional, put_string, required};
 /// - `auto_enhance_after`: non-negative integer or null;
 /// - `callsite`: as in `aiobs_record_call`;
 /// - `parent_span_id`: a span id names the parent, `null` makes a root, and an absent key means
-///   the innermost span still open on the calling thread.
+///   the innermost span still open on the calling thread (a root when thread parenting is off);
+/// - `thread_parenting`: bool, default the `thread_parenting` setting: this span's own form of it.
 ///
-/// The span becomes the innermost open span of the calling thread, so calls and spans recorded on
-/// this thread until it ends get it as their parent; children inherit the root's trace id.
+/// With thread parenting on, the span becomes the innermost open span of the calling thread, so
+/// calls and spans recorded on this thread until it ends get it as their parent; with it off the
+/// calling thread's spans are left as they were. Children inherit the root's trace id.
 /// `span_id_out` (must not be NULL) receives the span id (16 lowercase hex digits), owned by the
 /// caller: free it with `aiobs_string_free`. With no active session: `AIOBS_ERR_NO_SESSION`,
 /// nothing opened. Safe to call from any thread at any time.

@@ -7,7 +7,14 @@ use std::fmt::Display;
 pub(crate) struct ChunkLog {
     read: usize,
     lost: usize,
-    first_lost: Option<String>,
+    first_lost: Option<Lost>,
+}
+
+struct Lost {
+    position: usize,
+    /// The body ended inside the chunk: the stream was cut, the chunk is not malformed.
+    cut: bool,
+    reason: String,
 }
 
 impl ChunkLog {
@@ -19,26 +26,35 @@ impl ChunkLog {
     /// inside it.
     pub(crate) fn lost(&mut self, position: usize, cut: bool, reason: impl Display) {
         self.lost += 1;
-        if self.first_lost.is_none() {
-            let cut = if cut {
-                " (cut off at the end of the body)"
-            } else {
-                ""
-            };
-            self.first_lost = Some(format!("chunk {position}{cut}: {reason}"));
-        }
+        self.first_lost.get_or_insert_with(|| Lost {
+            position,
+            cut,
+            reason: reason.to_string(),
+        });
     }
 
-    /// The note for the record: lost chunks, or a stream with no chunk at all.
+    /// The note for the record: lost chunks, or a stream with no chunk at all. A chunk the end of
+    /// the body cut in two is said to be cut, not unreadable: the stream stopped early, nothing
+    /// failed to parse it.
     pub(crate) fn note(&self) -> Option<String> {
-        match (&self.first_lost, self.lost) {
-            (Some(first), 1) => Some(format!("could not read stream {first}")),
-            (Some(first), n) => Some(format!(
-                "could not read {n} stream chunks; the first: {first}"
-            )),
-            (None, _) if self.read == 0 => Some("the stream has no chunks".to_owned()),
-            (None, _) => None,
-        }
+        let Some(first) = &self.first_lost else {
+            return (self.read == 0).then(|| "the stream has no chunks".to_owned());
+        };
+        let described = if first.cut {
+            format!(
+                "chunk {} was cut off by the end of the body",
+                first.position
+            )
+        } else {
+            format!(
+                "chunk {} could not be read: {}",
+                first.position, first.reason
+            )
+        };
+        Some(match self.lost {
+            1 => format!("stream {described}; it is left out"),
+            n => format!("{n} stream chunks are left out; the first: {described}"),
+        })
     }
 }
 
@@ -55,15 +71,22 @@ mod tests {
         log.lost(4, true, "EOF while parsing a string");
         assert_eq!(
             log.note().as_deref(),
-            Some(
-                "could not read stream chunk 4 (cut off at the end of the body): EOF while parsing a string"
-            )
+            Some("stream chunk 4 was cut off by the end of the body; it is left out")
         );
         log.lost(5, false, "x");
-        assert!(
-            log.note()
-                .unwrap()
-                .starts_with("could not read 2 stream chunks; the first: chunk 4 ")
+        assert_eq!(
+            log.note().as_deref(),
+            Some(
+                "2 stream chunks are left out; the first: chunk 4 was cut off by the end of the body"
+            )
+        );
+        let mut log = ChunkLog::default();
+        log.lost(2, false, "expected value at line 1 column 1");
+        assert_eq!(
+            log.note().as_deref(),
+            Some(
+                "stream chunk 2 could not be read: expected value at line 1 column 1; it is left out"
+            )
         );
     }
 }

@@ -37,6 +37,10 @@ pub(crate) fn json_reply(bytes: &[u8], build: impl FnOnce(Object) -> Reply) -> R
     }
 }
 
+/// The error of a stream that ended before its end marker without a provider error or a
+/// transport error to explain it.
+const STREAM_CUT_SHORT: &str = "the response stream ended before its end marker (the connection closed early); the response keeps what arrived";
+
 pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
     let endpoint = exchange.endpoint;
     let model = match endpoint.provider() {
@@ -45,7 +49,8 @@ pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
     };
     let model = model.as_deref();
     let request = Value::Object(request(exchange, model));
-    let (response, error) = response(exchange, model);
+    let (mut response, error) = response(exchange, model);
+    add_headers(&mut response, exchange);
     let error = error.map(|message| url::scrub_text(&message));
     let operation = gemini::videos::link(endpoint, &request, &response);
     CapturedCall {
@@ -62,13 +67,23 @@ pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
 pub(crate) fn after_panic(exchange: &HttpExchange) -> CapturedCall {
     let endpoint = exchange.endpoint;
     let note = "internal error while parsing this call";
+    let mut response = serde_json::json!({"capture_error": note});
+    add_headers(&mut response, exchange);
     CapturedCall {
         provider: endpoint.provider(),
         api: endpoint.api(),
-        request: serde_json::json!({"url": url::sanitize(&exchange.url)}),
-        response: serde_json::json!({"capture_error": note}),
+        request: serde_json::json!({"url": url::sanitize(&exchange.url), "attempt": exchange.attempt}),
+        response,
         error: exchange.transport_error.as_deref().map(url::scrub_text),
         operation: None,
+    }
+}
+
+/// The kept response headers go into every response record; a call without a response (null)
+/// has no headers either.
+fn add_headers(response: &mut Value, exchange: &HttpExchange) {
+    if let Value::Object(record) = response {
+        record.insert("headers".to_owned(), exchange.response_headers.to_json());
     }
 }
 
@@ -86,6 +101,7 @@ fn request(exchange: &HttpExchange, model: Option<&str>) -> Object {
     body.values_mut().for_each(media::strip);
     let mut request = Object::new();
     request.insert("url".to_owned(), Value::from(url::sanitize(&exchange.url)));
+    request.insert("attempt".to_owned(), Value::from(exchange.attempt));
     let fields = match endpoint {
         Endpoint::OpenAiChatCompletions => openai::chat::request(body),
         Endpoint::OpenAiEmbeddings => openai::embeddings::request(body),
@@ -140,6 +156,14 @@ fn response(exchange: &HttpExchange, model: Option<&str>) -> (Value, Option<Stri
         }
     };
     // A connection that broke after a 2xx status: keep what arrived, and say why it stopped.
-    let error = reply.error.or_else(|| exchange.transport_error.clone());
+    // A stream that stopped before its end marker with no reason given is an error all the
+    // same: the call did not deliver its whole answer.
+    let error = reply
+        .error
+        .or_else(|| exchange.transport_error.clone())
+        .or_else(|| {
+            (reply.body.get("stream_complete") == Some(&Value::Bool(false)))
+                .then(|| STREAM_CUT_SHORT.to_owned())
+        });
     (Value::Object(reply.body), error)
 }

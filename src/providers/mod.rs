@@ -21,8 +21,8 @@
 //! `generated_videos`). Every key listed below is always present (null when unknown), except the
 //! notes at the end.
 //!
-//! `request` always has `url` (sanitised: credential query parameters and user info removed) and,
-//! per API:
+//! `request` always has `url` (sanitised: credential query parameters and user info removed),
+//! `attempt` (1 for the first try, 2 for the first retry, …) and, per API:
 //! - `chat.completions.create`: `model`, `messages` (all of them, as sent), `message_count`,
 //!   `temperature`, `max_tokens`, `max_completion_tokens`, `top_p`, `stream`, `response_format`,
 //!   `tools`, `other` (every other body key).
@@ -58,6 +58,10 @@
 //!   `rai_media_filtered_reasons`, `polls` (operation polls folded in: 0 for a submit, 1 for a
 //!   lone poll, +1 per [`apply_poll`]), `usage` and `tokens` (always null).
 //!
+//! Every `response` that is not null has `headers`: the response headers on the allow-list of
+//! `headers.rs` (request ids, processing time, rate limits, `retry-after`), lower-case name ->
+//! string, `{}` when none was kept.
+//!
 //! `usage` is the provider's own usage object, unchanged (OpenAI `prompt_tokens`… or
 //! `input_tokens`…, Gemini `usageMetadata`). `tokens` is the normalised block
 //! `{input_tokens, output_tokens, total_tokens, cached_tokens, reasoning_tokens}`; see
@@ -67,12 +71,17 @@
 //! On an HTTP error status, `response` is `{http_status, error}` (the provider's error object,
 //! or null) and [`CapturedCall::error`] is `"<type>: <message>"` (Gemini: `"<status>: <message>"`)
 //! or `"HTTP <status>: <first 200 characters of the body>"`. On a transport error with no response,
-//! `response` is null and `error` is the transport message.
+//! `response` is null and `error` is the transport message. A transport error may also follow a
+//! 2xx status (the body broke off mid-stream): the response keeps what arrived and `error` is the
+//! transport message. A stream that stopped before its end marker with no error given has the
+//! error `"the response stream ended before its end marker (the connection closed early); …"`,
+//! so error counts include it.
 //!
 //! Notes, present only when they apply:
 //! - `response.stream_complete` (streamed responses only): true when the stream reached its end
 //!   marker (`[DONE]`, a terminal `response.*` event, a Gemini `finishReason` and, for a JSON
-//!   array body, its closing bracket); false for a stream cut short, whose partial output is kept.
+//!   array body, its closing bracket); false for a stream cut short, whose partial output is kept
+//!   and whose `error` is set (see above).
 //! - `request.capture_error` / `response.capture_error`: why a body, or some stream events, could
 //!   not be read. The rest of the record holds what could be.
 //!
@@ -86,6 +95,7 @@ mod content;
 mod dispatch;
 mod error;
 mod gemini;
+mod headers;
 mod json;
 mod media;
 mod openai;
@@ -94,6 +104,7 @@ mod url;
 mod usage;
 
 pub use classify::{Endpoint, classify};
+pub use headers::ResponseHeaders;
 pub use url::sanitize as sanitize_url;
 
 /// One HTTP exchange as a binding saw it. Copied on the caller's thread; parsed only at flush.
@@ -113,6 +124,10 @@ pub struct HttpExchange {
     /// May be an SSE stream, cut short, garbage.
     pub response_body: Vec<u8>,
     pub transport_error: Option<String>,
+    /// The response headers on the allow-list (see `headers.rs`); empty without a response.
+    pub response_headers: ResponseHeaders,
+    /// 1 for the first try, 2 for the first retry, ...
+    pub attempt: u32,
 }
 
 /// What a record may keep.

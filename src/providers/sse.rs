@@ -167,7 +167,7 @@ mod tests {
         let note = log.note().unwrap();
         assert!(
             note.starts_with(
-                "could not read 2 stream chunks; the first: chunk 2: key must be a string"
+                "2 stream chunks are left out; the first: chunk 2 could not be read: key must be a string"
             ),
             "{note}"
         );

@@ -219,6 +219,47 @@ static void test_default_path_and_environment(void) {
   CHECK(chdir(cwd) == 0);
 }
 
+/* The number after `"key":` in a stats object. */
+static long long stat_of(const char *stats, const char *key) {
+  char needle[64];
+  snprintf(needle, sizeof needle, "\"%s\":", key);
+  const char *at = strstr(stats, needle);
+  return at ? atoll(at + strlen(needle)) : -1;
+}
+
+static void test_stats_and_thread_parenting(void) {
+  CHECK_STATUS(AIOBS_ERR_INVALID_ARGUMENT, aiobs_stats(NULL, ERR));
+  char *before = NULL;
+  CHECK_STATUS(AIOBS_OK, aiobs_stats(&before, ERR));
+  CHECK(before && stat_of(before, "flushes_failed") >= 0 && stat_of(before, "events_dropped") == 0);
+  CHECK_STATUS(AIOBS_OK, aiobs_observe("stats", NULL, NULL, ERR));
+  CHECK_STATUS(AIOBS_OK, aiobs_configure("{\"thread_parenting\":false}", ERR));
+  char *span = NULL;
+  CHECK_STATUS(AIOBS_OK, aiobs_span_begin("{\"name\":\"outer\"}", &span, ERR));
+  CHECK_STATUS(AIOBS_OK, aiobs_record_call(chat_call, ERR));
+  char *during = NULL;
+  CHECK_STATUS(AIOBS_OK, aiobs_stats(&during, ERR));
+  CHECK(during && stat_of(during, "open_spans") == 1 && stat_of(during, "events_held") == 1);
+  CHECK(during && stat_of(during, "bytes_held") > (long long)strlen(chat_call) / 2);
+  CHECK_STATUS(AIOBS_OK, aiobs_span_end(span, NULL, NULL, ERR));
+  aiobs_string_free(span);
+  CHECK_STATUS(AIOBS_OK, aiobs_configure("{\"thread_parenting\":true}", ERR));
+  char path[512];
+  path_in_out_dir(path, sizeof path, "stats.json");
+  CHECK_STATUS(AIOBS_OK, aiobs_flush(path, NULL, ERR));
+  char *text = read_file(path);
+  /* The call is a root: its parent_span_id is null although "outer" was open. */
+  CHECK(text && count_of(text, "\"parent_span_id\": null") == 2 * 2);
+  free(text);
+  char *after = NULL;
+  CHECK_STATUS(AIOBS_OK, aiobs_stats(&after, ERR));
+  CHECK(before && after && stat_of(after, "flushes") == stat_of(before, "flushes") + 1);
+  CHECK(after && stat_of(after, "events_held") == 0 && stat_of(after, "open_spans") == 0);
+  aiobs_string_free(before);
+  aiobs_string_free(during);
+  aiobs_string_free(after);
+}
+
 #if defined(AIOBS_TEST_HOOKS)
 static void test_panic_stops_at_the_boundary(void) {
   CHECK_STATUS(AIOBS_OK, aiobs_observe("panics", NULL, NULL, ERR));
@@ -248,6 +289,7 @@ int main(int argc, char **argv) {
   test_calls_and_spans();
   test_flush_failure_keeps_everything();
   test_default_path_and_environment();
+  test_stats_and_thread_parenting();
 #if defined(AIOBS_TEST_HOOKS)
   test_panic_stops_at_the_boundary();
 #else

@@ -94,7 +94,7 @@ mod tests {
         assert_eq!(reply.body["stream_complete"], false);
         let note = reply.body["capture_error"].as_str().unwrap();
         assert!(
-            note.starts_with("could not read stream chunk 2 (cut off at the end of the body)"),
+            note.starts_with("stream chunk 2 was cut off by the end of the body"),
             "{note}"
         );
     }

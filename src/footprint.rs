@@ -1,0 +1,66 @@
+//! What each stored event holds in memory, in bytes: its struct and the text it owns.
+//!
+//! The store adds these up to report `bytes_held` and to enforce `max_memory_bytes`. The figure
+//! counts what the caller handed over plus the event's own struct, not the allocator's overhead,
+//! so it is close to (slightly under) the heap really used.
+
+use std::mem::size_of;
+
+use serde_json::value::RawValue;
+
+use crate::event::{CallEvent, CallPayload, Callsite, FunctionEvent, OpenSpan};
+
+fn text(value: Option<&str>) -> usize {
+    value.map_or(0, str::len)
+}
+
+fn raw(value: Option<&RawValue>) -> usize {
+    value.map_or(0, |v| v.get().len())
+}
+
+fn callsite(value: Option<&Callsite>) -> usize {
+    value.map_or(0, |c| {
+        size_of::<Callsite>() + text(c.file.as_deref()) + text(c.function.as_deref())
+    })
+}
+
+pub fn of_call(call: &CallEvent) -> usize {
+    let payload = match &call.payload {
+        CallPayload::Recorded(r) => {
+            size_of_val(&**r)
+                + r.provider.len()
+                + r.api.len()
+                + raw(r.request.as_deref())
+                + raw(r.response.as_deref())
+                + text(r.error.as_deref())
+        }
+        CallPayload::Http(h) => {
+            let e = &h.exchange;
+            size_of_val(&**h)
+                + e.method.len()
+                + e.url.len()
+                + e.request_body.len()
+                + e.response_body.len()
+                + text(e.content_type.as_deref())
+                + text(e.transport_error.as_deref())
+        }
+    };
+    size_of::<CallEvent>() + payload + callsite(call.callsite.as_deref())
+}
+
+pub fn of_open_span(span: &OpenSpan) -> usize {
+    size_of::<OpenSpan>()
+        + span.name.len()
+        + text(span.module.as_deref())
+        + raw(span.args.as_deref())
+        + raw(span.kwargs.as_deref())
+        + callsite(span.callsite.as_deref())
+}
+
+pub fn of_function(function: &FunctionEvent) -> usize {
+    size_of::<FunctionEvent>() - size_of::<OpenSpan>()
+        + of_open_span(&function.span)
+        + raw(function.result.as_deref())
+        + text(function.error.as_deref())
+        + text(function.enh_prompt_id.as_deref())
+}

@@ -1,0 +1,249 @@
+//! Response headers worth keeping: request ids for support tickets, processing time, and the
+//! rate-limit and retry headers that explain a 429. A binding hands over every response header
+//! it saw; only the allow-list below survives, filtered while the exchange JSON is read on the
+//! caller's thread, so a header outside it is never stored, not even until the flush.
+//!
+//! Kept (names compared without case, stored in lower case):
+//! - request ids: `x-request-id` (OpenAI), `request-id`, `apim-request-id` (Azure OpenAI),
+//!   `x-goog-request-id` (Google front ends; the Gemini API documents no request-id header and
+//!   names each response by its body's `responseId`, kept as `response.id`);
+//! - processing time: `openai-processing-ms`, `server-timing` (Google front ends);
+//! - `openai-version`;
+//! - rate limits and retries: every `x-ratelimit-*` (OpenAI, Azure), `retry-after`,
+//!   `retry-after-ms`.
+//!
+//! Left out on purpose: `openai-organization` and `openai-project` name the caller's account,
+//! which is not the record's business; cookies, `authorization`, and anything naming a key,
+//! token, secret, password, credential, session or signature are refused even if a future entry
+//! of the list matched them (`x-ratelimit-*-tokens` counts tokens and stays).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+
+/// The kept response headers of one exchange: lower-case name -> value (repeated values joined
+/// with `", "`, as HTTP folds them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ResponseHeaders(BTreeMap<String, String>);
+
+impl ResponseHeaders {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The kept headers as a JSON object.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(name, value)| (name.clone(), serde_json::Value::from(value.as_str())))
+                .collect(),
+        )
+    }
+
+    fn add(&mut self, name: String, value: String) {
+        match self.0.get_mut(&name) {
+            Some(existing) => {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            }
+            None => {
+                self.0.insert(name, value);
+            }
+        }
+    }
+}
+
+/// Whether a response header (any case) is one aiobs keeps.
+pub fn is_kept(name: &str) -> bool {
+    const EXACT: [&str; 9] = [
+        "x-request-id",
+        "request-id",
+        "apim-request-id",
+        "x-goog-request-id",
+        "openai-processing-ms",
+        "server-timing",
+        "openai-version",
+        "retry-after",
+        "retry-after-ms",
+    ];
+    let listed = EXACT.iter().any(|kept| name.eq_ignore_ascii_case(kept))
+        || name
+            .get(..12)
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-ratelimit-"));
+    listed && !is_sensitive(name)
+}
+
+/// A name that could carry a credential or identify the caller: refused whatever the list says.
+fn is_sensitive(name: &str) -> bool {
+    const FRAGMENTS: [&str; 9] = [
+        "auth",
+        "cookie",
+        "key",
+        "secret",
+        "password",
+        "credential",
+        "session",
+        "signature",
+        "organization",
+    ];
+    let lower = name.to_ascii_lowercase();
+    FRAGMENTS.iter().any(|fragment| lower.contains(fragment))
+        || lower
+            .split(['-', '_'])
+            .any(|word| word.contains("token") && word != "tokens")
+}
+
+impl<'de> Deserialize<'de> for ResponseHeaders {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(HeadersVisitor)
+    }
+}
+
+struct HeadersVisitor;
+
+impl<'de> Visitor<'de> for HeadersVisitor {
+    type Value = ResponseHeaders;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of header name -> string or array of strings")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResponseHeaders, A::Error> {
+        let mut headers = ResponseHeaders::default();
+        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let keep = is_kept(&name);
+            // Every value is checked, kept or not, so a binding's mistake shows at once.
+            if let Some(value) = map.next_value_seed(HeaderValue { keep })? {
+                headers.add(name.to_ascii_lowercase(), value);
+            }
+        }
+        Ok(headers)
+    }
+}
+
+/// One header's value: a string, or an array of strings (a repeated header). Yields the value
+/// only when the header is kept, and `None` for an empty array.
+struct HeaderValue {
+    keep: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for HeaderValue {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeaderValue {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a header value: a string or an array of strings")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Option<String>, E> {
+        Ok(self.keep.then(|| value.to_owned()))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
+        let mut joined: Option<String> = None;
+        while let Some(value) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
+            if !self.keep {
+                continue;
+            }
+            match &mut joined {
+                Some(text) => {
+                    text.push_str(", ");
+                    text.push_str(&value);
+                }
+                None => joined = Some(value.into_owned()),
+            }
+        }
+        Ok(joined)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(json: &str) -> ResponseHeaders {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn keeps_request_ids_timing_and_rate_limits_in_lower_case() {
+        let headers = read(
+            r#"{"X-Request-Id":"req_1","OpenAI-Processing-Ms":"412","openai-version":"2020-10-01",
+                "X-RateLimit-Remaining-Tokens":"149984","x-ratelimit-reset-requests":"6m0s",
+                "Retry-After":"2","retry-after-ms":"1500","server-timing":"gfet4t7; dur=803",
+                "apim-request-id":"a1","content-type":"application/json","date":"x"}"#,
+        );
+        assert_eq!(
+            headers.to_json(),
+            json!({"x-request-id": "req_1", "openai-processing-ms": "412",
+                   "openai-version": "2020-10-01", "x-ratelimit-remaining-tokens": "149984",
+                   "x-ratelimit-reset-requests": "6m0s", "retry-after": "2",
+                   "retry-after-ms": "1500", "server-timing": "gfet4t7; dur=803",
+                   "apim-request-id": "a1"})
+        );
+    }
+
+    #[test]
+    fn never_keeps_credentials_cookies_or_account_names() {
+        for name in [
+            "authorization",
+            "Set-Cookie",
+            "cookie",
+            "x-api-key",
+            "x-goog-api-key",
+            "api-key",
+            "openai-organization",
+            "openai-project",
+            "x-ratelimit-api-key",
+            "x-ratelimit-token",
+            "x-ratelimit-session",
+            "x-ratelimit-accesstoken",
+            "proxy-authenticate",
+            "www-authenticate",
+        ] {
+            assert!(!is_kept(name), "{name}");
+        }
+        let headers = read(r#"{"set-cookie":["a=1","b=2"],"x-api-key":"SECRET"}"#);
+        assert!(headers.is_empty());
+    }
+
+    #[test]
+    fn repeated_values_are_joined_and_names_merge_across_case() {
+        let headers = read(
+            r#"{"Server-Timing":["a;dur=1","b;dur=2"],"server-timing":"c","x-request-id":[]}"#,
+        );
+        assert_eq!(headers.get("server-timing"), Some("a;dur=1, b;dur=2, c"));
+        assert_eq!(headers.get("x-request-id"), None);
+    }
+
+    #[test]
+    fn values_of_every_header_must_be_strings() {
+        for bad in [
+            r#"{"x-request-id":1}"#,
+            r#"{"date":null}"#,
+            r#"{"set-cookie":[1]}"#,
+            r#"["x-request-id"]"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ResponseHeaders>(bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}
