@@ -73,7 +73,7 @@ func beginExchange(req *http.Request) *exchange {
 	j = appendTime(append(j, `,"started_at":`...), time.Now())
 	j = appendCallsite(append(j, `,"callsite":`...), 2)
 	j = appendParent(append(j, `,"parent_span_id":`...), req.Context())
-	if retries, err := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count")); pendingExchangeExtras && err == nil && retries >= 0 {
+	if retries, err := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count")); err == nil && retries >= 0 {
 		j = appendInt(append(j, `,"attempt":`...), retries+1)
 	}
 	*ex.json = j
@@ -117,9 +117,7 @@ func (ex *exchange) record(status int, header http.Header, body []byte, transpor
 	if status != 0 {
 		j = appendInt(append(j, `,"status":`...), status)
 		j = appendStringOrNull(append(j, `,"content_type":`...), header.Get("Content-Type"))
-		if pendingExchangeExtras {
-			j = appendHeaders(append(j, `,"response_headers":`...), header)
-		}
+		j = appendHeaders(append(j, `,"response_headers":`...), header)
 	}
 	j = appendStringOrNull(append(j, `,"transport_error":`...), transportError)
 	j = appendTime(append(j, `,"ended_at":`...), time.Now())
@@ -272,5 +270,3 @@ func (s *bodyState) recordLocked(transportError string) {
 	putBuffer(s.buf)
 	s.buf = nil
 }
-
-const pendingExchangeExtras = false // PENDING: until the core takes attempt and response_headers

@@ -167,3 +167,11 @@ func spanEnd(id, result, errText []byte) error {
 	var message *C.char
 	return check(C.aiobs_span_end(ptr(id), ptr(result), ptr(errText), &message), message)
 }
+
+func stats() (string, error) {
+	var out, message *C.char
+	if err := check(C.aiobs_stats(&out, &message), message); err != nil {
+		return "", err
+	}
+	return takeString(out), nil
+}

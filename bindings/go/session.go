@@ -9,11 +9,10 @@ func init() {
 	// Sessions say they come from Go. Goroutines move between OS threads, so the core's
 	// per-thread span stack means nothing here: every span and call names its parent itself.
 	settings := appendString([]byte(`{"runtime":"go","runtime_version":`), runtime.Version())
-	settings = append(settings, '}')
+	settings = append(settings, `,"thread_parenting":false}`...)
 	if err := configure(append(settings, 0)); err != nil {
 		panic("aiobs: the core refused the Go binding's settings: " + err.Error())
 	}
-	_ = configure([]byte("{\"thread_parenting\":false}\x00")) // PENDING: fold in once the core has it
 }
 
 // Version is the version of the aiobs core linked into the program, e.g. "0.1.0".

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -16,20 +17,19 @@ import (
 )
 
 // A 429 answered twice, then a success: openai-go retries inside the middleware chain, so there
-// are three records, each the fixture's event; the error bodies the SDK closes unread before
-// retrying are read for the record.
+// are three records, numbered from X-Stainless-Retry-Count, each the fixture's event; the error
+// bodies the SDK closes unread before retrying are read for the record. The fixtures are one
+// retry; here the 429 comes twice, so only the attempt numbers differ from theirs.
 func TestOpenAIRetriedTwice(t *testing.T) {
 	failOnCaptureErrors(t)
-	limited := loadFixture(t, "openai_chat_http_error")
-	ok := loadFixture(t, "openai_chat_basic")
-	step := limited.steps[0]
-	step.ResponseHeaders = map[string]any{"Retry-After-Ms": "1"}
-	server := newReplayServer(t, step, step, ok.steps[0])
+	limited := loadFixture(t, "openai_chat_retry_1_rate_limited")
+	succeeds := loadFixture(t, "openai_chat_retry_2_succeeds")
+	server := newReplayServer(t, limited.steps[0], limited.steps[0], succeeds.steps[0])
 	client := newOpenAI(server, "middleware")
 	var completion *openai.ChatCompletion
 	var err error
 	out := observed(t, nil, func() {
-		completion, err = client.Chat.Completions.New(context.Background(), params[openai.ChatCompletionNewParams](t, ok))
+		completion, err = client.Chat.Completions.New(context.Background(), params[openai.ChatCompletionNewParams](t, succeeds))
 	})
 	if err != nil || completion.Choices[0].Message.Content == "" {
 		t.Fatalf("the third attempt succeeds: %v", err)
@@ -37,19 +37,11 @@ func TestOpenAIRetriedTwice(t *testing.T) {
 	if len(out.Events) != 3 {
 		t.Fatalf("want one record per attempt (3), got %d", len(out.Events))
 	}
-	// Each attempt sends the same request; the first two get the 429 fixture's response.
-	want := normalJSON(ok.expectedCall(server)).(map[string]any)
-	wantLimited := normalJSON(limited.expectedCall(server)).(map[string]any)
-	for i, event := range out.Events {
-		got := normalJSON(call(event)).(map[string]any)
-		if i < 2 {
-			assertSameJSON(t, "attempt response", got["response"], wantLimited["response"])
-			assertSameJSON(t, "attempt error", got["error"], wantLimited["error"])
-			got["response"], got["error"] = want["response"], want["error"]
-		}
-		assertSameJSON(t, "attempt", got, want)
+	for i, f := range []fixture{limited, limited, succeeds} {
+		want := normalJSON(f.expectedCall(server)).(map[string]any)
+		want["request"].(map[string]any)["attempt"] = i + 1
+		assertSameJSON(t, "attempt "+strconv.Itoa(i+1), call(out.Events[i]), want)
 	}
-	assertAttempts(t, out.Events, 1, 2, 3)
 }
 
 // The callsite is the user's line, not a frame of aiobs, net/http or the SDK.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"testing"
 
 	aiobs "github.com/aiobs/aiobs/bindings/go"
@@ -74,6 +75,9 @@ func send(t *testing.T, client *http.Client, server *replayServer, step exchange
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if step.Attempt > 1 { // the header the official SDKs send; the binding derives the attempt from it
+		req.Header.Set("X-Stainless-Retry-Count", strconv.Itoa(step.Attempt-1))
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		if step.Status != 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	aiobs "github.com/aiobs/aiobs/bindings/go"
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 )
@@ -118,6 +119,9 @@ func TestStreamClosedEarly(t *testing.T) {
 	if r["stream_complete"] != false || r["text"] != "Hello! How" {
 		t.Errorf("want the text that arrived (%q) and stream_complete false, got %v", "Hello! How", r)
 	}
+	if event["error"] == nil {
+		t.Errorf("a stream closed before its end marker is an error of the call: %v", event)
+	}
 }
 
 // A stream the caller stops reading, whose context then ends, is recorded with what arrived and
@@ -133,7 +137,7 @@ func TestStreamAbandonedContextEnds(t *testing.T) {
 			stream.Next()
 		}
 		cancel()
-		waitForRecord(t)
+		waitForRecord(t, 1)
 	})
 	event := only(t, out.Events)
 	if r := response(t, event); r["stream_complete"] != false || r["text"] != "Hello!" {
@@ -170,8 +174,18 @@ func TestStreamDroppedUnclosed(t *testing.T) {
 	}
 }
 
-// waitForRecord gives a record made on another goroutine (context.AfterFunc) time to land.
-func waitForRecord(t *testing.T) {
+// waitForRecord waits until the store holds `events` events: a record made on another goroutine
+// (when a context ends) lands a moment after the cause.
+func waitForRecord(t *testing.T, events int64) {
 	t.Helper()
-	time.Sleep(50 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		stats, err := aiobs.ReadStats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats.EventsHeld >= events {
+			return
+		}
+	}
+	t.Fatalf("no record after 10 s")
 }
