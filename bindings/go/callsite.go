@@ -8,26 +8,43 @@ import (
 
 // The callsite of a call or span is the first frame outside aiobs, the Go runtime, net/http and
 // the LLM client libraries: the user's own line.
-var notUserCode = []string{
-	"github.com/aiobs/aiobs/bindings/go.",
-	"runtime.",
-	"net/", // net/http and its helpers
-	"context.",
-	"iter.",
-	"github.com/openai/openai-go",
-	"google.golang.org/genai.",
-	"github.com/sashabaranov/go-openai.",
-	"golang.org/x/oauth2",
-	"cloud.google.com/go/auth",
-}
+var (
+	// This package and standard library ones, known by their function names.
+	packageFrames = []string{"github.com/aiobs/aiobs/bindings/go.", "runtime.", "net/", "context.", "iter.", "sync."}
+	// Module paths, known by function name or by source file: a closure of a library inlined into
+	// the user's function carries the user's function name but the library's file.
+	libraryModules = []string{
+		"github.com/openai/openai-go",
+		"google.golang.org/genai",
+		"github.com/sashabaranov/go-openai",
+		"golang.org/x/oauth2",
+		"cloud.google.com/go/auth",
+	}
+)
 
-func isUserCode(function string) bool {
-	for _, prefix := range notUserCode {
-		if strings.HasPrefix(function, prefix) {
+func isUserCode(frame runtime.Frame) bool {
+	if frame.Function == "" {
+		return false
+	}
+	for _, prefix := range packageFrames {
+		if strings.HasPrefix(frame.Function, prefix) {
 			return false
 		}
 	}
-	return function != ""
+	for _, module := range libraryModules {
+		if inModule(frame.Function, module) || strings.Contains(frame.File, "/"+module+"@") ||
+			strings.Contains(frame.File, "/vendor/"+module+"/") {
+			return false
+		}
+	}
+	return true
+}
+
+// inModule reports whether a function name belongs to a package of module: the path followed
+// by "." (its root package), "/" (a package under it) or a major version suffix.
+func inModule(function, module string) bool {
+	rest, ok := strings.CutPrefix(function, module)
+	return ok && rest != "" && (rest[0] == '.' || rest[0] == '/')
 }
 
 // callsiteOf maps a program counter to the JSON callsite of the first user frame it expands to
@@ -56,7 +73,7 @@ func symbolise(pc uintptr) []byte {
 	frames := runtime.CallersFrames([]uintptr{pc})
 	for {
 		frame, more := frames.Next()
-		if isUserCode(frame.Function) {
+		if isUserCode(frame) {
 			callsite := appendString([]byte(`{"file":`), frame.File)
 			callsite = append(callsite, `,"line":`...)
 			callsite = appendInt(callsite, frame.Line)

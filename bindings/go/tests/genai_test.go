@@ -2,6 +2,7 @@ package tests
 
 import (
 	"context"
+	"runtime"
 	"testing"
 
 	aiobs "github.com/aiobs/aiobs/bindings/go"
@@ -106,4 +107,28 @@ func TestGenAIFixtures(t *testing.T) {
 // role "user", which the fixture's request leaves out. Everything else is compared exactly.
 var genaiSendsDifferently = map[string][][]string{
 	"gemini_generate": {{"request", "system_instruction", "role"}},
+}
+
+// genai's stream iterator runs inside the user's range loop, inlined into the user's function:
+// the callsite is still the user's line, and breaking out of the loop records the call once.
+func TestGenAIStreamCallsite(t *testing.T) {
+	failOnCaptureErrors(t)
+	f := loadFixture(t, "gemini_stream_sse")
+	server := newReplayServer(t, f.steps...)
+	client := newGenAI(t, server)
+	var file string
+	var line int
+	out := observed(t, nil, func() {
+		_, file, line, _ = runtime.Caller(0)
+		for _, err := range client.Models.GenerateContentStream(context.Background(), "gemini-2.0-flash", genai.Text("Write a two-line poem about rivers."), nil) { // line + 1
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	})
+	callsite, _ := only(t, out.Events)["callsite"].(map[string]any)
+	if callsite["file"] != file || callsite["line"] != float64(line+1) {
+		t.Errorf("callsite %v, want %s:%d", callsite, file, line+1)
+	}
 }
