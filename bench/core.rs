@@ -9,15 +9,28 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 #[path = "../tests/common/mod.rs"]
 mod common;
 mod support;
-use support::timed_on_fresh_stores;
+use support::{floor, timed_on_fresh_stores};
+
+/// Distinct inputs, each used once per pass, so that a benchmark pays for cache misses and fresh
+/// pages the way a program recording real calls does.
+const DISTINCT: usize = 100_000;
 
 fn record_call(c: &mut Criterion) {
-    let event = common::chat_event(1);
+    let events: Vec<String> = (0..DISTINCT).map(common::chat_event).collect();
+    let bytes: Vec<Vec<u8>> = events.iter().map(|e| e.clone().into_bytes()).collect();
+    let average = bytes.iter().map(Vec::len).sum::<usize>() / DISTINCT;
     let mut group = c.benchmark_group("record");
-    group.throughput(Throughput::Bytes(event.len() as u64));
+    group.throughput(Throughput::Bytes(average as u64));
+    group.bench_function("floor_lock_copy_append_1k", |b| {
+        b.iter_custom(|n| floor(n, &bytes))
+    });
     group.bench_function("record_call_1k_chat_event", |b| {
         b.iter_custom(|n| {
-            timed_on_fresh_stores(n, |store| store.record_call(black_box(&event)).unwrap())
+            timed_on_fresh_stores(n, |store, run| {
+                store
+                    .record_call(black_box(&events[run % DISTINCT]))
+                    .unwrap()
+            })
         })
     });
     group.finish();
@@ -27,7 +40,7 @@ fn span_begin_end(c: &mut Criterion) {
     let span_json = r#"{"name":"research","module":"app.pipeline","args":["What is an API?"],"kwargs":{"depth":2},"callsite":{"file":"app/pipeline.c","line":30,"function":"main"}}"#;
     c.bench_function("span_begin_end", |b| {
         b.iter_custom(|n| {
-            timed_on_fresh_stores(n, |store| {
+            timed_on_fresh_stores(n, |store, _| {
                 let id = store.span_begin(black_box(span_json)).unwrap();
                 store.span_end(&id, Some(r#""an answer""#), None).unwrap();
             })

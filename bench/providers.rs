@@ -10,7 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 mod support;
 use serde_json::json;
-use support::timed_on_fresh_stores;
+use support::{floor, timed_on_fresh_stores};
 
 const OPTIONS: CaptureOptions = CaptureOptions {
     capture_content: true,
@@ -31,9 +31,10 @@ fn exchange(url: &str, request: Vec<u8>, content_type: &str, response: Vec<u8>) 
     }
 }
 
-/// A chat call of about 4 KB: a system prompt, a few turns, a one-paragraph answer.
-fn chat_4kb() -> HttpExchange {
-    let sentence = "The quarterly report shows steady growth in every region we track. ";
+/// A chat call of about 4 KB: a system prompt, a few turns, a one-paragraph answer; `variant`
+/// makes the text distinct.
+fn chat_4kb(variant: usize) -> HttpExchange {
+    let sentence = format!("The quarterly report {variant} shows steady growth in every region. ");
     let turn =
         |role: &str, sentences: usize| json!({"role": role, "content": sentence.repeat(sentences)});
     let request = json!({
@@ -126,12 +127,27 @@ fn embedding_1536() -> HttpExchange {
     )
 }
 
+/// A 400 whose error message quotes many URLs (1 MB), each scrubbed of credentials at flush.
+fn error_with_urls_1mb() -> HttpExchange {
+    let message = "see https://h.example/v1/p?key=k&alt=sse ".repeat(1 << 20 >> 6);
+    let response = json!({"error": {"message": message, "type": "invalid_request_error"}});
+    let mut error = exchange(
+        "https://api.openai.com/v1/chat/completions",
+        br#"{"model":"gpt-4o-mini","messages":[]}"#.to_vec(),
+        "application/json",
+        serde_json::to_vec(&response).unwrap(),
+    );
+    error.status = 400;
+    error
+}
+
 fn bench_capture(c: &mut Criterion) {
     let mut group = c.benchmark_group("capture");
     for (name, exchange) in [
-        ("chat_4kb", chat_4kb()),
+        ("chat_4kb", chat_4kb(0)),
         ("openai_sse_100_chunks", sse_100_chunks()),
         ("embedding_1536", embedding_1536()),
+        ("http_400_error_with_urls_1mb", error_with_urls_1mb()),
     ] {
         let bytes = exchange.request_body.len() + exchange.response_body.len();
         group.throughput(Throughput::Bytes(bytes as u64));
@@ -140,17 +156,28 @@ fn bench_capture(c: &mut Criterion) {
     group.finish();
 }
 
-/// What the caller's thread pays to hand one exchange over: it only copies.
+/// What the caller's thread pays to hand one exchange over: it only copies. Distinct exchanges
+/// (25,000 of 4 KB: the same 100 MB of inputs as the 100,000 1 KB events of `record_call`),
+/// against the floor of copying the same bytes.
 fn bench_record_http(c: &mut Criterion) {
-    let chat = chat_4kb();
-    let meta = r#"{"method":"POST","url":"https://api.openai.com/v1/chat/completions","status":200,"content_type":"application/json","started_at":1767400000.25,"ended_at":1767400001.5}"#;
+    const DISTINCT: usize = 25_000;
+    let chats: Vec<HttpExchange> = (0..DISTINCT).map(chat_4kb).collect();
+    let meta = r#"{"method":"POST","url":"https://api.openai.com/v1/chat/completions","status":200,"content_type":"application/json","started_at":1767400000.25,"ended_at":1767400001.5,"attempt":1,"response_headers":{"Content-Type":["application/json"],"X-Request-Id":["req_4f1c2e9a7b3d4c8e9f0a1b2c3d4e5f60"],"Openai-Processing-Ms":["412"],"X-Ratelimit-Remaining-Tokens":["149984"],"Set-Cookie":["__cf_bm=abc; path=/; HttpOnly"]}}"#;
+    let bytes: Vec<Vec<u8>> = chats
+        .iter()
+        .map(|chat| [meta.as_bytes(), &chat.request_body, &chat.response_body].concat())
+        .collect();
     let mut group = c.benchmark_group("record_http");
     group.throughput(Throughput::Bytes(
-        (chat.request_body.len() + chat.response_body.len()) as u64,
+        (bytes.iter().map(Vec::len).sum::<usize>() / DISTINCT) as u64,
     ));
+    group.bench_function("floor_lock_copy_append_4k", |b| {
+        b.iter_custom(|n| floor(n, &bytes))
+    });
     group.bench_function("chat_4kb_on_caller_thread", |b| {
         b.iter_custom(|n| {
-            timed_on_fresh_stores(n, |store| {
+            timed_on_fresh_stores(n, |store, run| {
+                let chat = &chats[run % DISTINCT];
                 store
                     .record_http(black_box(meta), &chat.request_body, &chat.response_body)
                     .unwrap()

@@ -81,6 +81,11 @@ enum aiobs_status
    * program's own call: a binding that wraps a whole HTTP client may ignore it.
    */
   AIOBS_ERR_NOT_LLM_ENDPOINT = 10,
+  /**
+   * The store already holds `max_memory_bytes` (nothing flushed it, or flushes keep failing):
+   * the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
+   */
+  AIOBS_ERR_MEMORY_LIMIT = 11,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

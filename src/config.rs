@@ -18,9 +18,18 @@ pub struct Settings {
     /// calling thread as its parent (and a span becomes that thread's innermost). Bindings for
     /// runtimes whose tasks move between threads (goroutines, fibers) turn it off.
     pub thread_parenting: bool,
+    /// The most the store may hold (events waiting for a flush and open spans); past it new
+    /// events are dropped and counted.
+    pub max_memory_bytes: usize,
+    /// Spans open longer than this are closed as abandoned at the next flush.
+    pub max_span_age_seconds: f64,
+    /// Whether a successful flush ends the active session (the Python SDK's behaviour).
+    pub flush_ends_session: bool,
 }
 
 pub const DEFAULT_MAX_INPUT_BYTES: usize = 16 * 1024 * 1024;
+pub const DEFAULT_MAX_MEMORY_BYTES: usize = 256 * 1024 * 1024;
+pub const DEFAULT_MAX_SPAN_AGE_SECONDS: f64 = 3600.0;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -32,6 +41,9 @@ impl Default for Settings {
             ),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
             thread_parenting: true,
+            max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
+            max_span_age_seconds: DEFAULT_MAX_SPAN_AGE_SECONDS,
+            flush_ends_session: true,
         }
     }
 }
@@ -53,6 +65,9 @@ struct SettingsUpdate {
     capture_content: Option<bool>,
     max_input_bytes: Option<usize>,
     thread_parenting: Option<bool>,
+    max_memory_bytes: Option<usize>,
+    max_span_age_seconds: Option<f64>,
+    flush_ends_session: Option<bool>,
 }
 
 impl Settings {
@@ -72,6 +87,13 @@ impl Settings {
                 "settings_json: max_input_bytes must be at least 1",
             ));
         }
+        if let Some(age) = update.max_span_age_seconds
+            && !(age.is_finite() && age > 0.0)
+        {
+            return Err(Error::invalid(format!(
+                "settings_json: max_span_age_seconds must be a positive number, got {age}"
+            )));
+        }
         if let Some(runtime) = update.runtime {
             self.runtime = runtime;
         }
@@ -86,6 +108,15 @@ impl Settings {
         }
         if let Some(thread_parenting) = update.thread_parenting {
             self.thread_parenting = thread_parenting;
+        }
+        if let Some(max) = update.max_memory_bytes {
+            self.max_memory_bytes = max;
+        }
+        if let Some(age) = update.max_span_age_seconds {
+            self.max_span_age_seconds = age;
+        }
+        if let Some(ends) = update.flush_ends_session {
+            self.flush_ends_session = ends;
         }
         Ok(())
     }

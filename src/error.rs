@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Io,
     /// The URL is no LLM endpoint aiobs knows; nothing was recorded.
     NotLlmEndpoint,
+    /// The store holds `max_memory_bytes` already; the event was dropped and counted.
+    MemoryLimit,
 }
 
 /// An error with the message the caller sees through `error_out`.

@@ -23,6 +23,12 @@ fn seed() -> u64 {
     (bits as u64) ^ ((bits >> 64) as u64) | 1
 }
 
+/// Re-seeds the calling thread's generator: a forked child must not repeat its parent's ids.
+/// (The child has only the thread that forked, so that one is all there is to re-seed.)
+pub(crate) fn reseed() {
+    RNG_STATE.with(|state| state.set(seed() ^ u64::from(std::process::id()).rotate_left(32)));
+}
+
 /// splitmix64: fast, passes BigCrush, and good enough for ids that only need to be unique.
 fn next_u64() -> u64 {
     RNG_STATE.with(|state| {

@@ -3,12 +3,16 @@
 //! One mutex guards the store. A recording call validates and copies its input before it takes
 //! the lock, so the lock is held only for an id lookup and a `Vec::push`; building the export
 //! happens in `flush`, outside the lock.
+//!
+//! The locks are the standard library's (futex-based, no global tables), so that a forked child
+//! can release the ones its parent's fork handler took (see [`Store::prepare_fork`]). They never
+//! poison: a panic at the boundary leaves the store as it was, and the next caller goes on.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use parking_lot::{Mutex, RwLock};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
@@ -46,6 +50,22 @@ pub(crate) struct State {
     pub open_bytes: usize,
     /// What happened since the process started, for `aiobs_stats`.
     pub totals: Totals,
+    /// Drops not yet reported in a written file (the export's `drops`).
+    pub unwritten_drops: Drops,
+}
+
+/// Events lost to the memory bound and spans closed as abandoned.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Drops {
+    pub events: u64,
+    pub spans_abandoned: u64,
+}
+
+impl Drops {
+    pub fn add(&mut self, other: Drops) {
+        self.events += other.events;
+        self.spans_abandoned += other.spans_abandoned;
+    }
 }
 
 /// Counts since the process started (a forked child starts from zero).
@@ -57,14 +77,24 @@ pub struct Totals {
     pub flushes_failed: u64,
 }
 
+/// Lock order, everywhere: `flush_lock`, then `settings`, then `state`.
 pub struct Store {
-    pub(crate) settings: RwLock<Settings>,
-    pub(crate) state: Mutex<State>,
+    settings: RwLock<Settings>,
+    state: Mutex<State>,
     /// Serialises flushes, so that a failed flush can put its events back in order.
-    pub(crate) flush_lock: Mutex<()>,
+    flush_lock: Mutex<()>,
 }
 
-static GLOBAL: LazyLock<Store> = LazyLock::new(Store::new);
+/// The limits one record needs, read under one settings lock.
+struct Limits {
+    thread_parenting: bool,
+    max_memory_bytes: usize,
+}
+
+static GLOBAL: LazyLock<Store> = LazyLock::new(|| {
+    crate::ffi::os::handle_fork();
+    Store::new()
+});
 
 impl Default for Store {
     fn default() -> Self {
@@ -87,12 +117,32 @@ impl Store {
     }
 
     pub fn settings(&self) -> Settings {
-        self.settings.read().clone()
+        self.read_settings().clone()
+    }
+
+    pub(crate) fn read_settings(&self) -> RwLockReadGuard<'_, Settings> {
+        self.settings.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write_settings(&self) -> RwLockWriteGuard<'_, Settings> {
+        self.settings
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn lock_flushes(&self) -> MutexGuard<'_, ()> {
+        self.flush_lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn configure(&self, settings_json: &str) -> Result<()> {
         // Applied under the write lock, so concurrent updates of different keys all land.
-        let mut settings = self.settings.write();
+        let mut settings = self.write_settings();
         let mut updated = settings.clone();
         updated.apply(settings_json)?;
         *settings = updated;
@@ -100,17 +150,30 @@ impl Store {
     }
 
     pub(crate) fn check_size(&self, what: &str, len: usize) -> Result<()> {
-        self.settings.read().check_size(what, len)
+        self.read_settings().check_size(what, len)
     }
 
     /// What the store holds and has done, as `aiobs_stats` reports it.
     pub fn stats(&self) -> crate::stats::Stats {
-        let state = self.state.lock();
+        let state = self.lock_state();
         crate::stats::Stats {
             events_held: state.calls.len() + state.functions.len(),
             bytes_held: state.queued_bytes + state.open_bytes,
             open_spans: state.open_spans.len(),
             totals: state.totals,
+        }
+    }
+
+    /// Takes every lock of the store, in order, before a `fork`: no other thread can then be
+    /// inside the store when the process is copied, so the child finds every lock free to take.
+    pub(crate) fn prepare_fork(&self) -> ForkGuards<'_> {
+        let flushes = self.lock_flushes();
+        let settings = self.write_settings();
+        let state = self.lock_state();
+        ForkGuards {
+            state,
+            settings,
+            flushes,
         }
     }
 
@@ -125,7 +188,7 @@ impl Store {
             None => Labels::default(),
         };
         let (runtime, runtime_version) = {
-            let settings = self.settings.read();
+            let settings = self.read_settings();
             (settings.runtime.clone(), settings.runtime_version.clone())
         };
         let merged = labels::merge_for_new_session(
@@ -135,7 +198,7 @@ impl Store {
         )?;
         let session = Session::new(name, merged, now());
         let id = session.id.clone();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         state.sessions.push(session);
         state.active = Some(id.clone());
         Ok(id.to_string())
@@ -143,7 +206,7 @@ impl Store {
 
     /// Ends the active session; without one, nothing happens.
     pub fn end(&self) {
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         if let Some(id) = state.active.take()
             && let Some(session) = state.session_mut(&id)
         {
@@ -152,7 +215,7 @@ impl Store {
     }
 
     fn with_active_labels<T>(&self, f: impl FnOnce(&mut Labels) -> Result<T>) -> Result<T> {
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let id = state.active.clone().ok_or_else(Error::no_session)?;
         let session = state.session_mut(&id).ok_or_else(Error::no_session)?;
         f(&mut session.labels)
@@ -178,9 +241,9 @@ impl Store {
 
     /// Records one provider call that the caller has already normalised.
     pub fn record_call(&self, event_json: &str) -> Result<()> {
-        let thread_parenting = self.checked_thread_parenting("event_json", event_json.len())?;
+        let limits = self.limits("event_json", event_json.len())?;
         let mut input = CallInput::parse(event_json)?;
-        let placed = Placed::resolve(input.take_placement(), thread_parenting)?;
+        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
         let payload = CallPayload::Recorded(Box::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
@@ -188,7 +251,7 @@ impl Store {
             response: own_raw(input.response),
             error: input.error.map(Into::into),
         }));
-        self.push_call(payload, placed)
+        self.push_call(payload, placed, limits.max_memory_bytes)
     }
 
     /// Records one HTTP exchange with an LLM provider. Only the URL is looked at now (an unknown
@@ -213,15 +276,15 @@ impl Store {
                 ),
             )
         })?;
-        let (limit, capture_content, thread_parenting) = {
-            let settings = self.settings.read();
+        let (limit, capture_content, limits) = {
+            let settings = self.read_settings();
             (
                 settings.max_input_bytes,
                 settings.capture_content,
-                settings.thread_parenting,
+                Limits::of(&settings),
             )
         };
-        let placed = Placed::resolve(input.take_placement(), thread_parenting)?;
+        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
         let exchange = HttpExchange {
             method: input.method.into_owned(),
             url: input.url.into_owned(),
@@ -238,13 +301,18 @@ impl Store {
             exchange,
             capture_content,
         }));
-        self.push_call(payload, placed)
+        self.push_call(payload, placed, limits.max_memory_bytes)
     }
 
     /// Appends a call to the active session; shared by every way of recording one.
-    fn push_call(&self, payload: CallPayload, placed: Placed) -> Result<()> {
+    fn push_call(
+        &self,
+        payload: CallPayload,
+        placed: Placed,
+        max_memory_bytes: usize,
+    ) -> Result<()> {
         let callsite = placed.callsite.map(Box::new);
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
         let span_id = placed.span_id.unwrap_or_else(SpanId::random);
         let link = state.link(placed.parent, span_id, placed.trace_id);
@@ -255,26 +323,28 @@ impl Store {
             callsite,
             link,
         };
-        state.queued_bytes += footprint::of_call(&call);
+        let bytes = footprint::of_call(&call);
+        state.make_room(bytes, max_memory_bytes, "call")?;
+        state.queued_bytes += bytes;
         state.calls.push(call);
         Ok(())
     }
 
-    /// Checks an input's size and returns the `thread_parenting` setting, under one read lock.
-    fn checked_thread_parenting(&self, what: &str, len: usize) -> Result<bool> {
-        let settings = self.settings.read();
+    /// Checks an input's size and returns the limits a record needs, under one read lock.
+    fn limits(&self, what: &str, len: usize) -> Result<Limits> {
+        let settings = self.read_settings();
         settings.check_size(what, len)?;
-        Ok(settings.thread_parenting)
+        Ok(Limits::of(&settings))
     }
 
     /// Opens a span for a traced function and returns its id (16 hex digits).
     pub fn span_begin(&self, span_json: &str) -> Result<String> {
-        let default_parenting = self.checked_thread_parenting("span_json", span_json.len())?;
+        let limits = self.limits("span_json", span_json.len())?;
         let input = SpanInput::parse(span_json)?;
-        let thread_parenting = input.thread_parenting.unwrap_or(default_parenting);
+        let thread_parenting = input.thread_parenting.unwrap_or(limits.thread_parenting);
         let parent = parse_parent(&input.parent_span_id, thread_parenting)?;
         let started_at = now();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
         let link = state.link(parent, SpanId::random(), None);
         let span = OpenSpan {
@@ -289,12 +359,15 @@ impl Store {
             link,
             started_at,
         };
-        state.open_bytes += footprint::of_open_span(&span);
+        let bytes = footprint::of_open_span(&span);
+        state.make_room(bytes, limits.max_memory_bytes, "span")?;
+        state.open_bytes += bytes;
         state.open_spans.insert(link.span_id, span);
-        drop(state);
         if thread_parenting {
-            thread_spans::push(link.span_id, link.trace_id);
+            let open_spans = &state.open_spans;
+            thread_spans::push(link.span_id, link.trace_id, |s| open_spans.contains_key(&s));
         }
+        drop(state);
         Ok(link.span_id.to_string())
     }
 
@@ -306,12 +379,12 @@ impl Store {
         error: Option<&str>,
     ) -> Result<()> {
         let span_id = SpanId::parse(span_id, "span_id")?;
-        if let Some(json) = result_json {
-            self.check_size("result_json", json.len())?;
-        }
+        let max_memory_bytes = self
+            .limits("result_json", result_json.map_or(0, str::len))?
+            .max_memory_bytes;
         let result = parse_raw("result_json", result_json)?;
         let ended_at = now();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let span = state.open_spans.remove(&span_id).ok_or_else(|| {
             Error::new(
                 ErrorKind::UnknownSpan,
@@ -329,11 +402,44 @@ impl Store {
             timing,
             enh_prompt_id,
         };
-        state.queued_bytes += footprint::of_function(&function);
-        state.functions.push(function);
+        let bytes = footprint::of_function(&function);
+        // The span is closed whatever happens: a span that cannot be recorded must not stay open.
+        let recorded = state.make_room(bytes, max_memory_bytes, "ended span");
+        if recorded.is_ok() {
+            state.queued_bytes += bytes;
+            state.functions.push(function);
+        }
         drop(state);
         thread_spans::remove(span_id);
-        Ok(())
+        recorded
+    }
+}
+
+/// The store's locks, held across a `fork`. Dropping them (in the parent, and in the child after
+/// [`ForkGuards::start_child`]) releases them.
+pub(crate) struct ForkGuards<'a> {
+    state: MutexGuard<'a, State>,
+    #[allow(dead_code)] // held, never read
+    settings: RwLockWriteGuard<'a, Settings>,
+    #[allow(dead_code)] // held, never read
+    flushes: MutexGuard<'a, ()>,
+}
+
+impl ForkGuards<'_> {
+    /// In a forked child: an empty store whose events are the parent's to write, and, when the
+    /// parent had an active session, a new session of the same name and labels.
+    pub(crate) fn start_child(&mut self) {
+        let continued = self
+            .state
+            .active
+            .clone()
+            .and_then(|id| self.state.session_mut(&id).cloned())
+            .map(|parent| Session::new(Some(&parent.name), parent.labels, now()));
+        *self.state = State::default();
+        if let Some(session) = continued {
+            self.state.active = Some(session.id.clone());
+            self.state.sessions.push(session);
+        }
     }
 }
 
@@ -387,7 +493,71 @@ fn parse_parent(choice: &ParentChoice, thread_parenting: bool) -> Result<Parent>
     })
 }
 
+impl Limits {
+    fn of(settings: &Settings) -> Limits {
+        Limits {
+            thread_parenting: settings.thread_parenting,
+            max_memory_bytes: settings.max_memory_bytes,
+        }
+    }
+}
+
 impl State {
+    /// Refuses (and counts) an event of `bytes` that would take the store past the bound.
+    fn make_room(&mut self, bytes: usize, max_memory_bytes: usize, what: &str) -> Result<()> {
+        let held = self.queued_bytes + self.open_bytes;
+        if held.saturating_add(bytes) <= max_memory_bytes {
+            return Ok(());
+        }
+        self.totals.events_dropped += 1;
+        self.unwritten_drops.events += 1;
+        Err(Error::new(
+            ErrorKind::MemoryLimit,
+            format!(
+                "the {what} was dropped: the store holds {held} bytes and max_memory_bytes is \
+                 {max_memory_bytes}; flush (or end spans) to make room. Drops are counted in \
+                 aiobs_stats and in the next file's drops"
+            ),
+        ))
+    }
+
+    /// Closes the spans that began before `before` as abandoned: each is recorded with an error
+    /// that says so, and counted.
+    pub(crate) fn close_abandoned(&mut self, before: f64) {
+        let abandoned: Vec<SpanId> = self
+            .open_spans
+            .iter()
+            .filter(|(_, span)| span.started_at < before)
+            .map(|(id, _)| *id)
+            .collect();
+        let ended_at = now();
+        for id in abandoned {
+            let Some(span) = self.open_spans.remove(&id) else {
+                continue;
+            };
+            self.open_bytes -= footprint::of_open_span(&span);
+            self.ended_traces.insert(id, span.link.trace_id);
+            let open_for = ended_at - span.started_at;
+            let function = FunctionEvent {
+                timing: Timing::between(span.started_at, ended_at.max(span.started_at)),
+                span,
+                result: None,
+                error: Some(
+                    format!(
+                        "AbandonedSpan: still open after {open_for:.0} s, longer than \
+                         max_span_age_seconds; closed by aiobs"
+                    )
+                    .into(),
+                ),
+                enh_prompt_id: None,
+            };
+            self.queued_bytes += footprint::of_function(&function);
+            self.functions.push(function);
+            self.totals.spans_abandoned += 1;
+            self.unwritten_drops.spans_abandoned += 1;
+        }
+    }
+
     fn active_session_id(&self) -> Result<SessionId> {
         self.active.clone().ok_or_else(Error::no_session)
     }

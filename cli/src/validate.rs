@@ -70,6 +70,8 @@ const TOP_LEVEL: &[Field] = &[
     nullable("enh_prompt_traces", Ty::Arr),
     required("generated_at", Ty::Num),
     required("version", Ty::Int),
+    // Events the core dropped and spans it closed as abandoned; absent from older exports.
+    optional("drops", Ty::Obj),
 ];
 
 const SESSION: &[Field] = &[
@@ -171,7 +173,7 @@ impl<'v> Checker<'v> {
             if !TOP_LEVEL.iter().any(|field| field.key == key) {
                 self.problem(
                     &child("$", key),
-                    "unexpected key (an export has exactly the 7 documented keys)",
+                    "unexpected key (an export has only the documented keys)",
                 );
             }
         }
@@ -575,7 +577,7 @@ mod tests {
                 r#"{"sessions":[],"events":[],"function_events":[],"trace_tree":null,"enh_prompt_traces":null,"generated_at":1,"version":2,"extra":0}"#
             ),
             vec![
-                "$.extra: unexpected key (an export has exactly the 7 documented keys)",
+                "$.extra: unexpected key (an export has only the documented keys)",
                 "$.version: expected 1, got 2"
             ]
         );

@@ -9,6 +9,7 @@ use crate::export::prepare::{Body, PreparedCall};
 use crate::export::tree::Forest;
 use crate::ids::{SpanId, TraceId};
 use crate::session::Session;
+use crate::store::Drops;
 
 /// Everything one flush writes, borrowed from the batch taken out of the store.
 pub struct Document<'a> {
@@ -19,11 +20,13 @@ pub struct Document<'a> {
     pub forest: Forest,
     pub enh_prompt_traces: Option<Vec<&'a str>>,
     pub generated_at: f64,
+    /// Events dropped and spans abandoned since the previous file.
+    pub drops: Drops,
 }
 
 impl Serialize for Document<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(7))?;
+        let mut map = serializer.serialize_map(Some(8))?;
         map.serialize_entry(
             "sessions",
             &Each(self.sessions.iter().map(|s| SessionJson(s))),
@@ -43,6 +46,7 @@ impl Serialize for Document<'_> {
         map.serialize_entry("enh_prompt_traces", &self.enh_prompt_traces)?;
         map.serialize_entry("generated_at", &self.generated_at)?;
         map.serialize_entry("version", &1)?;
+        map.serialize_entry("drops", &DropsJson(&self.drops))?;
         map.end()
     }
 }
@@ -53,6 +57,17 @@ struct Each<I>(I);
 impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Each<I> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_seq(self.0.clone())
+    }
+}
+
+struct DropsJson<'a>(&'a Drops);
+
+impl Serialize for DropsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("events", &self.0.events)?;
+        map.serialize_entry("spans_abandoned", &self.0.spans_abandoned)?;
+        map.end()
     }
 }
 

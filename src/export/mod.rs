@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{CallEvent, FunctionEvent, SessionId, now};
 use crate::session::Session;
-use crate::store::Store;
+use crate::store::{Drops, Store};
 use document::Document;
 use tree::NodeKey;
 
@@ -30,16 +30,28 @@ struct Batch {
     pending_operations: HashMap<String, PendingOperation>,
     /// What the events held in the store, given back if the write fails.
     bytes: usize,
+    drops: Drops,
 }
+
+/// A flush that frees this much hands free memory back to the system.
+const RETURN_MEMORY_AFTER_BYTES: usize = 32 * 1024 * 1024;
 
 impl Store {
     /// Writes every session and event recorded since the last flush and empties the store.
     /// Recording goes on while the file is written. On failure nothing is lost: the events go
     /// back into the store, ahead of those recorded meanwhile, for the next try.
     pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
-        let _one_flush_at_a_time = self.flush_lock.lock();
-        let target = output_path(path, std::env::var("LLM_OBS_OUT").ok().as_deref());
-        let batch = self.take_batch();
+        let _one_flush_at_a_time = self.lock_flushes();
+        let target = output_path(
+            path,
+            std::env::var("LLM_OBS_OUT").ok().as_deref(),
+            crate::ffi::os::is_forked_child().then(std::process::id),
+        );
+        let (ends_session, max_span_age_seconds) = {
+            let settings = self.read_settings();
+            (settings.flush_ends_session, settings.max_span_age_seconds)
+        };
+        let batch = self.take_batch(now() - max_span_age_seconds);
         let mut still_pending = HashMap::new();
         // A panic while building the export must not cost the batch: put it back, then let
         // the panic go on to the boundary.
@@ -51,7 +63,12 @@ impl Store {
         }));
         match written {
             Ok(Ok(())) => {
-                self.forget_flushed(&batch, still_pending);
+                self.forget_flushed(&batch, still_pending, ends_session);
+                let freed = batch.bytes;
+                drop(batch);
+                if freed >= RETURN_MEMORY_AFTER_BYTES {
+                    crate::ffi::os::return_free_memory();
+                }
                 Ok(target)
             }
             Ok(Err(err)) => {
@@ -65,24 +82,33 @@ impl Store {
         }
     }
 
-    fn take_batch(&self) -> Batch {
-        let mut state = self.state.lock();
+    /// Moves the events out, after closing the spans that began before `abandon_before`.
+    fn take_batch(&self, abandon_before: f64) -> Batch {
+        let mut state = self.lock_state();
+        state.close_abandoned(abandon_before);
         Batch {
             sessions: state.sessions.clone(),
             calls: std::mem::take(&mut state.calls),
             functions: std::mem::take(&mut state.functions),
             pending_operations: state.pending_operations.clone(),
             bytes: std::mem::take(&mut state.queued_bytes),
+            drops: std::mem::take(&mut state.unwritten_drops),
         }
     }
 
     /// After a successful write: the flushed sessions leave the store and the active session
-    /// stops being active. A flushed session stays, to be written again, when it changed or got
-    /// events while the file was written, or when a span of it is still open.
+    /// stops being active (unless `ends_session` is false: then it stays, active). A flushed
+    /// session stays, to be written again, when it changed or got events while the file was
+    /// written, or when a span of it is still open.
     /// Runs under the store lock, so it works from hash sets: linear in what the store holds.
-    fn forget_flushed(&self, batch: &Batch, still_pending: HashMap<String, PendingOperation>) {
+    fn forget_flushed(
+        &self,
+        batch: &Batch,
+        still_pending: HashMap<String, PendingOperation>,
+        ends_session: bool,
+    ) {
         let flushed: HashMap<&str, &Session> = batch.sessions.iter().map(|s| (&*s.id, s)).collect();
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         let state = &mut *state;
         let still_needed: HashSet<SessionId> = state
             .calls
@@ -90,12 +116,14 @@ impl Store {
             .map(|c| &c.session_id)
             .chain(state.functions.iter().map(|f| &f.span.session_id))
             .chain(state.open_spans.values().map(|o| &o.session_id))
+            .chain(state.active.iter().filter(|_| !ends_session))
             .cloned()
             .collect();
         state.sessions.retain(|session| {
             flushed.get(&*session.id) != Some(&session) || still_needed.contains(&session.id)
         });
         if let Some(active) = &state.active
+            && ends_session
             && flushed.contains_key(&**active)
         {
             state.active = None;
@@ -107,9 +135,10 @@ impl Store {
 
     /// Puts a batch's events back in front of whatever was recorded while the flush ran.
     fn restore_batch(&self, mut batch: Batch) {
-        let mut state = self.state.lock();
+        let mut state = self.lock_state();
         state.totals.flushes_failed += 1;
         state.queued_bytes += batch.bytes;
+        state.unwritten_drops.add(batch.drops);
         batch.calls.append(&mut state.calls);
         state.calls = batch.calls;
         batch.functions.append(&mut state.functions);
@@ -118,14 +147,26 @@ impl Store {
 }
 
 /// The argument, else `LLM_OBS_OUT`, else `./llm_observability.json`; empty counts as unset.
-/// A relative path is made absolute so the caller learns where the file really is.
-fn output_path(argument: Option<&str>, environment: Option<&str>) -> PathBuf {
-    let chosen = [argument, environment]
-        .into_iter()
-        .flatten()
-        .find(|p| !p.is_empty())
-        .unwrap_or(DEFAULT_FILE);
-    let path = PathBuf::from(chosen);
+/// In a forked child (`child_pid`), a path not given as the argument gets the child's pid before
+/// its extension (`llm_observability.4242.json`), so parent and child never overwrite each
+/// other's file. A relative path is made absolute so the caller learns where the file really is.
+fn output_path(
+    argument: Option<&str>,
+    environment: Option<&str>,
+    child_pid: Option<u32>,
+) -> PathBuf {
+    let path = match argument.filter(|p| !p.is_empty()) {
+        Some(chosen) => PathBuf::from(chosen),
+        None => {
+            let chosen = environment
+                .filter(|p| !p.is_empty())
+                .unwrap_or(DEFAULT_FILE);
+            match child_pid {
+                Some(pid) => with_pid(Path::new(chosen), pid),
+                None => PathBuf::from(chosen),
+            }
+        }
+    };
     if path.is_absolute() {
         return path;
     }
@@ -133,6 +174,16 @@ fn output_path(argument: Option<&str>, environment: Option<&str>) -> PathBuf {
         Ok(cwd) => cwd.join(path),
         Err(_) => path,
     }
+}
+
+/// `out.json` -> `out.<pid>.json`; `out` -> `out.<pid>`.
+fn with_pid(path: &Path, pid: u32) -> PathBuf {
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match path.extension() {
+        Some(extension) => format!("{stem}.{pid}.{}", extension.to_string_lossy()),
+        None => format!("{stem}.{pid}"),
+    };
+    path.with_file_name(name)
 }
 
 /// Events grouped by session in session order, then in record order; events of sessions
@@ -196,6 +247,7 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, 
         forest,
         enh_prompt_traces: (!enh_ids.is_empty()).then_some(enh_ids),
         generated_at: now(),
+        drops: batch.drops,
     };
     let mut serializer = serde_json::Serializer::with_formatter(
         out,
@@ -251,17 +303,39 @@ mod tests {
     #[test]
     fn the_argument_wins_then_the_environment_then_the_default() {
         assert_eq!(
-            output_path(Some("/a.json"), Some("/b.json")),
+            output_path(Some("/a.json"), Some("/b.json"), None),
             PathBuf::from("/a.json")
         );
         assert_eq!(
-            output_path(Some(""), Some("/b.json")),
+            output_path(Some(""), Some("/b.json"), None),
             PathBuf::from("/b.json")
         );
         assert_eq!(
-            output_path(None, Some("")),
+            output_path(None, Some(""), None),
             std::env::current_dir().unwrap().join(DEFAULT_FILE)
         );
-        assert!(output_path(Some("rel/x.json"), None).is_absolute());
+        assert!(output_path(Some("rel/x.json"), None, None).is_absolute());
+    }
+
+    #[test]
+    fn a_forked_child_gets_its_pid_in_every_path_it_did_not_name() {
+        assert_eq!(
+            output_path(Some("/a.json"), Some("/b.json"), Some(42)),
+            PathBuf::from("/a.json")
+        );
+        assert_eq!(
+            output_path(None, Some("/d/b.json"), Some(42)),
+            PathBuf::from("/d/b.42.json")
+        );
+        assert_eq!(
+            output_path(None, Some("/d/trace"), Some(42)),
+            PathBuf::from("/d/trace.42")
+        );
+        assert_eq!(
+            output_path(None, None, Some(42)),
+            std::env::current_dir()
+                .unwrap()
+                .join("llm_observability.42.json")
+        );
     }
 }

@@ -8,6 +8,7 @@
 
 mod boundary;
 mod labels;
+pub(crate) mod os;
 mod record;
 mod session;
 mod span;

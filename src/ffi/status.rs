@@ -31,6 +31,9 @@ pub enum aiobs_status {
     /// The URL is no LLM endpoint aiobs knows, so nothing was recorded. Not a failure of the
     /// program's own call: a binding that wraps a whole HTTP client may ignore it.
     AIOBS_ERR_NOT_LLM_ENDPOINT = 10,
+    /// The store already holds `max_memory_bytes` (nothing flushed it, or flushes keep failing):
+    /// the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
+    AIOBS_ERR_MEMORY_LIMIT = 11,
 }
 
 impl From<ErrorKind> for aiobs_status {
@@ -45,6 +48,7 @@ impl From<ErrorKind> for aiobs_status {
             ErrorKind::TooLarge => aiobs_status::AIOBS_ERR_TOO_LARGE,
             ErrorKind::Io => aiobs_status::AIOBS_ERR_IO,
             ErrorKind::NotLlmEndpoint => aiobs_status::AIOBS_ERR_NOT_LLM_ENDPOINT,
+            ErrorKind::MemoryLimit => aiobs_status::AIOBS_ERR_MEMORY_LIMIT,
         }
     }
 }

@@ -15,7 +15,7 @@ pub unsafe extern "C" fn aiobs_test_panic(error_out: *mut *mut c_char) -> aiobs_
     // SAFETY: the caller's guarantee on error_out.
     unsafe {
         run(error_out, || {
-            let store = crate::Store::global().state.lock();
+            let store = crate::Store::global().lock_state();
             if store.sessions.len() < usize::MAX {
                 panic!("deliberate test panic while holding the store lock");
             }
