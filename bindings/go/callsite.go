@@ -54,16 +54,23 @@ var callsiteOf sync.Map // uintptr -> []byte
 
 // appendCallsite appends the JSON callsite of the goroutine's first user frame, skipping `skip`
 // frames above the caller of appendCallsite, or null when the stack holds no user frame.
+// Unwinding costs per frame, so it looks at the nearest frames first (a span's callsite is
+// usually its caller) and unwinds deeper (an HTTP call's, under the SDK) only when needed.
 func appendCallsite(dst []byte, skip int) []byte {
-	var pcs [48]uintptr
-	n := runtime.Callers(skip+2, pcs[:])
-	for _, pc := range pcs[:n] {
-		cached, ok := callsiteOf.Load(pc)
-		if !ok {
-			cached, _ = callsiteOf.LoadOrStore(pc, symbolise(pc))
+	var pcs [64]uintptr
+	for _, depth := range []int{8, len(pcs)} {
+		n := runtime.Callers(skip+2, pcs[:depth])
+		for _, pc := range pcs[:n] {
+			cached, ok := callsiteOf.Load(pc)
+			if !ok {
+				cached, _ = callsiteOf.LoadOrStore(pc, symbolise(pc))
+			}
+			if callsite := cached.([]byte); callsite != nil {
+				return append(dst, callsite...)
+			}
 		}
-		if callsite := cached.([]byte); callsite != nil {
-			return append(dst, callsite...)
+		if n < depth {
+			break
 		}
 	}
 	return append(dst, "null"...)

@@ -7,12 +7,18 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// maxCapturedBody bounds what is teed of one body: the core's default max_input_bytes, beyond
-// which it keeps nothing more. The caller still receives every byte.
-const maxCapturedBody = 16 << 20
+// captureLimit bounds what is teed of one body: the core's max_input_bytes (16 MiB unless
+// Configure changed it), beyond which the core keeps nothing more. The caller still receives
+// every byte.
+var captureLimit atomic.Int64
+
+func init() { captureLimit.Store(16 << 20) }
+
+func bodyLimit() int { return int(captureLimit.Load()) }
 
 // buffers recycles the byte slices an exchange is assembled in; the core copies them, so they
 // are free again as soon as the record is made.
@@ -82,7 +88,7 @@ func beginExchange(req *http.Request) *exchange {
 	case req.GetBody != nil:
 		// The SDKs make their bodies replayable; reading a replay leaves the request untouched.
 		if body, err := req.GetBody(); err == nil {
-			*ex.request = appendFrom(*ex.request, body, maxCapturedBody)
+			*ex.request = appendFrom(*ex.request, body, bodyLimit())
 			body.Close()
 		}
 	default:
@@ -165,7 +171,7 @@ type requestTee struct {
 func (t *requestTee) Read(p []byte) (int, error) {
 	n, err := t.body.Read(p)
 	t.mu.Lock()
-	if room := maxCapturedBody - len(*t.buf); room > 0 {
+	if room := bodyLimit() - len(*t.buf); room > 0 {
 		*t.buf = append(*t.buf, p[:min(n, room)]...)
 	}
 	t.mu.Unlock()
@@ -222,7 +228,7 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 	n, err := s.body.Read(p)
 	s.mu.Lock()
 	if !s.recorded {
-		if room := maxCapturedBody - len(*s.buf); room > 0 {
+		if room := bodyLimit() - len(*s.buf); room > 0 {
 			*s.buf = append(*s.buf, p[:min(n, room)]...)
 		}
 		switch {
@@ -244,7 +250,7 @@ func (b *capturedBody) Close() error {
 	s.mu.Lock()
 	if !s.recorded {
 		if s.status >= 400 {
-			*s.buf = appendFrom(*s.buf, s.body, maxCapturedBody)
+			*s.buf = appendFrom(*s.buf, s.body, bodyLimit())
 		}
 		s.recordLocked("")
 	}

@@ -36,6 +36,9 @@ const (
 	// ErrNotLLMEndpoint: the URL is no LLM endpoint the core knows, so nothing was recorded.
 	// The HTTP capture never reports it: such requests simply pass through.
 	ErrNotLLMEndpoint Code = codeNotLLMEndpoint
+	// ErrMemoryLimit: the store already holds the core's max_memory_bytes (nothing flushed it,
+	// or flushes keep failing); the event was dropped and counted (Stats.EventsDropped).
+	ErrMemoryLimit Code = codeMemoryLimit
 )
 
 var codeNames = map[Code]string{
@@ -49,6 +52,7 @@ var codeNames = map[Code]string{
 	ErrIO:              "I/O error",
 	ErrPanic:           "internal error",
 	ErrNotLLMEndpoint:  "not an LLM endpoint",
+	ErrMemoryLimit:     "memory limit reached",
 }
 
 // Error names the code, e.g. "aiobs: no active session".

@@ -49,6 +49,7 @@ const (
 	codeIO              = C.AIOBS_ERR_IO
 	codePanic           = C.AIOBS_ERR_PANIC
 	codeNotLLMEndpoint  = C.AIOBS_ERR_NOT_LLM_ENDPOINT
+	codeMemoryLimit     = C.AIOBS_ERR_MEMORY_LIMIT
 )
 
 // cText is a NUL-terminated copy of s for the core, or an error when s holds a NUL byte (the core

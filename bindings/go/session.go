@@ -2,7 +2,9 @@ package aiobs
 
 import (
 	"encoding/json"
+	"fmt"
 	"runtime"
+	"strconv"
 )
 
 func init() {
@@ -13,6 +15,33 @@ func init() {
 	if err := configure(append(settings, 0)); err != nil {
 		panic("aiobs: the core refused the Go binding's settings: " + err.Error())
 	}
+}
+
+// Configure changes process-wide settings of the core; only the keys given change, and an
+// unknown key or a bad value changes nothing (ErrInvalidArgument). The keys are the core's
+// (include/aiobs.h, aiobs_configure), among them:
+//
+//	"capture_content"    bool: keep prompts, outputs and embeddings (default true, or false
+//	                     when AIOBS_CAPTURE_CONTENT=false)
+//	"max_input_bytes"    int: the largest body or JSON input one call may pass (16 MiB)
+//	"max_memory_bytes"   int: past it new events are dropped and counted (256 MiB)
+//	"flush_ends_session" bool: false keeps the active session going across flushes
+//
+// The Go binding sets "runtime", "runtime_version" and "thread_parenting" itself.
+func Configure(settings map[string]any) error {
+	encoded, err := json.Marshal(settings)
+	if err != nil {
+		return &Error{Code: ErrInvalidArgument, Message: "settings: " + err.Error()}
+	}
+	if err := configure(append(encoded, 0)); err != nil {
+		return err
+	}
+	if limit, ok := settings["max_input_bytes"]; ok {
+		if n, err := strconv.ParseInt(fmt.Sprint(limit), 10, 64); err == nil {
+			captureLimit.Store(n) // the core accepted it, so it is a positive integer
+		}
+	}
+	return nil
 }
 
 // Version is the version of the aiobs core linked into the program, e.g. "0.1.0".
