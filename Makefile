@@ -10,7 +10,7 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo test test-deps test-rust test-c lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c test-go lint clean
 
 all: lib
 
@@ -30,7 +30,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c
+test: test-deps lint test-rust test-c test-go
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
 test-deps:
@@ -58,6 +58,19 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# The Go binding links target/release/libaiobs.a statically; its tests (a module of their own,
+# so the binding needs no dependency) drive openai-go, genai and go-openai from the Go proxy.
+GO_MODULES := bindings/go bindings/go/tests examples/go
+
+test-go:
+	$(CARGO) build --release --lib
+	@for m in $(GO_MODULES); do (cd $$m && go mod download) || exit 1; done
+	@unformatted="$$(gofmt -l bindings/go examples/go)"; if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
+	@for m in $(GO_MODULES); do (cd $$m && go vet ./...) || exit 1; done
+	cd bindings/go && go test -race -count=1 ./...
+	cd bindings/go/tests && go test -race -count=1 ./...
+	cd examples/go && go build ./...
 
 FORCE:
 
