@@ -55,11 +55,12 @@ func capture(req *http.Request, send func(*http.Request) (*http.Response, error)
 		if err != nil {
 			message = err.Error()
 		}
-		ex.record(0, nil, nil, message)
+		ex.record(nil, message)
 		return resp, err
 	}
+	ex.respond(resp)
 	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
-		ex.record(resp.StatusCode, resp.Header, nil, "")
+		ex.record(nil, "")
 		return resp, nil
 	}
 	// A copy, because the transport's own goroutine keeps the original: the captured body must
@@ -116,15 +117,17 @@ func appendFrom(dst []byte, r io.Reader, limit int) []byte {
 	}
 }
 
+// respond notes the response's status and headers as they arrive, before the caller can touch
+// them.
+func (ex *exchange) respond(resp *http.Response) {
+	j := appendInt(append(*ex.json, `,"status":`...), resp.StatusCode)
+	j = appendStringOrNull(append(j, `,"content_type":`...), resp.Header.Get("Content-Type"))
+	*ex.json = appendHeaders(append(j, `,"response_headers":`...), resp.Header)
+}
+
 // record closes the exchange's JSON and hands it with both bodies to the core, exactly once.
-// status 0 means no response arrived.
-func (ex *exchange) record(status int, header http.Header, body []byte, transportError string) {
+func (ex *exchange) record(body []byte, transportError string) {
 	j := *ex.json
-	if status != 0 {
-		j = appendInt(append(j, `,"status":`...), status)
-		j = appendStringOrNull(append(j, `,"content_type":`...), header.Get("Content-Type"))
-		j = appendHeaders(append(j, `,"response_headers":`...), header)
-	}
 	j = appendStringOrNull(append(j, `,"transport_error":`...), transportError)
 	j = appendTime(append(j, `,"ended_at":`...), time.Now())
 	j = append(j, '}', 0)
@@ -197,7 +200,6 @@ type capturedBody struct{ state *bodyState }
 type bodyState struct {
 	body        io.ReadCloser
 	status      int
-	header      http.Header
 	ex          *exchange
 	mu          sync.Mutex
 	buf         *[]byte
@@ -207,7 +209,7 @@ type bodyState struct {
 }
 
 func newCapturedBody(ctx context.Context, resp *http.Response, ex *exchange) *capturedBody {
-	state := &bodyState{body: resp.Body, status: resp.StatusCode, header: resp.Header, ex: ex, buf: getBuffer()}
+	state := &bodyState{body: resp.Body, status: resp.StatusCode, ex: ex, buf: getBuffer()}
 	wrapper := &capturedBody{state: state}
 	state.mu.Lock() // the context may have ended already: its record waits for the setup
 	defer state.mu.Unlock()
@@ -272,7 +274,7 @@ func (s *bodyState) recordLocked(transportError string) {
 		s.stopContext()
 	}
 	s.cleanup.Stop()
-	s.ex.record(s.status, s.header, *s.buf, transportError)
+	s.ex.record(*s.buf, transportError)
 	putBuffer(s.buf)
 	s.buf = nil
 }

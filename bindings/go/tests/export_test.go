@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -48,6 +49,11 @@ func flushed(t testing.TB) export {
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The fixtures plant SECRET in URLs, cookies and account headers, and the clients' keys
+	// carry it: no credential and no request header may reach the file.
+	if at := bytes.Index(raw, []byte("SECRET")); at >= 0 {
+		t.Errorf("a credential reached the export: ...%s", raw[max(0, at-200):at+6])
 	}
 	var out export
 	if err := json.Unmarshal(raw, &out); err != nil {
