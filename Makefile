@@ -17,6 +17,11 @@ all: lib
 lib:
 	$(CARGO) build --release --workspace
 
+# Puts the `aiobs` viewer on the PATH (in ~/.cargo/bin, or $CARGO_INSTALL_ROOT/bin).
+.PHONY: install-cli
+install-cli:
+	$(CARGO) install --locked --path cli
+
 # Copies the header cbindgen generated for the current sources over the committed one.
 header:
 	$(CARGO) build

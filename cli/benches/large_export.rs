@@ -1,6 +1,9 @@
-//! Wall-clock timing of `aiobs summary` and `aiobs report` on a generated 100,000-span
-//! export (targets: summary < 1 s, report < 5 s). Runs the release-built binary the way a
-//! user would, so file reading, parsing and writing are all measured.
+//! Wall-clock timing of `aiobs summary` and `aiobs report` on a generated export of 100,000
+//! provider calls (111,112 spans with their parent functions; targets: summary < 1 s,
+//! report < 5 s), then, when Chromium is installed, of the report in headless Chromium
+//! (`scripts/report-browser/timing.mjs`: open, filter, search, sort, drawer; target 2 s).
+//! Runs the release-built binary the way a user would, so reading, parsing and writing are
+//! all measured.
 //!
 //!     cargo bench -p aiobs-cli --bench large_export
 //!     AIOBS_BENCH_SPANS=250000 AIOBS_BENCH_RUNS=3 cargo bench -p aiobs-cli --bench large_export
@@ -25,7 +28,7 @@ fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` does not and only wants a smoke run.
     let timing = std::env::args().any(|arg| arg == "--bench");
     let spans = if timing {
-        env_number("AIOBS_BENCH_SPANS", 100_000)
+        env_number("AIOBS_BENCH_SPANS", 111_112)
     } else {
         1_000
     };
@@ -54,7 +57,28 @@ fn main() {
     time("tree", runs, &["tree", export]);
     time("report", runs, &["report", "-o", report, export]);
     let report_mb = std::fs::metadata(report).map_or(0.0, |m| m.len() as f64 / 1e6);
-    println!("report size: {report_mb:.1} MB");
+    println!(
+        "report size: {report_mb:.1} MB ({:.0}% of the export)",
+        report_mb / megabytes * 100.0
+    );
+    if timing {
+        time_in_browser(report, runs);
+    }
+}
+
+/// The report in headless Chromium, when it is installed (see scripts/install-chromium.sh).
+fn time_in_browser(report: &str, runs: usize) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/report-browser/timing.mjs");
+    let runs = runs.min(3).to_string();
+    match Command::new("node")
+        .arg(&script)
+        .args([report, &runs])
+        .status()
+    {
+        Ok(status) if status.success() => {}
+        Ok(status) => println!("browser timing failed ({status}); is chromium installed?"),
+        Err(e) => println!("browser timing skipped: node: {e}"),
+    }
 }
 
 fn time(label: &str, runs: usize, args: &[&str]) {

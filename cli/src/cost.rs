@@ -148,6 +148,13 @@ impl CostSum {
         }
     }
 
+    pub fn merge(&mut self, other: &CostSum) {
+        if let Some(usd) = other.usd {
+            self.usd = Some(self.usd.unwrap_or(0.0) + usd);
+        }
+        self.unpriced_calls += other.unpriced_calls;
+    }
+
     /// `$0.001234`, `≥ $0.001234` when some calls are unpriced, `unknown` when none is priced.
     pub fn display(&self) -> String {
         match (self.usd, self.unpriced_calls) {

@@ -6,7 +6,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
-use crate::model::{Event, ExportFile, Session, SpanKind, Text};
+use crate::model::{Drops, Event, ExportFile, Session, SpanKind, Text};
 use crate::payload::{self, CallFacts};
 use crate::trace::{self, Forest};
 
@@ -64,6 +64,10 @@ pub struct Dataset<'a> {
     /// `enh_prompt_traces` of all files, in order, without repeats.
     pub enh_prompt_traces: Vec<Text<'a>>,
     pub forest: Forest,
+    /// What the core dropped, summed over the files (each file counts since the one before).
+    pub drops: Drops,
+    /// For each provider call retried by its client, the next attempt (see `link_attempts`).
+    pub next_attempt: Vec<Option<usize>>,
     session_index: HashMap<String, usize>,
 }
 
@@ -81,7 +85,13 @@ impl<'a> Dataset<'a> {
         let mut seen = (files.len() > 1).then(|| SeenSpans::with_capacity(spans.capacity()));
         let mut enh_prompt_traces: Vec<Text<'a>> = Vec::new();
         let mut enh_prompt_seen: HashSet<Text<'a>> = HashSet::new();
+        let mut drops = Drops::default();
         for (file_number, file) in files.into_iter().enumerate() {
+            if let Some(more) = file.drops {
+                drops.events += more.events;
+                drops.spans_abandoned += more.spans_abandoned;
+                drops.otlp_spans += more.otlp_spans;
+            }
             for session in file.sessions {
                 match session_index.get(session.id.as_ref()) {
                     Some(&i) => merge_session(&mut sessions[i], session),
@@ -119,20 +129,23 @@ impl<'a> Dataset<'a> {
                 }
             }
         }
-        let nodes: Vec<trace::Node> = spans
+        let nodes: Vec<trace::NodeKey<&str>> = spans
             .iter()
-            .map(|span| trace::Node {
-                id: span.event.span_id.as_deref(),
-                parent: span.event.parent_span_id.as_deref(),
+            .map(|span| trace::NodeKey {
+                span_id: span.event.span_id.as_deref(),
+                parent_span_id: span.event.parent_span_id.as_deref(),
                 started_at: span.event.started_at,
             })
             .collect();
         let forest = trace::build(&nodes);
+        let next_attempt = link_attempts(&spans);
         Dataset {
             sessions,
             spans,
             enh_prompt_traces,
             forest,
+            drops,
+            next_attempt,
             session_index,
         }
     }
@@ -152,6 +165,75 @@ impl<'a> Dataset<'a> {
             .iter()
             .filter(|span| span.kind == SpanKind::Provider)
     }
+
+    /// Whether span `i` ends its call: a function, a call never retried, or a call's last
+    /// attempt. A retried call counts once, by its last attempt.
+    pub fn is_final_attempt(&self, i: usize) -> bool {
+        self.next_attempt[i].is_none()
+    }
+
+    /// The time from a call's first attempt to this one's end; a call tried once is its
+    /// `duration_ms`. `first` is the first attempt of the call `i` ends.
+    pub fn call_duration_ms(&self, first: usize, i: usize) -> f64 {
+        if first == i {
+            self.spans[i].event.duration_ms
+        } else {
+            (self.spans[i].event.ended_at - self.spans[first].event.started_at) * 1000.0
+        }
+    }
+
+    /// The first attempt of every span's call (the span itself unless it is a retry).
+    pub fn first_attempts(&self) -> Vec<usize> {
+        let mut first: Vec<usize> = (0..self.spans.len()).collect();
+        let mut order: Vec<usize> = (0..self.spans.len()).collect();
+        order.sort_by(|a, b| {
+            let start = |i: &usize| self.spans[*i].event.started_at;
+            start(a).total_cmp(&start(b))
+        });
+        for i in order {
+            if let Some(next) = self.next_attempt[i] {
+                first[next] = first[i];
+            }
+        }
+        first
+    }
+}
+
+/// Links each retry to the attempt before it. The core writes `request.attempt` on calls it
+/// captured from HTTP (n for the (n-1)th retry, as the provider's client counts them); attempt
+/// n follows the latest attempt n-1 with the same session, parent span, provider and API that
+/// started before it.
+fn link_attempts(spans: &[Span<'_>]) -> Vec<Option<usize>> {
+    let mut next = vec![None; spans.len()];
+    let mut order: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans[i].kind == SpanKind::Provider)
+        .collect();
+    order.sort_by(|a, b| {
+        spans[*a]
+            .event
+            .started_at
+            .total_cmp(&spans[*b].event.started_at)
+    });
+    let mut latest: HashMap<(&str, Option<&str>, &str, &str), usize> = HashMap::new();
+    for i in order {
+        let event = &spans[i].event;
+        let key = (
+            event.session_id.as_ref(),
+            event.parent_span_id.as_deref(),
+            event.provider.as_ref(),
+            event.api.as_ref(),
+        );
+        let attempt = |span: usize| spans[span].facts.attempt.unwrap_or(1);
+        if let Some(&previous) = latest.get(&key)
+            && attempt(i) > 1
+            && attempt(previous) + 1 == attempt(i)
+            && next[previous].is_none()
+        {
+            next[previous] = Some(i);
+        }
+        latest.insert(key, i);
+    }
+    next
 }
 
 /// The same session in several files (flushed while running, then again once ended): each
@@ -295,6 +377,36 @@ mod tests {
                 ("s", None, 1.0, "b"),
             ]
         );
+    }
+
+    fn attempt(parent: &str, attempt: u64, start: f64, error: &str) -> String {
+        format!(
+            r#"{{"provider":"openai","api":"chat","request":{{"attempt":{attempt}}},"started_at":{start},"ended_at":{},"duration_ms":500,"parent_span_id":"{parent}","error":{error},"session_id":"s"}}"#,
+            start + 0.5
+        )
+    }
+
+    #[test]
+    fn retries_link_to_the_attempt_before_them() {
+        let text = export(&[
+            attempt("p", 1, 1.0, r#""RateLimitError: 429""#),
+            attempt("q", 1, 1.2, "null"),
+            attempt("p", 2, 2.0, r#""RateLimitError: 429""#),
+            attempt("p", 3, 4.0, "null"),
+            attempt("p", 1, 5.0, "null"),
+            attempt("q", 3, 6.0, "null"),
+        ]);
+        let dataset = Dataset::merge(vec![file(&text)]);
+        assert_eq!(
+            dataset.next_attempt,
+            [Some(2), None, Some(3), None, None, None],
+            "attempt 3 of q has no attempt 2 to follow: it stands alone"
+        );
+        assert_eq!(dataset.first_attempts(), [0, 1, 0, 0, 4, 5]);
+        assert_eq!(dataset.call_duration_ms(0, 3), 3500.0);
+        assert_eq!(dataset.call_duration_ms(1, 1), 500.0);
+        let finals: Vec<bool> = (0..6).map(|i| dataset.is_final_attempt(i)).collect();
+        assert_eq!(finals, [false, true, false, true, true, true]);
     }
 
     #[test]

@@ -2,9 +2,12 @@
 //! typed model borrows from the buffer), then all files are merged into one `Dataset`.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
 use serde_json::error::Category;
 
 use crate::dataset::Dataset;
@@ -24,7 +27,7 @@ impl Source {
     /// The JSON text, without a UTF-8 byte-order mark some editors add.
     pub fn json(&self) -> &[u8] {
         self.bytes
-            .strip_prefix(b"\xEF\xBB\xBF")
+            .strip_prefix(BYTE_ORDER_MARK)
             .unwrap_or(&self.bytes)
     }
 }
@@ -36,8 +39,28 @@ pub fn read_sources(paths: &[PathBuf], progress: &Progress) -> Result<Vec<Source
         .collect()
 }
 
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
+/// Opens a file to be streamed, past a UTF-8 byte-order mark some editors add.
+pub fn open(path: &Path, progress: &Progress) -> Result<impl BufRead + Send + 'static, CliError> {
+    let fail = |e: std::io::Error| CliError::input(path, e.to_string());
+    let file = File::open(path).map_err(fail)?;
+    progress.note_input_bytes(file.metadata().map_err(fail)?.len());
+    let mut reader = BufReader::with_capacity(STREAM_BUFFER, file);
+    if reader
+        .fill_buf()
+        .map_err(fail)?
+        .starts_with(BYTE_ORDER_MARK)
+    {
+        reader.consume(BYTE_ORDER_MARK.len());
+    }
+    Ok(reader)
+}
+
+const STREAM_BUFFER: usize = 1 << 16;
+
 /// Reads a whole file; a large one turns progress on and reports each quarter read.
-pub fn read_source(path: &Path, progress: &Progress) -> Result<Source, CliError> {
+fn read_source(path: &Path, progress: &Progress) -> Result<Source, CliError> {
     let fail = |e: std::io::Error| CliError::input(path, e.to_string());
     let mut file = File::open(path).map_err(fail)?;
     let size = file.metadata().map_err(fail)?.len();
@@ -77,8 +100,8 @@ pub fn parse<'a>(sources: &'a [Source], progress: &Progress) -> Result<Dataset<'
     let mut files = Vec::with_capacity(sources.len());
     for source in sources {
         progress.step(format_args!("parsing {}", source.path.display()));
-        let file: ExportFile =
-            serde_json::from_slice(source.json()).map_err(|e| json_error(&source.path, &e))?;
+        let file: ExportFile = serde_json::from_slice(source.json())
+            .map_err(|e| export_error(&source.path, source.json(), &e))?;
         if file.version != SUPPORTED_VERSION {
             return Err(CliError::input(
                 &source.path,
@@ -98,11 +121,64 @@ pub fn parse<'a>(sources: &'a [Source], progress: &Progress) -> Result<Dataset<'
 pub fn json_error(path: &Path, error: &serde_json::Error) -> CliError {
     let what = match error.classify() {
         Category::Syntax | Category::Eof => "not valid JSON",
-        Category::Data => "not an aiobs export (run `aiobs validate` for details)",
+        Category::Data => "invalid aiobs export (run `aiobs validate` for details)",
         Category::Io => "unreadable",
     };
     CliError::input(path, format!("{what}: {error}"))
 }
+
+/// A data error says whether the file is an export with a wrong field or no export at all.
+fn export_error(path: &Path, json: &[u8], error: &serde_json::Error) -> CliError {
+    if error.classify() != Category::Data {
+        return json_error(path, error);
+    }
+    match not_an_export(json) {
+        Some(reason) => CliError::input(path, format!("not an aiobs export: {reason}")),
+        None => CliError::input(
+            path,
+            format!("invalid aiobs export (run `aiobs validate` for details): {error}"),
+        ),
+    }
+}
+
+/// Why valid JSON is not an export at all, if it is not: not an object, or an object without
+/// the keys every export has.
+fn not_an_export(json: &[u8]) -> Option<String> {
+    let first = json.iter().find(|b| !b.is_ascii_whitespace())?;
+    let kind = match first {
+        b'{' => None,
+        b'[' => Some("an array"),
+        b'"' => Some("a string"),
+        b't' | b'f' => Some("a boolean"),
+        b'n' => Some("null"),
+        _ => Some("a number"),
+    };
+    if let Some(kind) = kind {
+        return Some(format!("the file holds {kind}, not an object"));
+    }
+    let keys: BTreeMap<String, IgnoredAny> = serde_json::from_slice(json).ok()?;
+    // `version` alone is too common (package.json) to make a file look like an export.
+    if EXPORT_KEYS[..2].iter().any(|key| keys.contains_key(*key)) {
+        return None;
+    }
+    let found: Vec<&str> = keys.keys().take(8).map(String::as_str).collect();
+    Some(format!(
+        "an export has the keys {}; this file has {}",
+        EXPORT_KEYS.join(", "),
+        if found.is_empty() {
+            "none".to_string()
+        } else {
+            found.join(", ")
+                + if keys.len() > found.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+        }
+    ))
+}
+
+const EXPORT_KEYS: [&str; 3] = ["sessions", "events", "version"];
 
 /// Reads and parses in one go, for commands that need nothing else from the sources.
 pub fn with_dataset<T>(

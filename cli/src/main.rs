@@ -3,6 +3,7 @@
 mod cost;
 mod dataset;
 mod error;
+mod errors;
 mod format;
 mod http;
 mod load;
@@ -14,12 +15,13 @@ mod report;
 mod stats;
 mod summary;
 mod summary_text;
+mod top;
 mod trace;
 mod tree;
 mod validate;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -71,11 +73,41 @@ enum Command {
         /// Price table to use instead of the built-in one (same shape as cli/prices.json).
         #[arg(long, value_name = "FILE")]
         prices: Option<PathBuf>,
+        /// Also group sessions by a label's value, with their calls, tokens and cost, e.g.
+        /// `--by label:user_id`; repeatable.
+        #[arg(long = "by", value_name = "label:KEY", value_parser = parse_label_key)]
+        by: Vec<String>,
     },
     /// The trace tree of each session, with durations, tokens and errors.
     Tree {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Only this session: its id, the id's first characters (4 or more), or its name.
+        #[arg(long, value_name = "SESSION")]
+        session: Option<String>,
+        /// Only this trace: its trace id, or the span id of any of its spans.
+        #[arg(long, value_name = "ID")]
+        trace: Option<String>,
+        /// Only traces with a failed call or function.
+        #[arg(long)]
+        errors: bool,
+    },
+    /// The slowest or most expensive provider calls, with their span and trace ids.
+    Top {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// What to rank by.
+        #[arg(long, value_enum, default_value_t = top::Rank::Duration)]
+        by: top::Rank,
+        /// How many calls to list.
+        #[arg(short = 'n', long = "count", value_name = "N", default_value_t = 10)]
+        count: usize,
+        /// Print machine-readable JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Price table to use instead of the built-in one.
+        #[arg(long, value_name = "FILE")]
+        prices: Option<PathBuf>,
     },
     /// Write one self-contained HTML report (no network needed to view it).
     Report {
@@ -119,6 +151,15 @@ enum Command {
     },
 }
 
+fn parse_label_key(text: &str) -> Result<String, String> {
+    match text.strip_prefix("label:") {
+        Some(key) if !key.is_empty() => Ok(key.to_string()),
+        _ => Err(format!(
+            "expected label:KEY, e.g. label:user_id, got {text:?}"
+        )),
+    }
+}
+
 fn parse_header(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
@@ -146,10 +187,11 @@ fn run(command: Command, progress: &Progress) -> Result<u8, CliError> {
             files,
             json,
             prices,
+            by,
         } => {
             let prices = PriceTable::load(prices.as_deref())?;
             let text = load::with_dataset(&files, progress, |dataset| {
-                let summary = summary::summarise(dataset, &prices, files.len());
+                let summary = summary::summarise(dataset, &prices, files.len(), &by);
                 Ok(if json {
                     serde_json::to_string_pretty(&summary).expect("summary serialises") + "\n"
                 } else {
@@ -158,8 +200,38 @@ fn run(command: Command, progress: &Progress) -> Result<u8, CliError> {
             })?;
             print(&text)
         }
-        Command::Tree { files } => {
-            let text = load::with_dataset(&files, progress, |dataset| Ok(tree::render(dataset)))?;
+        Command::Tree {
+            files,
+            session,
+            trace,
+            errors,
+        } => {
+            let filter = tree::Filter {
+                session,
+                trace,
+                errors,
+            };
+            let text = load::with_dataset(&files, progress, |dataset| {
+                Ok(tree::render(dataset, &filter))
+            })?;
+            print(&text)
+        }
+        Command::Top {
+            files,
+            by,
+            count,
+            json,
+            prices,
+        } => {
+            let prices = PriceTable::load(prices.as_deref())?;
+            let text = load::with_dataset(&files, progress, |dataset| {
+                let rows = top::rank(dataset, &prices, by, count);
+                Ok(if json {
+                    serde_json::to_string_pretty(&rows).expect("rows serialise") + "\n"
+                } else {
+                    top::render(&rows, by)
+                })
+            })?;
             print(&text)
         }
         Command::Report {
@@ -169,6 +241,7 @@ fn run(command: Command, progress: &Progress) -> Result<u8, CliError> {
             max_payload_bytes,
             title,
         } => {
+            refuse_to_overwrite_inputs(&output, &files)?;
             let prices = PriceTable::load(prices.as_deref())?;
             let options = report::Options {
                 title,
@@ -208,19 +281,14 @@ fn validate_files(files: &[PathBuf], progress: &Progress) -> Result<u8, CliError
     let mut out = String::new();
     let (mut problems, mut unreadable) = (0, 0);
     for path in files {
-        let parsed = load::read_source(path, progress).and_then(|source| {
-            serde_json::from_slice::<serde_json::Value>(source.json())
-                .map_err(|e| load::json_error(path, &e))
-        });
-        let document = match parsed {
-            Ok(document) => document,
+        let found = match validate_file(path, progress) {
+            Ok(found) => found,
             Err(error) => {
                 eprintln!("aiobs: {error}");
                 unreadable += 1;
                 continue;
             }
         };
-        let found = validate::validate(&document);
         if found.is_empty() {
             out += &format!("{}: ok\n", path.display());
         }
@@ -247,6 +315,39 @@ fn validate_files(files: &[PathBuf], progress: &Progress) -> Result<u8, CliError
         exit::OK
     })
 }
+
+/// `report a.json -o a.json` would replace the export with its report: refused, as is any
+/// other name for the same file (a link, `./a.json`).
+fn refuse_to_overwrite_inputs(output: &Path, inputs: &[PathBuf]) -> Result<(), CliError> {
+    let Ok(output_file) = std::fs::canonicalize(output) else {
+        return Ok(()); // not there yet, so no input
+    };
+    for input in inputs {
+        if std::fs::canonicalize(input).is_ok_and(|input| input == output_file) {
+            return Err(CliError::Usage(format!(
+                "refusing to write the report over its input {}; choose another --output",
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Streams one file through the checks, on a thread with room for the deepest nesting the
+/// checks allow (trace trees of 256 levels hold payloads of 128).
+fn validate_file(path: &Path, progress: &Progress) -> Result<Vec<validate::Problem>, CliError> {
+    let file = load::open(path, progress)?;
+    progress.step(format_args!("validating {}", path.display()));
+    let checked = std::thread::Builder::new()
+        .stack_size(VALIDATE_STACK_BYTES)
+        .spawn(move || validate::validate_reader(file))
+        .map_err(|e| CliError::input(path, e.to_string()))?
+        .join()
+        .map_err(|_| CliError::input(path, "the check failed unexpectedly"))?;
+    checked.map_err(|e| load::json_error(path, &e))
+}
+
+const VALIDATE_STACK_BYTES: usize = 64 << 20;
 
 fn file_names(files: &[PathBuf]) -> Vec<String> {
     files

@@ -24,10 +24,6 @@ impl TokenUsage {
     pub fn is_known(&self) -> bool {
         self.input.is_some() || self.output.is_some() || self.total.is_some()
     }
-
-    pub fn is_empty(&self) -> bool {
-        *self == TokenUsage::default()
-    }
 }
 
 /// The facts read from one provider call's payloads.
@@ -36,6 +32,8 @@ pub struct CallFacts {
     pub request_model: Option<String>,
     pub response_model: Option<String>,
     pub tokens: TokenUsage,
+    /// `request.attempt`: 1 for a first try, 2 for the first retry, …; `None` when unsaid.
+    pub attempt: Option<u64>,
 }
 
 pub fn probe_call(request: Option<&RawValue>, response: Option<&RawValue>) -> CallFacts {
@@ -45,6 +43,7 @@ pub fn probe_call(request: Option<&RawValue>, response: Option<&RawValue>) -> Ca
         request_model: string(request.model),
         response_model: string(response.model.take()),
         tokens: extract_tokens(&response),
+        attempt: request.attempt.as_ref().and_then(as_count),
     }
 }
 
@@ -52,6 +51,7 @@ pub fn probe_call(request: Option<&RawValue>, response: Option<&RawValue>) -> Ca
 #[derive(Deserialize, Default)]
 struct RequestProbe {
     model: Option<Value>,
+    attempt: Option<Value>,
 }
 
 #[derive(Deserialize, Default)]
@@ -338,5 +338,13 @@ mod tests {
 
         let odd: Box<RawValue> = serde_json::from_str(r#"{"model":42}"#).unwrap();
         assert_eq!(probe_call(Some(&odd), Some(&odd)).request_model, None);
+    }
+
+    #[test]
+    fn attempt_from_the_request() {
+        let retry: Box<RawValue> = serde_json::from_str(r#"{"model":"m","attempt":3}"#).unwrap();
+        assert_eq!(probe_call(Some(&retry), None).attempt, Some(3));
+        let odd: Box<RawValue> = serde_json::from_str(r#"{"attempt":"2"}"#).unwrap();
+        assert_eq!(probe_call(Some(&odd), None).attempt, None);
     }
 }

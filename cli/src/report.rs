@@ -1,25 +1,28 @@
 //! `aiobs report`: one self-contained HTML file. The page's CSS and JS are compiled in
-//! (`cli/assets/`), the data is embedded as JSON in a `<script type="application/json">`
-//! and everything visible (waterfalls, charts, filters, details) is drawn by that JS, so the
-//! page needs no network and no server.
+//! (`cli/assets/`), the data is embedded as JSON in `<script type="application/json">`
+//! blocks and everything visible (tables, charts, filters, waterfalls, the call drawer) is
+//! drawn by that JS, so the page needs no network and no server.
+//!
+//! The data: `aiobs-data`, the tables' facts as columns (see `data`), parsed when the page
+//! opens; and the payloads and the search text as compressed blocks (see `blocks`), each in
+//! its own `<script type="text/plain" id="aiobs-details-N">` (or `aiobs-search-N`), so the
+//! page reads one block at a time and never parses them all at once.
+
+mod blocks;
+mod data;
+mod detail;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use crate::cost::PriceTable;
 use crate::dataset::Dataset;
 use crate::error::CliError;
-use crate::model::{Callsite, SpanKind, Text};
-use crate::payload::TokenUsage;
-use crate::trace::Anomaly;
 
 pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 64 * 1024;
-/// Characters kept of a payload over the limit.
-const PREVIEW_CHARS: usize = 2000;
 
 const TEMPLATE: &str = include_str!("../assets/report.html");
 const STYLE: &str = include_str!("../assets/report.css");
@@ -51,16 +54,33 @@ pub fn write(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let title = escape_html(&options.title);
+    let (data, blobs) = data::build(dataset, prices, &options.files, options.max_payload_bytes);
     fill_template(TEMPLATE, out, |slot, out| match slot {
         "TITLE" => out.write_all(title.as_bytes()),
         "STYLE" => out.write_all(STYLE.as_bytes()),
         "SCRIPT" => out.write_all(SCRIPT.as_bytes()),
-        "DATA" => {
-            let data = ReportData::new(dataset, prices, options);
-            serde_json::to_writer(ScriptSafe(&mut *out), &data).map_err(io::Error::other)
+        "DATA" => write_json(out, &data),
+        "BLOCKS" => {
+            write_blocks(out, "details", &blobs.details.encoded)?;
+            write_blocks(out, "search", &blobs.search.encoded)
         }
         _ => unreachable!("report.html has no slot {slot}"),
     })
+}
+
+/// Base64 holds no `<`, so a block can never end its script early.
+fn write_blocks(out: &mut impl Write, kind: &str, blocks: &[String]) -> io::Result<()> {
+    for (n, block) in blocks.iter().enumerate() {
+        writeln!(
+            out,
+            r#"<script type="text/plain" id="aiobs-{kind}-{n}">{block}</script>"#
+        )?;
+    }
+    Ok(())
+}
+
+fn write_json(out: &mut impl Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer(ScriptSafe(out), value).map_err(io::Error::other)
 }
 
 /// Writes `template` with every `{{NAME}}` in it replaced by what `slot` writes for NAME.
@@ -110,220 +130,6 @@ fn escape_html(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-#[derive(Serialize)]
-struct ReportData<'d> {
-    meta: Meta<'d>,
-    sessions: Vec<SessionData<'d>>,
-    spans: Vec<SpanData<'d>>,
-    /// Each trace's spans in depth-first order, root first; traces by start time.
-    traces: Vec<Vec<usize>>,
-    enh_prompt_traces: &'d [Text<'d>],
-}
-
-#[derive(Serialize)]
-struct Meta<'d> {
-    tool: String,
-    files: &'d [String],
-    prices_as_of: &'d str,
-    max_payload_bytes: usize,
-}
-
-#[derive(Serialize)]
-struct SessionData<'d> {
-    id: &'d str,
-    name: &'d str,
-    started_at: f64,
-    ended_at: Option<f64>,
-    labels: Vec<(&'d str, &'d str)>,
-}
-
-#[derive(Serialize)]
-struct SpanData<'d> {
-    kind: SpanKind,
-    provider: &'d str,
-    api: &'d str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    name: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    module: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    model: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response_model: Option<&'d str>,
-    /// Index into `sessions`; absent for a session missing from the sessions list.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    session: Option<usize>,
-    session_id: &'d str,
-    trace: usize,
-    depth: usize,
-    started_at: f64,
-    ended_at: f64,
-    duration_ms: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'d str>,
-    #[serde(skip_serializing_if = "TokenUsage::is_empty")]
-    tokens: TokenUsage,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cost_usd: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    price_entry: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    callsite: Option<&'d Callsite<'d>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    span_id: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent_span_id: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    trace_id: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    enh_prompt_id: Option<&'d str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    auto_enhance_after: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    anomaly: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    request: Option<Payload<'d>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    response: Option<Payload<'d>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    args: Option<Payload<'d>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kwargs: Option<Payload<'d>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<Payload<'d>>,
-}
-
-/// A payload embedded verbatim, or a preview of one over the size limit.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Payload<'d> {
-    Raw(&'d RawValue),
-    Truncated {
-        #[serde(rename = "$truncated")]
-        truncated: bool,
-        bytes: usize,
-        preview: &'d str,
-    },
-}
-
-impl<'d> Payload<'d> {
-    fn of(raw: Option<&'d RawValue>, limit: usize) -> Option<Payload<'d>> {
-        let raw = raw?;
-        let text = raw.get();
-        if text.len() <= limit {
-            return Some(Payload::Raw(raw));
-        }
-        let end = text
-            .char_indices()
-            .nth(PREVIEW_CHARS)
-            .map_or(text.len(), |(i, _)| i);
-        Some(Payload::Truncated {
-            truncated: true,
-            bytes: text.len(),
-            preview: &text[..end],
-        })
-    }
-}
-
-impl<'d> ReportData<'d> {
-    fn new(
-        dataset: &'d Dataset<'d>,
-        prices: &'d PriceTable,
-        options: &'d Options,
-    ) -> ReportData<'d> {
-        let forest = &dataset.forest;
-        let mut position = vec![(0, 0); dataset.spans.len()];
-        let mut traces = Vec::with_capacity(forest.roots.len());
-        for (trace, &root) in forest.roots.iter().enumerate() {
-            let mut order = Vec::new();
-            forest.walk(root, |visit| {
-                position[visit.span] = (trace, visit.depth);
-                order.push(visit.span);
-            });
-            traces.push(order);
-        }
-        let limit = options.max_payload_bytes;
-        let spans = dataset
-            .spans
-            .iter()
-            .zip(position)
-            .zip(&forest.anomaly)
-            .map(|((span, (trace, depth)), anomaly)| {
-                let event = &span.event;
-                let cost = match span.kind {
-                    SpanKind::Provider => prices.price_span(span),
-                    SpanKind::Function => crate::cost::CallCost {
-                        entry: None,
-                        usd: None,
-                    },
-                };
-                SpanData {
-                    kind: span.kind,
-                    provider: &event.provider,
-                    api: &event.api,
-                    name: event.name.as_deref(),
-                    module: event.module.as_deref(),
-                    model: span.model(),
-                    response_model: span.facts.response_model.as_deref(),
-                    session: dataset.session_position(&event.session_id),
-                    session_id: &event.session_id,
-                    trace,
-                    depth,
-                    started_at: event.started_at,
-                    ended_at: event.ended_at,
-                    duration_ms: event.duration_ms,
-                    error: event.error.as_deref(),
-                    tokens: span.facts.tokens,
-                    cost_usd: cost.usd,
-                    price_entry: cost.entry,
-                    callsite: event.callsite.as_ref(),
-                    span_id: event.span_id.as_deref(),
-                    parent_span_id: event.parent_span_id.as_deref(),
-                    trace_id: event.trace_id.as_deref(),
-                    enh_prompt_id: event.enh_prompt_id.as_deref(),
-                    auto_enhance_after: event.auto_enhance_after,
-                    anomaly: anomaly.map(|a| match a {
-                        Anomaly::DuplicateSpanId => "duplicate span id",
-                        Anomaly::ParentCycle => "parent cycle cut here",
-                    }),
-                    request: Payload::of(event.request, limit),
-                    response: Payload::of(event.response, limit),
-                    args: Payload::of(event.args, limit),
-                    kwargs: Payload::of(event.kwargs, limit),
-                    result: Payload::of(event.result, limit),
-                }
-            })
-            .collect();
-        ReportData {
-            meta: Meta {
-                tool: format!("aiobs-cli {}", env!("CARGO_PKG_VERSION")),
-                files: &options.files,
-                prices_as_of: &prices.prices_as_of,
-                max_payload_bytes: limit,
-            },
-            sessions: dataset
-                .sessions
-                .iter()
-                .map(|session| SessionData {
-                    id: &session.id,
-                    name: &session.name,
-                    started_at: session.started_at,
-                    ended_at: session.ended_at,
-                    labels: session
-                        .labels
-                        .iter()
-                        .flatten()
-                        .map(|(k, v)| (k.as_ref(), v.as_ref()))
-                        .collect(),
-                })
-                .collect(),
-            spans,
-            traces,
-            enh_prompt_traces: &dataset.enh_prompt_traces,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,23 +144,6 @@ mod tests {
         assert_eq!(text, r#"{"a":"\u003c/script>\u003c!--x"}"#);
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["a"], "</script><!--x");
-    }
-
-    #[test]
-    fn large_payloads_become_previews() {
-        let raw: Box<RawValue> = serde_json::from_str(r#"{"data":"ééééé"}"#).unwrap();
-        assert!(matches!(
-            Payload::of(Some(&raw), 100),
-            Some(Payload::Raw(_))
-        ));
-        match Payload::of(Some(&raw), 5) {
-            Some(Payload::Truncated { bytes, preview, .. }) => {
-                assert_eq!(bytes, raw.get().len());
-                assert_eq!(preview, raw.get());
-            }
-            _ => panic!("expected a preview"),
-        }
-        assert!(Payload::of(None, 5).is_none());
     }
 
     #[test]
@@ -392,6 +181,9 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(slots, ["TITLE", "STYLE", "TITLE", "DATA", "SCRIPT"]);
+        assert_eq!(
+            slots,
+            ["TITLE", "STYLE", "TITLE", "DATA", "BLOCKS", "SCRIPT"]
+        );
     }
 }

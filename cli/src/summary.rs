@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::cost::{CostSum, PriceTable};
 use crate::dataset::{Dataset, Span};
-use crate::model::SpanKind;
+use crate::errors::{self, ErrorGroup};
+use crate::model::{Drops, SpanKind};
 use crate::payload::TokenUsage;
 use crate::stats::Latency;
 
@@ -18,11 +19,14 @@ pub struct Summary {
     pub prices_as_of: String,
     pub totals: Totals,
     pub sessions: Vec<SessionRow>,
+    /// Sessions grouped by the value of each label asked for with `--by label:KEY`.
+    pub labels: Vec<LabelGroup>,
     /// Provider calls grouped by (provider, API, model).
     pub calls: Vec<CallGroup>,
     /// Provider calls grouped by model and the price-table row that priced them.
     pub models: Vec<ModelCost>,
-    pub errors: Vec<ErrorRow>,
+    /// Failed calls and functions grouped by error type and normalised message.
+    pub errors: Vec<ErrorGroup>,
     /// Functions traced with `enh_prompt`, grouped by name.
     pub enh_prompt: Vec<EnhPromptGroup>,
 }
@@ -30,7 +34,11 @@ pub struct Summary {
 #[derive(Serialize)]
 pub struct Totals {
     pub sessions: usize,
+    /// Calls, a call retried by its client counting once.
     pub provider_calls: usize,
+    /// Every attempt of every call (what the provider received).
+    pub attempts: usize,
+    pub retried_calls: usize,
     pub function_calls: usize,
     pub traces: usize,
     pub failed_calls: usize,
@@ -38,6 +46,9 @@ pub struct Totals {
     pub tokens: TokenTotals,
     pub latency: Option<Latency>,
     pub cost: CostSum,
+    /// Events the core dropped (memory bound) and spans it closed as abandoned: the numbers
+    /// above miss them.
+    pub dropped: Drops,
 }
 
 #[derive(Serialize, Default, Clone, Copy)]
@@ -61,6 +72,15 @@ impl TokenTotals {
         self.reasoning += tokens.reasoning.unwrap_or(0);
         self.total += tokens.total.unwrap_or(0);
     }
+
+    fn merge(&mut self, other: &TokenTotals) {
+        self.input += other.input;
+        self.output += other.output;
+        self.cached += other.cached;
+        self.reasoning += other.reasoning;
+        self.total += other.total;
+        self.calls_without_usage += other.calls_without_usage;
+    }
 }
 
 #[derive(Serialize)]
@@ -70,9 +90,25 @@ pub struct SessionRow {
     pub started_at: f64,
     pub ended_at: Option<f64>,
     pub provider_calls: usize,
+    pub attempts: usize,
     pub function_calls: usize,
     pub failed_calls: usize,
+    pub tokens: TokenTotals,
+    pub cost: CostSum,
     pub labels: BTreeMap<String, String>,
+}
+
+/// The sessions whose label `key` has `value` (`None`: sessions without the label).
+#[derive(Serialize)]
+pub struct LabelGroup {
+    pub key: String,
+    pub value: Option<String>,
+    pub sessions: usize,
+    pub provider_calls: usize,
+    pub attempts: usize,
+    pub failed_calls: usize,
+    pub tokens: TokenTotals,
+    pub cost: CostSum,
 }
 
 #[derive(Serialize)]
@@ -81,6 +117,7 @@ pub struct CallGroup {
     pub api: String,
     pub model: Option<String>,
     pub calls: usize,
+    pub attempts: usize,
     pub failed: usize,
     pub tokens: TokenTotals,
     pub latency: Option<Latency>,
@@ -97,16 +134,6 @@ pub struct ModelCost {
 }
 
 #[derive(Serialize)]
-pub struct ErrorRow {
-    pub started_at: f64,
-    pub session: String,
-    pub kind: SpanKind,
-    pub span: String,
-    pub model: Option<String>,
-    pub error: String,
-}
-
-#[derive(Serialize)]
 pub struct EnhPromptGroup {
     pub function: String,
     pub traces: usize,
@@ -119,6 +146,7 @@ pub struct EnhPromptGroup {
 #[derive(Default)]
 struct Group {
     calls: usize,
+    attempts: usize,
     failed: usize,
     tokens: TokenTotals,
     durations: Vec<f64>,
@@ -126,48 +154,86 @@ struct Group {
 }
 
 impl Group {
-    fn add(&mut self, span: &Span<'_>, usd: Option<f64>) {
-        self.calls += 1;
-        self.failed += usize::from(span.event.error.is_some());
+    /// Every attempt is billed and counted as an attempt.
+    fn add_attempt(&mut self, span: &Span<'_>, usd: Option<f64>) {
+        self.attempts += 1;
         self.tokens.add(&span.facts.tokens);
-        self.durations.push(span.event.duration_ms);
         self.cost.add(usd);
+    }
+
+    /// A call counts once, when its last attempt is seen: failed if that attempt failed, and
+    /// as long as all its attempts took.
+    fn add_call(&mut self, failed: bool, duration_ms: f64) {
+        self.calls += 1;
+        self.failed += usize::from(failed);
+        self.durations.push(duration_ms);
     }
 }
 
-pub fn summarise(dataset: &Dataset<'_>, prices: &PriceTable, files: usize) -> Summary {
+/// What one provider call adds to the groups it belongs to.
+struct Attempt<'s> {
+    span: &'s Span<'s>,
+    usd: Option<f64>,
+    /// `Some(duration)` when this attempt ends its call.
+    call_duration_ms: Option<f64>,
+}
+
+impl Group {
+    fn add(&mut self, attempt: &Attempt<'_>) {
+        self.add_attempt(attempt.span, attempt.usd);
+        if let Some(duration) = attempt.call_duration_ms {
+            self.add_call(attempt.span.event.error.is_some(), duration);
+        }
+    }
+}
+
+pub fn summarise(
+    dataset: &Dataset<'_>,
+    prices: &PriceTable,
+    files: usize,
+    label_keys: &[String],
+) -> Summary {
     let mut by_call: BTreeMap<(&str, &str, Option<&str>), Group> = BTreeMap::new();
     let mut by_model: BTreeMap<(Option<&str>, Option<&str>), Group> = BTreeMap::new();
+    let mut by_session: Vec<Group> = Vec::new();
+    by_session.resize_with(dataset.sessions.len(), Group::default);
     let mut all_calls = Group::default();
-    let mut session_rows: Vec<SessionRow> = dataset.sessions.iter().map(session_row).collect();
+    let mut function_calls = vec![0; dataset.sessions.len()];
     let mut failed_functions = 0;
-    for span in &dataset.spans {
-        let session_row = dataset
-            .session_position(&span.event.session_id)
-            .map(|i| &mut session_rows[i]);
-        let failed = span.event.error.is_some();
+    let first_attempts = dataset.first_attempts();
+    for (i, span) in dataset.spans.iter().enumerate() {
+        let session = dataset.session_position(&span.event.session_id);
         if span.kind == SpanKind::Function {
-            failed_functions += usize::from(failed);
-            if let Some(row) = session_row {
-                row.function_calls += 1;
+            failed_functions += usize::from(span.event.error.is_some());
+            if let Some(session) = session {
+                function_calls[session] += 1;
             }
             continue;
         }
-        if let Some(row) = session_row {
-            row.provider_calls += 1;
-            row.failed_calls += usize::from(failed);
-        }
         let cost = prices.price_span(span);
+        let attempt = Attempt {
+            span,
+            usd: cost.usd,
+            call_duration_ms: dataset
+                .is_final_attempt(i)
+                .then(|| dataset.call_duration_ms(first_attempts[i], i)),
+        };
         by_call
             .entry((&span.event.provider, &span.event.api, span.model()))
             .or_default()
-            .add(span, cost.usd);
+            .add(&attempt);
         by_model
             .entry((span.model(), cost.entry))
             .or_default()
-            .add(span, cost.usd);
-        all_calls.add(span, cost.usd);
+            .add(&attempt);
+        if let Some(session) = session {
+            by_session[session].add(&attempt);
+        }
+        all_calls.add(&attempt);
     }
+    let retried_calls = (0..dataset.spans.len())
+        .filter(|&i| dataset.next_attempt[i].is_some() && first_attempts[i] == i)
+        .count();
 
     let calls = by_call
         .into_iter()
@@ -176,6 +242,7 @@ pub fn summarise(dataset: &Dataset<'_>, prices: &PriceTable, files: usize) -> Su
             api: api.to_string(),
             model: model.map(str::to_string),
             calls: group.calls,
+            attempts: group.attempts,
             failed: group.failed,
             tokens: group.tokens,
             latency: Latency::of(&mut group.durations),
@@ -192,26 +259,73 @@ pub fn summarise(dataset: &Dataset<'_>, prices: &PriceTable, files: usize) -> Su
             cost: group.cost,
         })
         .collect();
+    let sessions: Vec<SessionRow> = dataset
+        .sessions
+        .iter()
+        .zip(&by_session)
+        .zip(function_calls)
+        .map(|((session, group), functions)| session_row(session, group, functions))
+        .collect();
     Summary {
         files,
         prices_as_of: prices.prices_as_of.clone(),
         totals: Totals {
             sessions: dataset.sessions.len(),
             provider_calls: all_calls.calls,
-            function_calls: dataset.spans.len() - all_calls.calls,
+            attempts: all_calls.attempts,
+            retried_calls,
+            function_calls: dataset.spans.len() - all_calls.attempts,
             traces: dataset.forest.roots.len(),
             failed_calls: all_calls.failed,
             failed_functions,
             tokens: all_calls.tokens,
             latency: Latency::of(&mut all_calls.durations),
             cost: all_calls.cost,
+            dropped: dataset.drops,
         },
-        sessions: session_rows,
+        labels: label_groups(dataset, &by_session, label_keys),
+        sessions,
         calls,
         models,
-        errors: error_rows(dataset),
+        errors: errors::group(dataset),
         enh_prompt: enh_prompt_groups(dataset),
     }
+}
+
+/// For each key, the sessions by the key's value, in value order, sessions without the label
+/// last; a session's calls, tokens and cost go to its value.
+fn label_groups(dataset: &Dataset<'_>, by_session: &[Group], keys: &[String]) -> Vec<LabelGroup> {
+    let mut groups = Vec::new();
+    for key in keys {
+        let mut by_value: BTreeMap<(bool, Option<&str>), LabelGroup> = BTreeMap::new();
+        for (session, group) in dataset.sessions.iter().zip(by_session) {
+            let value = session
+                .labels
+                .as_ref()
+                .and_then(|labels| labels.get(key.as_str()))
+                .map(|v| v.as_ref());
+            let row = by_value
+                .entry((value.is_none(), value))
+                .or_insert_with(|| LabelGroup {
+                    key: key.clone(),
+                    value: value.map(str::to_string),
+                    sessions: 0,
+                    provider_calls: 0,
+                    attempts: 0,
+                    failed_calls: 0,
+                    tokens: TokenTotals::default(),
+                    cost: CostSum::default(),
+                });
+            row.sessions += 1;
+            row.provider_calls += group.calls;
+            row.attempts += group.attempts;
+            row.failed_calls += group.failed;
+            row.tokens.merge(&group.tokens);
+            row.cost.merge(&group.cost);
+        }
+        groups.extend(by_value.into_values());
+    }
+    groups
 }
 
 /// The threshold of a group is the last `auto_enhance_after` seen for it (the decorator's
@@ -236,15 +350,18 @@ fn enh_prompt_groups(dataset: &Dataset<'_>) -> Vec<EnhPromptGroup> {
         .collect()
 }
 
-fn session_row(session: &crate::model::Session<'_>) -> SessionRow {
+fn session_row(session: &crate::model::Session<'_>, group: &Group, functions: usize) -> SessionRow {
     SessionRow {
         id: session.id.to_string(),
         name: session.name.to_string(),
         started_at: session.started_at,
         ended_at: session.ended_at,
-        provider_calls: 0,
-        function_calls: 0,
-        failed_calls: 0,
+        provider_calls: group.calls,
+        attempts: group.attempts,
+        function_calls: functions,
+        failed_calls: group.failed,
+        tokens: group.tokens,
+        cost: group.cost,
         labels: session
             .labels
             .iter()
@@ -252,26 +369,4 @@ fn session_row(session: &crate::model::Session<'_>) -> SessionRow {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
     }
-}
-
-fn error_rows(dataset: &Dataset<'_>) -> Vec<ErrorRow> {
-    let mut rows: Vec<ErrorRow> = dataset
-        .spans
-        .iter()
-        .filter_map(|span| {
-            let error = span.event.error.as_deref()?;
-            Some(ErrorRow {
-                started_at: span.event.started_at,
-                session: dataset
-                    .session_of(span)
-                    .map_or_else(|| span.event.session_id.to_string(), |s| s.name.to_string()),
-                kind: span.kind,
-                span: span.title(),
-                model: span.model().map(str::to_string),
-                error: error.to_string(),
-            })
-        })
-        .collect();
-    rows.sort_by(|a, b| a.started_at.total_cmp(&b.started_at));
-    rows
 }

@@ -5,8 +5,8 @@ use crate::model::SYSTEM_LABEL_PREFIX;
 use crate::stats::Latency;
 use crate::summary::{Summary, TokenTotals};
 
-/// Error rows shown in the text output; `--json` lists them all.
-const TEXT_ERROR_ROWS: usize = 20;
+/// Error messages are cut to this many characters in the table; `--json` has them whole.
+const ERROR_MESSAGE_WIDTH: usize = 70;
 
 pub fn render(summary: &Summary) -> String {
     let totals = &summary.totals;
@@ -25,6 +25,7 @@ pub fn render(summary: &Summary) -> String {
         summary.prices_as_of
     );
     out += &sessions_section(summary);
+    out += &labels_section(summary);
     out += &calls_section(summary);
     out += &models_section(summary);
     out += &totals_section(summary);
@@ -49,6 +50,9 @@ fn sessions_section(summary: &Summary) -> String {
         ("CALLS", Align::Right),
         ("FUNCTIONS", Align::Right),
         ("FAILED", Align::Right),
+        ("TOKENS IN", Align::Right),
+        ("TOKENS OUT", Align::Right),
+        ("COST", Align::Right),
         ("LABELS", Align::Left),
     ]);
     for session in &summary.sessions {
@@ -65,9 +69,12 @@ fn sessions_section(summary: &Summary) -> String {
             session.ended_at.map_or("open".to_string(), |end| {
                 format::duration_ms((end - session.started_at) * 1000.0)
             }),
-            session.provider_calls.to_string(),
+            calls_cell(session.provider_calls, session.attempts),
             session.function_calls.to_string(),
             session.failed_calls.to_string(),
+            format::thousands(session.tokens.input),
+            format::thousands(session.tokens.output),
+            session.cost.display(),
             if user_labels.is_empty() {
                 "-".to_string()
             } else {
@@ -79,6 +86,48 @@ fn sessions_section(summary: &Summary) -> String {
         "\nSessions (system labels aiobs_* omitted)\n{}",
         table.render("  ")
     )
+}
+
+/// `12`, or `12 (15 tries)` when some calls were retried.
+fn calls_cell(calls: usize, attempts: usize) -> String {
+    if attempts > calls {
+        format!("{calls} ({attempts} tries)")
+    } else {
+        calls.to_string()
+    }
+}
+
+fn labels_section(summary: &Summary) -> String {
+    let mut out = String::new();
+    let mut keys: Vec<&str> = summary.labels.iter().map(|g| g.key.as_str()).collect();
+    keys.dedup();
+    for key in keys {
+        let mut table = Table::new(&[
+            ("VALUE", Align::Left),
+            ("SESSIONS", Align::Right),
+            ("CALLS", Align::Right),
+            ("FAILED", Align::Right),
+            ("TOKENS IN", Align::Right),
+            ("TOKENS OUT", Align::Right),
+            ("COST", Align::Right),
+        ]);
+        for group in summary.labels.iter().filter(|g| g.key == key) {
+            table.row(vec![
+                group
+                    .value
+                    .clone()
+                    .unwrap_or_else(|| "(no label)".to_string()),
+                group.sessions.to_string(),
+                calls_cell(group.provider_calls, group.attempts),
+                group.failed_calls.to_string(),
+                format::thousands(group.tokens.input),
+                format::thousands(group.tokens.output),
+                group.cost.display(),
+            ]);
+        }
+        out += &format!("\nBy label {key}\n{}", table.render("  "));
+    }
+    out
 }
 
 fn token_cells(tokens: &TokenTotals) -> [String; 2] {
@@ -125,7 +174,7 @@ fn calls_section(summary: &Summary) -> String {
             group.provider.clone(),
             group.api.clone(),
             model_name(&group.model),
-            group.calls.to_string(),
+            calls_cell(group.calls, group.attempts),
             group.failed.to_string(),
             tokens_in,
             tokens_out,
@@ -141,7 +190,7 @@ fn calls_section(summary: &Summary) -> String {
         "total".to_string(),
         String::new(),
         String::new(),
-        totals.provider_calls.to_string(),
+        calls_cell(totals.provider_calls, totals.attempts),
         totals.failed_calls.to_string(),
         tokens_in,
         tokens_out,
@@ -192,6 +241,14 @@ fn totals_section(summary: &Summary) -> String {
         "  provider calls  {} ({} failed), function calls {} ({} failed)\n",
         totals.provider_calls, totals.failed_calls, totals.function_calls, totals.failed_functions
     );
+    if totals.attempts > totals.provider_calls {
+        out += &format!(
+            "  retries         {} call{} retried by the client, {} attempts in all\n",
+            totals.retried_calls,
+            plural(totals.retried_calls),
+            totals.attempts
+        );
+    }
     out += &format!(
         "  tokens          in {} (cached {}), out {} (reasoning {}), {} call{} without usage\n",
         format::thousands(tokens.input),
@@ -203,6 +260,20 @@ fn totals_section(summary: &Summary) -> String {
     );
     let [p50, p95] = latency_cells(totals.latency);
     out += &format!("  latency         median {p50}, p95 {p95}\n");
+    let dropped = &totals.dropped;
+    if dropped.events + dropped.spans_abandoned + dropped.otlp_spans > 0 {
+        out += &format!(
+            "  dropped         {} event{} over the core's memory bound (not counted above), {} span{} closed as abandoned",
+            dropped.events,
+            plural(dropped.events as usize),
+            dropped.spans_abandoned,
+            plural(dropped.spans_abandoned as usize)
+        );
+        if dropped.otlp_spans > 0 {
+            out += &format!(", {} not exported over OTLP", dropped.otlp_spans);
+        }
+        out.push('\n');
+    }
     out += &format!("  estimated cost  {}", totals.cost.display());
     let unpriced: Vec<String> = summary
         .models
@@ -227,35 +298,39 @@ fn errors_section(summary: &Summary) -> String {
         return "\nErrors: none\n".to_string();
     }
     let mut table = Table::new(&[
-        ("STARTED (UTC)", Align::Left),
-        ("SESSION", Align::Left),
-        ("SPAN", Align::Left),
-        ("ERROR", Align::Left),
+        ("COUNT", Align::Right),
+        ("TYPE", Align::Left),
+        ("MESSAGE", Align::Left),
+        ("LAST SEEN (UTC)", Align::Left),
+        ("SAMPLE SPAN", Align::Left),
+        ("TRACE", Align::Left),
     ]);
-    for error in summary.errors.iter().take(TEXT_ERROR_ROWS) {
-        let span = match &error.model {
-            Some(model) => format!("{} ({model})", error.span),
-            None => error.span.clone(),
-        };
+    for group in &summary.errors {
+        let sample = &group.sample;
+        let mut count = group.count.to_string();
+        if group.retried > 0 {
+            count = format!("{count} ({} retried)", group.retried);
+        }
         table.row(vec![
-            format::utc(error.started_at),
-            error.session.clone(),
-            span,
-            format::one_line(&error.error, 90),
+            count,
+            group.error_type.clone(),
+            format::one_line(&group.message, ERROR_MESSAGE_WIDTH),
+            format::utc(group.last_seen),
+            format!(
+                "{} {}",
+                sample.span_id.as_deref().unwrap_or("-"),
+                sample.span
+            ),
+            sample.trace_id.clone().unwrap_or_else(|| "-".to_string()),
         ]);
     }
-    let mut out = format!(
-        "\nErrors ({})\n{}",
+    let count: usize = summary.errors.iter().map(|g| g.count).sum();
+    format!(
+        "\nErrors ({count} in {} group{}; `aiobs tree --errors` shows their traces)\n{}",
         summary.errors.len(),
+        plural(summary.errors.len()),
         table.render("  ")
-    );
-    if summary.errors.len() > TEXT_ERROR_ROWS {
-        out += &format!(
-            "  … and {} more (see --json)\n",
-            summary.errors.len() - TEXT_ERROR_ROWS
-        );
-    }
-    out
+    )
 }
 
 fn enh_prompt_section(summary: &Summary) -> String {

@@ -3,23 +3,74 @@
 
 use crate::dataset::{Dataset, Span};
 use crate::format;
-use crate::model::SpanKind;
-use crate::trace::{Anomaly, Visit};
+use crate::model::{Session, SpanKind};
+use crate::trace::{Anomaly, MAX_DEPTH, Visit};
 
 const ERROR_WIDTH: usize = 80;
 
-pub fn render(dataset: &Dataset<'_>) -> String {
+/// Which traces to draw; all of them by default.
+#[derive(Default)]
+pub struct Filter {
+    /// A session id, its first characters (at least 4), or its name.
+    pub session: Option<String>,
+    /// A trace id, or the span id of any span of the trace.
+    pub trace: Option<String>,
+    /// Only traces with a failed call or function.
+    pub errors: bool,
+}
+
+impl Filter {
+    fn is_set(&self) -> bool {
+        self.session.is_some() || self.trace.is_some() || self.errors
+    }
+
+    fn session_matches(&self, session: Option<&Session<'_>>, session_id: &str) -> bool {
+        let Some(wanted) = self.session.as_deref() else {
+            return true;
+        };
+        session_id == wanted
+            || (wanted.len() >= 4 && session_id.starts_with(wanted))
+            || session.is_some_and(|s| s.name == wanted)
+    }
+
+    fn trace_matches(&self, dataset: &Dataset<'_>, root: usize) -> bool {
+        if self.trace.is_none() && !self.errors {
+            return true;
+        }
+        let (mut trace, mut errors) = (self.trace.is_none(), !self.errors);
+        dataset.forest.walk(root, |visit| {
+            let event = &dataset.spans[visit.span].event;
+            let wanted = self.trace.as_deref();
+            trace |= wanted.is_some()
+                && (event.trace_id.as_deref() == wanted || event.span_id.as_deref() == wanted);
+            errors |= event.error.is_some();
+        });
+        trace && errors
+    }
+}
+
+pub fn render(dataset: &Dataset<'_>, filter: &Filter) -> String {
     if dataset.spans.is_empty() {
         return format!("{} session(s), no spans\n", dataset.sessions.len());
     }
     // Roots grouped by session, sessions in file order; spans of unlisted sessions last.
     let mut groups: Vec<Vec<usize>> = vec![Vec::new(); dataset.sessions.len() + 1];
     for &root in &dataset.forest.roots {
-        let position = dataset.session_position(&dataset.spans[root].event.session_id);
-        groups[position.unwrap_or(dataset.sessions.len())].push(root);
+        let session_id = &dataset.spans[root].event.session_id;
+        let position = dataset.session_position(session_id);
+        let session = position.map(|p| &dataset.sessions[p]);
+        if filter.session_matches(session, session_id) && filter.trace_matches(dataset, root) {
+            groups[position.unwrap_or(dataset.sessions.len())].push(root);
+        }
+    }
+    if filter.is_set() && groups.iter().all(Vec::is_empty) {
+        return "no trace matches the filter\n".to_string();
     }
     let mut out = String::new();
     for (position, roots) in groups.iter().enumerate() {
+        if filter.is_set() && roots.is_empty() {
+            continue;
+        }
         if !out.is_empty() && (position < dataset.sessions.len() || !roots.is_empty()) {
             out.push('\n');
         }
@@ -38,7 +89,7 @@ pub fn render(dataset: &Dataset<'_>) -> String {
     out
 }
 
-fn session_heading(session: &crate::model::Session<'_>) -> String {
+fn session_heading(session: &Session<'_>) -> String {
     let labels: Vec<String> = session
         .user_labels()
         .map(|(k, v)| format!("{k}={v}"))
@@ -75,10 +126,16 @@ fn draw_trace(dataset: &Dataset<'_>, root: usize, root_is_last: bool, out: &mut 
             out.push_str(if ancestor_last { "    " } else { "│   " });
         }
         out.push_str(if last { "└── " } else { "├── " });
-        out.push_str(&describe(
-            &dataset.spans[visit.span],
-            dataset.forest.anomaly[visit.span],
-        ));
+        let span = &dataset.spans[visit.span];
+        out.push_str(&describe(span, dataset.forest.anomaly[visit.span]));
+        if visit.depth == 0 {
+            if dataset.forest.depth_cut.contains(&visit.span) {
+                out.push_str(&format!("  [continued: deeper than {MAX_DEPTH} levels]"));
+            }
+            if let Some(trace_id) = &span.event.trace_id {
+                out.push_str(&format!("  trace {trace_id}"));
+            }
+        }
         out.push('\n');
         ancestors_last.push(last);
     });

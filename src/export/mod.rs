@@ -3,6 +3,7 @@
 
 mod document;
 mod prepare;
+pub mod schema;
 pub mod tree;
 
 pub use prepare::PendingOperation;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{CallEvent, FunctionEvent, SessionId, now};
+use crate::ids::SpanId;
 use crate::session::Session;
 use crate::store::{Drops, Store};
 use document::Document;
@@ -216,21 +218,18 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, 
     let prepared = prepare::prepare(calls, &batch.sessions, &batch.pending_operations);
     let calls = prepared.calls;
     let functions = in_session_order(&batch.functions, &batch.sessions, |f| &f.span.session_id);
-    let keys: Vec<NodeKey> = calls
+    let keys: Vec<NodeKey<SpanId>> = calls
         .iter()
-        .map(|c| NodeKey {
-            span_id: c.link.span_id,
-            parent_span_id: c.link.parent_span_id,
-            started_at: c.timing.started_at,
-        })
-        .chain(functions.iter().map(|f| NodeKey {
-            span_id: f.span.link.span_id,
-            parent_span_id: f.span.link.parent_span_id,
-            started_at: f.timing.started_at,
+        .map(|c| (c.link.span_id).node_key(c.link.parent_span_id, c.timing.started_at))
+        .chain(functions.iter().map(|f| {
+            let link = &f.span.link;
+            link.span_id
+                .node_key(link.parent_span_id, f.timing.started_at)
         }))
         .collect();
     let forest = tree::build(&keys);
-    let enh_ids: Vec<&str> = tree::pre_order(&forest)
+    let enh_ids: Vec<&str> = forest
+        .pre_order()
         .into_iter()
         .filter_map(|node| node.checked_sub(calls.len()))
         .filter_map(|f| functions[f].enh_prompt_id.as_deref())

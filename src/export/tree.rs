@@ -1,36 +1,79 @@
 //! The trace tree: events nested under the span that was open when they were recorded.
 //!
-//! It must finish on any input: a duplicate span id links only its first holder, a cycle is cut
-//! so that one of its members becomes a root, and nesting deeper than `MAX_DEPTH` starts a new
-//! root, which keeps writing the tree within a small, bounded stack.
+//! One builder for the writer (over the store's numeric span ids) and for readers of export
+//! files (over the ids as written, see the `aiobs` viewer). It must finish on any input, and
+//! every span appears exactly once: a duplicate span id keeps its node but only its first
+//! holder adopts children; a self-parent or an unknown parent makes a root; a parent cycle is
+//! cut at its earliest-starting member, which becomes a root; and nesting deeper than
+//! `MAX_DEPTH` starts a new root, which keeps the tree within a small, bounded stack for every
+//! reader (JSON parsers limit nesting; each tree level is two JSON levels).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 
 use crate::ids::SpanId;
 
+/// The deepest a tree is written: a root is at depth 1, and a node that would sit deeper than
+/// `MAX_DEPTH` becomes a root itself, with its subtree.
 pub const MAX_DEPTH: usize = 256;
 
-/// What the tree needs to know of one event.
-pub struct NodeKey {
-    pub span_id: SpanId,
-    pub parent_span_id: Option<SpanId>,
+/// What the tree needs to know of one event. `K` is the span id type: `SpanId` in the store,
+/// `&str` in a file.
+pub struct NodeKey<K> {
+    pub span_id: Option<K>,
+    pub parent_span_id: Option<K>,
     pub started_at: f64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Anomaly {
+    /// Another span earlier in the input already had this span id.
+    DuplicateSpanId,
+    /// The span's parent chain led back to itself; its parent link was dropped.
+    ParentCycle,
 }
 
 /// Node indices, each listed once: `roots`, and `children[i]` for node `i`, sorted by start.
 pub struct Forest {
     pub roots: Vec<usize>,
     pub children: Vec<Vec<usize>>,
+    /// The parent of each node after cycles are cut; a node moved to the roots by the depth
+    /// limit keeps its parent here.
+    pub parent: Vec<Option<usize>>,
+    pub anomaly: Vec<Option<Anomaly>>,
+    /// Nodes that became roots because they sat `MAX_DEPTH` deep, in the order they were moved.
+    pub depth_cut: Vec<usize>,
 }
 
-const UNSEEN: u8 = 0;
-const ON_PATH: u8 = 1;
-const DONE: u8 = 2;
+/// One step of a depth-first walk.
+pub struct Visit {
+    pub span: usize,
+    /// 0 for the root.
+    pub depth: usize,
+    /// Whether this node is the last child of its parent (or the last root).
+    pub last: bool,
+}
 
-pub fn build(keys: &[NodeKey]) -> Forest {
-    let mut holder: HashMap<SpanId, usize> = HashMap::with_capacity(keys.len());
+impl SpanId {
+    /// The store's keys for the tree.
+    pub fn node_key(self, parent: Option<SpanId>, started_at: f64) -> NodeKey<SpanId> {
+        NodeKey {
+            span_id: Some(self),
+            parent_span_id: parent,
+            started_at,
+        }
+    }
+}
+
+pub fn build<K: Copy + Eq + Hash>(keys: &[NodeKey<K>]) -> Forest {
+    let mut anomaly = vec![None; keys.len()];
+    let mut holder: HashMap<K, usize> = HashMap::with_capacity(keys.len());
     for (index, key) in keys.iter().enumerate() {
-        holder.entry(key.span_id).or_insert(index);
+        if let Some(id) = key.span_id
+            && *holder.entry(id).or_insert(index) != index
+        {
+            anomaly[index] = Some(Anomaly::DuplicateSpanId);
+        }
     }
     let mut parent: Vec<Option<usize>> = keys
         .iter()
@@ -41,13 +84,16 @@ pub fn build(keys: &[NodeKey]) -> Forest {
                 .filter(|&p| p != index)
         })
         .collect();
-    cut_cycles(&mut parent);
+    cut_cycles(keys, &mut parent, &mut anomaly);
 
     let mut forest = Forest {
         roots: Vec::new(),
         children: vec![Vec::new(); keys.len()],
+        parent,
+        anomaly,
+        depth_cut: Vec::new(),
     };
-    for (index, p) in parent.iter().enumerate() {
+    for (index, p) in forest.parent.iter().enumerate() {
         match p {
             Some(p) => forest.children[*p].push(index),
             None => forest.roots.push(index),
@@ -62,21 +108,42 @@ pub fn build(keys: &[NodeKey]) -> Forest {
     forest
 }
 
-/// Walks up from every node; a walk that meets its own path has found a cycle and cuts it there.
-fn cut_cycles(parent: &mut [Option<usize>]) {
-    let mut state = vec![UNSEEN; parent.len()];
+/// Follows parent links from every node; a walk that meets its own path has found a cycle,
+/// which is cut at its earliest-starting member. Linear: each node is walked once.
+fn cut_cycles<K>(
+    keys: &[NodeKey<K>],
+    parent: &mut [Option<usize>],
+    anomaly: &mut [Option<Anomaly>],
+) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Unseen,
+        OnPath,
+        Done,
+    }
+    let mut mark = vec![Mark::Unseen; keys.len()];
     let mut path = Vec::new();
-    for start in 0..parent.len() {
+    for start in 0..keys.len() {
+        path.clear();
         let mut node = start;
         loop {
-            match state[node] {
-                DONE => break,
-                ON_PATH => {
-                    parent[node] = None;
+            match mark[node] {
+                Mark::Done => break,
+                Mark::OnPath => {
+                    let from = path.iter().position(|&n| n == node).unwrap_or(0);
+                    let cut = path[from..]
+                        .iter()
+                        .copied()
+                        .min_by(|a: &usize, b: &usize| {
+                            keys[*a].started_at.total_cmp(&keys[*b].started_at)
+                        })
+                        .unwrap_or(node);
+                    parent[cut] = None;
+                    anomaly[cut] = Some(Anomaly::ParentCycle);
                     break;
                 }
-                _ => {
-                    state[node] = ON_PATH;
+                Mark::Unseen => {
+                    mark[node] = Mark::OnPath;
                     path.push(node);
                     match parent[node] {
                         Some(p) => node = p,
@@ -85,13 +152,13 @@ fn cut_cycles(parent: &mut [Option<usize>]) {
                 }
             }
         }
-        for visited in path.drain(..) {
-            state[visited] = DONE;
+        for &visited in &path {
+            mark[visited] = Mark::Done;
         }
     }
 }
 
-/// Moves every node at depth `MAX_DEPTH` to the roots, with its subtree.
+/// Moves the children of every node at depth `MAX_DEPTH` to the roots, with their subtrees.
 fn limit_depth(forest: &mut Forest) {
     let mut level: Vec<usize> = forest.roots.clone();
     let mut depth = 0;
@@ -102,6 +169,7 @@ fn limit_depth(forest: &mut Forest) {
             if depth == MAX_DEPTH {
                 let moved = std::mem::take(&mut forest.children[node]);
                 forest.roots.extend(moved.iter().copied());
+                forest.depth_cut.extend(moved.iter().copied());
                 next.extend(moved);
             } else {
                 next.extend(forest.children[node].iter().copied());
@@ -114,31 +182,68 @@ fn limit_depth(forest: &mut Forest) {
     }
 }
 
-/// Node indices in pre-order (each root, then its children, depth first).
-pub fn pre_order(forest: &Forest) -> Vec<usize> {
-    let mut order = Vec::with_capacity(forest.children.len());
-    let mut stack: Vec<usize> = forest.roots.iter().rev().copied().collect();
-    while let Some(node) = stack.pop() {
-        order.push(node);
-        stack.extend(forest.children[node].iter().rev());
+impl Forest {
+    /// Depth-first from `root`, children in start order, without recursion.
+    pub fn walk(&self, root: usize, mut visit: impl FnMut(Visit)) {
+        let mut stack = vec![Visit {
+            span: root,
+            depth: 0,
+            last: true,
+        }];
+        while let Some(step) = stack.pop() {
+            let children = &self.children[step.span];
+            for (k, &child) in children.iter().enumerate().rev() {
+                stack.push(Visit {
+                    span: child,
+                    depth: step.depth + 1,
+                    last: k + 1 == children.len(),
+                });
+            }
+            visit(step);
+        }
     }
-    order
+
+    /// Node indices in pre-order (each root, then its children, depth first).
+    pub fn pre_order(&self) -> Vec<usize> {
+        let mut order = Vec::with_capacity(self.children.len());
+        for &root in &self.roots {
+            self.walk(root, |visit| order.push(visit.span));
+        }
+        order
+    }
+
+    /// The root of the tree each node is drawn in.
+    pub fn trace_roots(&self) -> Vec<usize> {
+        let mut root_of = vec![0; self.children.len()];
+        for &root in &self.roots {
+            self.walk(root, |visit| root_of[visit.span] = root);
+        }
+        root_of
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn key(span: u64, parent: Option<u64>, started_at: f64) -> NodeKey {
+    fn key(span: u64, parent: Option<u64>, started_at: f64) -> NodeKey<SpanId> {
+        SpanId(span).node_key(parent.map(SpanId), started_at)
+    }
+
+    fn text<'a>(id: &'a str, parent: Option<&'a str>, started_at: f64) -> NodeKey<&'a str> {
         NodeKey {
-            span_id: SpanId(span),
-            parent_span_id: parent.map(SpanId),
+            span_id: Some(id),
+            parent_span_id: parent,
             started_at,
         }
     }
 
-    fn count(forest: &Forest) -> usize {
-        pre_order(forest).len()
+    fn with_depths(forest: &Forest) -> Vec<(usize, usize)> {
+        let mut seen = Vec::new();
+        for &root in &forest.roots {
+            forest.walk(root, |v| seen.push((v.span, v.depth)));
+        }
+        seen
     }
 
     #[test]
@@ -152,45 +257,79 @@ mod tests {
         let forest = build(&keys);
         assert_eq!(forest.roots, vec![3, 2]);
         assert_eq!(forest.children[2], vec![1, 0]);
-        assert_eq!(pre_order(&forest), vec![3, 2, 1, 0]);
+        assert_eq!(forest.pre_order(), vec![3, 2, 1, 0]);
+        assert_eq!(with_depths(&forest), vec![(3, 0), (2, 0), (1, 1), (0, 1)]);
+        assert_eq!(forest.trace_roots(), vec![2, 2, 2, 3]);
     }
 
     #[test]
-    fn cycles_and_self_parents_terminate_with_every_node_once() {
+    fn self_parent_and_unknown_parent_become_roots() {
+        let forest = build(&[text("a", Some("a"), 1.0), text("b", Some("missing"), 2.0)]);
+        assert_eq!(forest.roots, vec![0, 1]);
+        assert_eq!(forest.anomaly, vec![None, None]);
+    }
+
+    #[test]
+    fn a_cycle_is_cut_at_its_earliest_member() {
         let keys = [
-            key(1, Some(2), 1.0),
-            key(2, Some(3), 2.0),
-            key(3, Some(1), 3.0),
-            key(4, Some(4), 4.0),
+            text("a", Some("c"), 3.0),
+            text("b", Some("a"), 1.0),
+            text("c", Some("b"), 2.0),
+            text("leaf", Some("a"), 4.0),
         ];
         let forest = build(&keys);
-        assert_eq!(count(&forest), 4);
-        assert!(forest.roots.contains(&3));
+        assert_eq!(forest.roots, vec![1]);
+        assert_eq!(forest.anomaly[1], Some(Anomaly::ParentCycle));
+        assert_eq!(with_depths(&forest), vec![(1, 0), (2, 1), (0, 2), (3, 3)]);
     }
 
     #[test]
-    fn duplicate_ids_never_duplicate_nodes() {
-        let keys = [key(1, None, 1.0), key(1, None, 2.0), key(2, Some(1), 3.0)];
+    fn duplicate_ids_keep_both_nodes_and_the_first_adopts() {
+        let keys = [key(1, None, 1.0), key(1, None, 2.0), key(2, Some(1), 1.5)];
         let forest = build(&keys);
-        assert_eq!(count(&forest), 3);
+        assert_eq!(forest.roots, vec![0, 1]);
         assert_eq!(forest.children[0], vec![2]);
+        assert_eq!(forest.anomaly[1], Some(Anomaly::DuplicateSpanId));
+    }
+
+    #[test]
+    fn spans_without_ids_are_roots() {
+        let keys = [
+            NodeKey {
+                span_id: None,
+                parent_span_id: None,
+                started_at: 1.0,
+            },
+            text("x", None, 0.0),
+        ];
+        assert_eq!(build(&keys).roots, vec![1, 0]);
     }
 
     #[test]
     fn deep_chains_are_split_into_bounded_trees() {
         let n = 3 * MAX_DEPTH as u64 + 7;
-        let keys: Vec<NodeKey> = (1..=n)
+        let keys: Vec<NodeKey<SpanId>> = (1..=n)
             .map(|i| key(i, (i > 1).then(|| i - 1), i as f64))
             .collect();
         let forest = build(&keys);
-        assert_eq!(count(&forest), n as usize);
+        assert_eq!(forest.pre_order().len(), n as usize);
         assert_eq!(forest.roots.len(), 4);
-        let mut deepest = 0;
-        let mut stack: Vec<(usize, usize)> = forest.roots.iter().map(|&r| (r, 1)).collect();
-        while let Some((node, depth)) = stack.pop() {
-            deepest = deepest.max(depth);
-            stack.extend(forest.children[node].iter().map(|&c| (c, depth + 1)));
-        }
-        assert!(deepest <= MAX_DEPTH);
+        assert_eq!(forest.depth_cut, vec![256, 512, 768]);
+        assert_eq!(forest.parent[256], Some(255), "the real parent is kept");
+        let deepest = with_depths(&forest).iter().map(|(_, d)| *d).max();
+        assert_eq!(deepest, Some(MAX_DEPTH - 1));
+    }
+
+    #[test]
+    fn a_long_chain_is_built_without_recursion() {
+        let ids: Vec<String> = (0..200_000).map(|i| i.to_string()).collect();
+        let keys: Vec<NodeKey<&str>> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| text(id, i.checked_sub(1).map(|p| ids[p].as_str()), i as f64))
+            .collect();
+        let forest = build(&keys);
+        assert_eq!(forest.pre_order().len(), 200_000);
+        assert_eq!(forest.roots.len(), 200_000usize.div_ceil(MAX_DEPTH));
     }
 }

@@ -1,29 +1,29 @@
-//! Runs `scripts/test-report-browser.sh` (headless Chromium on a real report) when Chromium
-//! is installed; otherwise prints a notice and passes, unless AIOBS_REQUIRE_BROWSER is set. Install it with
-//! `scripts/install-chromium.sh` (root, apt).
+//! Runs `scripts/test-report-browser.sh` (headless Chromium, driven by Node, on real
+//! reports) when both are installed; otherwise prints a notice and passes, unless
+//! AIOBS_REQUIRE_BROWSER is set. Install them with `scripts/install-chromium.sh` (root, apt).
 
 use std::process::Command;
 
 use super::*;
 
-fn chromium_installed() -> bool {
+fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join("chromium").is_file()))
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// Whether to run a browser test: false (with a notice) when chromium is missing, unless
 /// AIOBS_REQUIRE_BROWSER is set, where that is a failure.
 fn browser_available(test: &str) -> bool {
-    if chromium_installed() {
+    if on_path("chromium") && on_path("node") {
         return true;
     }
     // `make test` installs Chromium first and sets this, so there the test never skips.
     assert!(
         std::env::var_os("AIOBS_REQUIRE_BROWSER").is_none(),
-        "chromium is not installed but AIOBS_REQUIRE_BROWSER is set"
+        "chromium or node is not installed but AIOBS_REQUIRE_BROWSER is set"
     );
     eprintln!(
-        "SKIPPED {test}: chromium is not installed (run scripts/install-chromium.sh as root)"
+        "SKIPPED {test}: chromium or node is not installed (run scripts/install-chromium.sh as root)"
     );
     false
 }

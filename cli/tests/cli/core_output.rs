@@ -67,3 +67,71 @@ fn what_the_core_writes_validates_and_renders() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(std::fs::metadata(&report).unwrap().len() > 10_000);
 }
+
+/// The core nests spans 300 deep and writes the tree cut at 256 levels: validate accepts the
+/// file, and `tree` draws the same cut.
+#[test]
+fn the_deepest_tree_the_core_writes_validates() {
+    let dir = scratch("core_deep_tree");
+    let store = aiobs::Store::new();
+    store.observe(Some("deep"), None).unwrap();
+    let spans: Vec<String> = (0..300)
+        .map(|i| {
+            store
+                .span_begin(&format!(r#"{{"name":"level{i}"}}"#))
+                .unwrap()
+        })
+        .collect();
+    for span in spans.iter().rev() {
+        store.span_end(span, None, None).unwrap();
+    }
+    store.end();
+    let export = dir.join("deep.json");
+    store.flush(Some(export.to_str().unwrap())).unwrap();
+
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+    let tree = stdout(&aiobs(&[OsStr::new("tree"), export.as_os_str()]));
+    assert_eq!(
+        tree.lines().filter(|l| l.contains("── fn level")).count(),
+        300
+    );
+    let continued: Vec<&str> = tree
+        .lines()
+        .filter(|l| l.contains("[continued: deeper than 256 levels]"))
+        .collect();
+    assert_eq!(continued.len(), 1, "{continued:?}");
+    assert!(continued[0].contains("fn level256"), "{continued:?}");
+}
+
+/// Events the core dropped over its memory bound are said, not silently missing.
+#[test]
+fn events_dropped_by_the_core_are_reported() {
+    let dir = scratch("core_drops");
+    let store = aiobs::Store::new();
+    store.configure(r#"{"max_memory_bytes": 4096}"#).unwrap();
+    store.observe(Some("tight"), None).unwrap();
+    let call = r#"{"provider":"openai","api":"chat.completions.create","request":{"model":"gpt-4o-mini","pad":"................................................................................................................................................................................................................................................................"},"response":null,"error":null}"#;
+    let recorded = (0..100).filter(|_| store.record_call(call).is_ok()).count();
+    assert!(recorded < 100, "the bound drops some of 100 calls");
+    store.end();
+    let export = dir.join("drops.json");
+    store.flush(Some(export.to_str().unwrap())).unwrap();
+
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+    let json = aiobs(&[
+        OsStr::new("summary"),
+        OsStr::new("--json"),
+        export.as_os_str(),
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(summary["totals"]["provider_calls"], recorded);
+    assert_eq!(summary["totals"]["dropped"]["events"], 100 - recorded);
+    let text = stdout(&aiobs(&[OsStr::new("summary"), export.as_os_str()]));
+    let line = format!(
+        "dropped         {} events over the core's memory bound",
+        100 - recorded
+    );
+    assert!(text.contains(&line), "{text}");
+}

@@ -27,6 +27,11 @@ fn usage_errors_exit_2() {
         "https is not supported",
     );
     expect(
+        &["summary", "--by", "user_id", &fixture("empty.json")],
+        2,
+        "expected label:KEY",
+    );
+    expect(
         &[
             "export",
             "--otlp",
@@ -55,7 +60,7 @@ fn unreadable_or_malformed_inputs_exit_3_naming_file_and_position() {
     expect(
         &["summary", &fixture("malformed/wrong_types.json")],
         3,
-        "wrong_types.json: not an aiobs export (run `aiobs validate` for details): invalid type: integer `42`, expected a string at line 15 column 27",
+        "wrong_types.json: invalid aiobs export (run `aiobs validate` for details): invalid type: integer `42`, expected a string at line 15 column 27",
     );
     expect(
         &[
@@ -96,4 +101,47 @@ fn help_documents_the_exit_codes() {
     ] {
         assert!(help.contains(line), "{line:?} missing from --help:\n{help}");
     }
+}
+
+#[test]
+fn json_that_is_no_export_is_named_so() {
+    let dir = scratch("not-an-export");
+    let object = dir.join("package.json");
+    std::fs::write(&object, r#"{"name": "x", "version": "1.0.0"}"#).unwrap();
+    let array = dir.join("list.json");
+    std::fs::write(&array, "[1, 2]").unwrap();
+    expect(
+        &["summary", object.to_str().unwrap()],
+        3,
+        "package.json: not an aiobs export: an export has the keys sessions, events, version; this file has name, version",
+    );
+    expect(
+        &["tree", array.to_str().unwrap()],
+        3,
+        "list.json: not an aiobs export: the file holds an array, not an object",
+    );
+}
+
+#[test]
+fn report_never_overwrites_its_input() {
+    let dir = scratch("report-over-input");
+    let input = dir.join("run.json");
+    std::fs::copy(workspace().join(fixture("empty.json")), &input).unwrap();
+    let before = std::fs::read(&input).unwrap();
+    let same = dir.join(".").join("run.json");
+    expect(
+        &[
+            "report",
+            input.to_str().unwrap(),
+            "-o",
+            same.to_str().unwrap(),
+        ],
+        2,
+        "refusing to write the report over its input",
+    );
+    assert_eq!(
+        std::fs::read(&input).unwrap(),
+        before,
+        "the input is untouched"
+    );
 }

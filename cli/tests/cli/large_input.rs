@@ -36,4 +36,11 @@ fn generated_export_is_summarised_and_reported() {
 
     let output = aiobs(&["validate", file]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+
+    let output = aiobs(&["top", "--json", "-n", "3", file]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let durations: Vec<f64> = (0..3)
+        .map(|i| rows[i]["duration_ms"].as_f64().unwrap())
+        .collect();
+    assert!(durations.windows(2).all(|w| w[0] >= w[1]), "{durations:?}");
 }

@@ -9,7 +9,9 @@ mod large_input;
 mod merge;
 mod otlp_export;
 mod report;
+mod retries;
 mod summary;
+mod top;
 mod tree;
 mod validate;
 

@@ -18,7 +18,8 @@ fn summary_json(files: &[&str]) -> Value {
     serde_json::from_str(&stdout(&output)).expect("--json prints JSON")
 }
 
-fn report_data(name: &str, files: &[&str]) -> Value {
+/// The report's data, and the details of each span (payloads, anomaly) from its blocks.
+fn report_of(name: &str, files: &[&str]) -> (Value, Vec<Value>) {
     let out = scratch(name).join("report.html");
     let mut args = vec![
         "report".to_string(),
@@ -29,10 +30,14 @@ fn report_data(name: &str, files: &[&str]) -> Value {
     let output = aiobs(&args);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let html = std::fs::read_to_string(out).unwrap();
-    let open = r#"<script type="application/json" id="aiobs-data">"#;
-    let start = html.find(open).unwrap() + open.len();
-    let end = start + html[start..].find("</script>").unwrap();
-    serde_json::from_str(&html[start..end]).unwrap()
+    (
+        report::embedded_data(&html),
+        report::blob_items(&html, "details"),
+    )
+}
+
+fn report_data(name: &str, files: &[&str]) -> Value {
+    report_of(name, files).0
 }
 
 fn tree(files: &[&str]) -> String {
@@ -87,18 +92,18 @@ fn a_span_flushed_twice_keeps_its_finished_version() {
         assert_eq!(summary["totals"]["sessions"], 1);
         assert_eq!(summary["totals"]["provider_calls"], 3, "{files:?}");
 
-        let data = report_data("merge-video", &files);
-        let spans = data["spans"].as_array().unwrap();
-        assert_eq!(spans.len(), 3, "{files:?}");
+        let (data, details) = report_of("merge-video", &files);
+        let spans = &data["spans"];
+        let ids = spans["span_id"].as_array().unwrap();
+        assert_eq!(ids.len(), 3, "{files:?}");
+        assert_eq!(details.len(), 3, "{files:?}");
         assert_eq!(data["traces"].as_array().unwrap().len(), 3);
-        let videos: Vec<&Value> = spans
-            .iter()
-            .filter(|s| s["span_id"] == VIDEO_SPAN)
-            .collect();
+        let videos: Vec<usize> = (0..ids.len()).filter(|&i| ids[i] == VIDEO_SPAN).collect();
         assert_eq!(videos.len(), 1, "{files:?}");
-        assert_eq!(videos[0]["response"]["done"], true, "{files:?}");
-        assert_eq!(videos[0]["duration_ms"], 37500.0);
-        assert!(videos[0].get("anomaly").is_none());
+        let video = videos[0];
+        assert_eq!(details[video]["response"]["done"], true, "{files:?}");
+        assert_eq!(spans["duration_ms"][video], 37500.0);
+        assert!(details[video].get("anomaly").is_none());
     }
 }
 

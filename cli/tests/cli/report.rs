@@ -16,11 +16,60 @@ fn write_report(name: &str, extra: &[&str]) -> String {
     std::fs::read_to_string(out).expect("report written")
 }
 
-/// The embedded data, parsed: the text between the data script tags.
-fn embedded_data(html: &str) -> serde_json::Value {
-    let start = html.find(DATA_OPEN).expect("data script present") + DATA_OPEN.len();
+/// The JSON of the script block that `open` starts.
+fn script_json(html: &str, open: &str) -> serde_json::Value {
+    let start = html.find(open).expect("data script present") + open.len();
     let end = start + html[start..].find("</script>").expect("data script closed");
     serde_json::from_str(&html[start..end]).expect("embedded data is JSON")
+}
+
+/// The embedded data, parsed: the text between the data script tags.
+pub(super) fn embedded_data(html: &str) -> serde_json::Value {
+    script_json(html, DATA_OPEN)
+}
+
+/// The items of the compressed blocks of `kind` (`details` or `search`), in span order,
+/// decoded as the page does: base64, then raw inflate, then JSON.
+pub(super) fn blob_items(html: &str, kind: &str) -> Vec<serde_json::Value> {
+    let mut items = Vec::new();
+    for n in 0.. {
+        let open = format!(r#"<script type="text/plain" id="aiobs-{kind}-{n}">"#);
+        let Some(start) = html.find(&open) else {
+            break;
+        };
+        let start = start + open.len();
+        let end = start + html[start..].find("</script>").expect("block closed");
+        let deflated = unbase64(&html[start..end]);
+        let json = miniz_oxide::inflate::decompress_to_vec(&deflated).expect("raw deflate");
+        match serde_json::from_slice(&json).expect("a block is JSON") {
+            serde_json::Value::Array(block) => items.extend(block),
+            other => panic!("a block is an array, not {other}"),
+        }
+    }
+    items
+}
+
+/// How many script elements the page should have: its two scripts, the data, the blocks.
+fn expected_scripts(html: &str) -> usize {
+    let meta = &embedded_data(html)["meta"];
+    3 + meta["block_starts"].as_array().unwrap().len()
+        + meta["search_blocks"].as_u64().unwrap() as usize
+}
+
+fn unbase64(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut bits, mut held) = (0u32, 0);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        let digit = ALPHABET.iter().position(|&a| a == c).expect("base64 digit") as u32;
+        bits = bits << 6 | digit;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held) as u8);
+        }
+    }
+    out
 }
 
 #[test]
@@ -36,15 +85,26 @@ fn report_is_one_self_contained_file() {
         );
     }
     assert_eq!(html.matches(DATA_OPEN).count(), 1);
-    // The fixture's "</script><script>alert('xss')" is inside the data, escaped: the only
-    // closing tags are those of the page's own three scripts.
-    assert_eq!(html.matches("</script>").count(), 3);
-    assert!(html.contains(r"\u003c/script>\u003cscript>alert('xss')\u003c/script>"));
+    // The fixture's "</script><script>alert('xss')" is inside a compressed payload: the only
+    // script tags are the page's own, and the payload is intact.
+    assert_eq!(html.matches("<script").count(), expected_scripts(&html));
+    assert_eq!(html.matches("</script>").count(), expected_scripts(&html));
+    let details = blob_items(&html, "details");
+    assert!(details.iter().any(|d| {
+        d["request"]["messages"][1]["content"]
+            .as_str()
+            .is_some_and(|text| text.contains("</script><script>alert('xss')</script>"))
+    }));
     for testid in [
         "filter-provider",
         "filter-session",
         "filter-label",
-        "traces",
+        "filter-model",
+        "filter-errors",
+        "search",
+        "timecharts",
+        "trace-panel",
+        "tab-body",
         "detail-panel",
     ] {
         assert!(
@@ -52,7 +112,7 @@ fn report_is_one_self_contained_file() {
             "no data-testid {testid}"
         );
     }
-    // The counters are drawn by the script (see scripts/test-report-browser.sh for the DOM).
+    // The counters are drawn by the script (see scripts/report-browser/checks.mjs for the DOM).
     assert!(html.contains("card('calls-count'") && html.contains("card('traces-count'"));
 }
 
@@ -60,8 +120,9 @@ fn report_is_one_self_contained_file() {
 fn report_data_golden() {
     let html = write_report("report-data", &[]);
     let data = embedded_data(&html);
-    assert_eq!(data["spans"].as_array().unwrap().len(), 36);
+    assert_eq!(data["spans"]["kind"].as_array().unwrap().len(), 36);
     assert_eq!(data["traces"].as_array().unwrap().len(), 18);
+    assert_eq!(blob_items(&html, "details").len(), 36);
     assert_golden(
         "report_data.json",
         &(serde_json::to_string_pretty(&data).unwrap() + "\n"),
@@ -69,24 +130,46 @@ fn report_data_golden() {
 }
 
 #[test]
-fn oversized_payloads_are_embedded_as_previews() {
-    let html = write_report("report-previews", &["--max-payload-bytes", "200"]);
+fn oversized_payloads_keep_their_shape_without_long_vectors() {
+    let html = write_report("report-previews", &["--max-payload-bytes", "500"]);
     let data = embedded_data(&html);
-    let embeddings = data["spans"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|span| {
-            span["api"] == "embeddings.create" && span["model"] == "text-embedding-3-small"
+    let details = blob_items(&html, "details");
+    let strings = data["strings"].as_array().unwrap();
+    let spans = &data["spans"];
+    let embeddings = (0..details.len())
+        .find(|&i| {
+            let model = spans["model"][i].as_i64().unwrap();
+            model >= 0 && strings[model as usize] == "text-embedding-3-small"
         })
-        .unwrap();
-    assert_eq!(embeddings["response"]["$truncated"], true);
-    assert!(embeddings["response"]["bytes"].as_u64().unwrap() > 200);
-    let preview = embeddings["response"]["preview"].as_str().unwrap();
+        .expect("an embeddings call");
+    let response = &details[embeddings]["response"];
+    assert_eq!(response["$compacted"], true, "{response}");
+    assert!(response["bytes"].as_u64().unwrap() > 500);
+    let vector = &response["value"]["data"][0]["embedding"];
+    assert_eq!(vector["$numbers"], 8, "{vector}");
+    assert!(vector["head"].is_array());
+}
+
+/// The search text of a call holds its prompt and output, not its plumbing.
+#[test]
+fn search_text_holds_prompts_and_outputs() {
+    let html = write_report("report-search", &[]);
+    let search = blob_items(&html, "search");
+    assert_eq!(search.len(), 36);
+    let text = search
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .find(|t| t.contains("What is an API?"))
+        .expect("the first prompt is searchable");
     assert!(
-        preview.starts_with('{') && preview.contains("\"embedding\""),
-        "{preview}"
+        text.contains("You are a concise research assistant."),
+        "{text}"
     );
+    assert!(
+        text.contains("An API is a contract that lets two programs talk to each other."),
+        "{text}"
+    );
+    assert!(!text.contains("gpt-4o-mini"), "{text}");
 }
 
 #[test]
@@ -139,8 +222,16 @@ fn any_title_is_plain_text() {
             "{title}: title and header"
         );
         assert_eq!(html.matches(DATA_OPEN).count(), 1, "{title}");
-        assert_eq!(html.matches("<script").count(), 3, "{title}");
-        assert_eq!(html.matches("</script>").count(), 3, "{title}");
+        assert_eq!(
+            html.matches("<script").count(),
+            expected_scripts(&html),
+            "{title}"
+        );
+        assert_eq!(
+            html.matches("</script>").count(),
+            expected_scripts(&html),
+            "{title}"
+        );
         assert_eq!(html.matches("<title>").count(), 1, "{title}");
         assert_eq!(embedded_data(&html), reference, "{title}");
         assert!(html.trim_end().ends_with("</html>"), "{title}");

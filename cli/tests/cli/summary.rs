@@ -73,3 +73,38 @@ fn a_custom_price_table_replaces_the_builtin_one() {
         stderr(&output)
     );
 }
+
+#[test]
+fn summary_by_label_values() {
+    let args = |json: bool| {
+        let mut args = vec!["summary".to_string()];
+        if json {
+            args.push("--json".to_string());
+        }
+        args.extend(["--by", "label:environment", "--by", "label:team"].map(String::from));
+        args.extend(valid_fixtures());
+        args
+    };
+    let output = aiobs(&args(false));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_golden("summary_by_label.txt", &stdout(&output));
+
+    let json: serde_json::Value = serde_json::from_str(&stdout(&aiobs(&args(true)))).unwrap();
+    for key in ["environment", "team"] {
+        let groups: Vec<&serde_json::Value> = json["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["key"] == key)
+            .collect();
+        let sum = |field: &str| -> u64 { groups.iter().map(|g| g[field].as_u64().unwrap()).sum() };
+        assert_eq!(sum("sessions"), 5, "{key}: every session in one group");
+        assert_eq!(sum("provider_calls"), 23, "{key}: every call in one group");
+        let usd: f64 = groups
+            .iter()
+            .map(|g| g["cost"]["usd"].as_f64().unwrap())
+            .sum();
+        let total = json["totals"]["cost"]["usd"].as_f64().unwrap();
+        assert!((usd - total).abs() < 1e-12, "{key}: {usd} vs {total}");
+    }
+}
