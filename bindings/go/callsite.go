@@ -54,11 +54,12 @@ var callsiteOf sync.Map // uintptr -> []byte
 
 // appendCallsite appends the JSON callsite of the goroutine's first user frame, skipping `skip`
 // frames above the caller of appendCallsite, or null when the stack holds no user frame.
-// Unwinding costs per frame, so it looks at the nearest frames first (a span's callsite is
-// usually its caller) and unwinds deeper (an HTTP call's, under the SDK) only when needed.
-func appendCallsite(dst []byte, skip int) []byte {
+// Unwinding costs per frame, so it looks at the `near` nearest frames first (1 for a span,
+// whose callsite is its caller; more for an HTTP call, under net/http) and unwinds deeper (under
+// an SDK) only when needed.
+func appendCallsite(dst []byte, skip, near int) []byte {
 	var pcs [64]uintptr
-	for _, depth := range []int{8, len(pcs)} {
+	for _, depth := range []int{near, len(pcs)} {
 		n := runtime.Callers(skip+2, pcs[:depth])
 		for _, pc := range pcs[:n] {
 			cached, ok := callsiteOf.Load(pc)

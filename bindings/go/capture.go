@@ -78,7 +78,7 @@ func beginExchange(req *http.Request) *exchange {
 	j = appendString(j, req.Method)
 	j = appendString(append(j, `,"url":`...), req.URL.String())
 	j = appendTime(append(j, `,"started_at":`...), time.Now())
-	j = appendCallsite(append(j, `,"callsite":`...), 2)
+	j = appendCallsite(append(j, `,"callsite":`...), 2, 8)
 	j = appendParent(append(j, `,"parent_span_id":`...), req.Context())
 	if retries, err := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count")); err == nil && retries >= 0 {
 		j = appendInt(append(j, `,"attempt":`...), retries+1)

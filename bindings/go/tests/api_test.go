@@ -165,3 +165,23 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A span's callsite is the line that started it, for StartSpan and for Trace.
+func TestSpanCallsite(t *testing.T) {
+	failOnCaptureErrors(t)
+	var file string
+	var line int
+	out := observed(t, nil, func() {
+		_, file, line, _ = runtime.Caller(0)
+		_, span := aiobs.StartSpan(context.Background(), "started") // line + 1
+		span.End(nil, nil)
+		aiobs.Trace(context.Background(), "traced", func(context.Context) (int, error) { return 1, nil }) // line + 3
+	})
+	want := map[string]float64{"started": float64(line + 1), "traced": float64(line + 3)}
+	for _, s := range out.FunctionEvents {
+		callsite, _ := s["callsite"].(map[string]any)
+		if callsite["file"] != file || callsite["line"] != want[s["name"].(string)] {
+			t.Errorf("%s: callsite %v, want line %v", s["name"], callsite, want[s["name"].(string)])
+		}
+	}
+}
