@@ -198,3 +198,26 @@ func TestSpansNestAcrossGoroutines(t *testing.T) {
 		t.Errorf("child span outside the root's trace")
 	}
 }
+
+// A request body that cannot be replayed (no GetBody) is teed as the transport sends it: the
+// server gets the same bytes and the record holds them.
+func TestUnreplayableRequestBody(t *testing.T) {
+	failOnCaptureErrors(t)
+	f := loadFixture(t, "openai_chat_basic")
+	server := newReplayServer(t, f.steps[0])
+	out := observed(t, nil, func() {
+		req, err := http.NewRequest("POST", server.localURL(f.steps[0].URL), io.MultiReader(bytes.NewReader(f.steps[0].request)))
+		must(t, err)
+		if req.GetBody != nil {
+			t.Fatal("the test needs a body without GetBody")
+		}
+		resp, err := aiobs.HTTPClient(nil).Do(req)
+		must(t, err)
+		io.ReadAll(resp.Body)
+		resp.Body.Close()
+	})
+	if got := server.requestBodies(); len(got) != 1 || !bytes.Equal(got[0], f.steps[0].request) {
+		t.Errorf("the server received %q", got)
+	}
+	assertSameJSON(t, "event", call(only(t, out.Events)), f.expectedCall(server))
+}
