@@ -63,14 +63,6 @@ func appendSeparator(dst []byte) []byte {
 	return dst
 }
 
-// appendKey appends `"key":` for a key that needs no escaping (the core's field names).
-func appendKey(dst []byte, key string) []byte {
-	dst = appendSeparator(dst)
-	dst = append(dst, '"')
-	dst = append(dst, key...)
-	return append(dst, '"', ':')
-}
-
 // appendStringOrNull appends s as a JSON string, or null when it is empty.
 func appendStringOrNull(dst []byte, s string) []byte {
 	if s == "" {
