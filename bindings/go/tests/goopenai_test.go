@@ -31,6 +31,7 @@ func TestGoOpenAIFixtures(t *testing.T) {
 			{Role: "assistant", Content: "An interface that lets programs talk to each other."},
 			{Role: "user", Content: "Give one example."},
 		},
+		//lint:ignore SA1019 the fixture's request sends max_tokens
 		Temperature: 0.2, MaxTokens: 100, TopP: 0.9, Seed: func(v int) *int { return &v }(42), User: "user-123",
 	}
 	cases := map[string]func(ctx context.Context, client *goopenai.Client) error{
