@@ -10,7 +10,7 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo test test-deps test-rust test-c test-go lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c test-jaeger test-go lint clean
 
 all: lib
 
@@ -35,11 +35,13 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c test-go
+test: test-deps lint test-rust test-c test-jaeger test-go
 
-# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
+# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, and
+# Jaeger all-in-one (built once with go, cached) for the OTLP export test.
 test-deps:
 	scripts/install-chromium.sh
+	scripts/jaeger.sh build
 
 lint:
 	$(CARGO) fmt --all --check
@@ -76,6 +78,13 @@ test-go:
 	cd bindings/go && go test -race -count=1 ./...
 	cd bindings/go/tests && go test -race -count=1 ./...
 	cd examples/go && go build ./...
+
+# A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are
+# read back through Jaeger's query API.
+test-jaeger: $(CTEST_LIB)
+	mkdir -p $(BUILD)/jaeger-out
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/otlp/jaeger_session.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/jaeger_session
+	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger-out
 
 FORCE:
 
