@@ -39,6 +39,9 @@ const (
 	// ErrMemoryLimit: the store already holds the core's max_memory_bytes (nothing flushed it,
 	// or flushes keep failing); the event was dropped and counted (Stats.EventsDropped).
 	ErrMemoryLimit Code = codeMemoryLimit
+	// ErrTimeout: Shutdown ran out of time; what the OTLP exporter still held was dropped and
+	// counted.
+	ErrTimeout Code = codeTimeout
 )
 
 var codeNames = map[Code]string{
@@ -53,6 +56,7 @@ var codeNames = map[Code]string{
 	ErrPanic:           "internal error",
 	ErrNotLLMEndpoint:  "not an LLM endpoint",
 	ErrMemoryLimit:     "memory limit reached",
+	ErrTimeout:         "timed out",
 }
 
 // Error names the code, e.g. "aiobs: no active session".

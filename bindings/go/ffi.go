@@ -50,6 +50,7 @@ const (
 	codePanic           = C.AIOBS_ERR_PANIC
 	codeNotLLMEndpoint  = C.AIOBS_ERR_NOT_LLM_ENDPOINT
 	codeMemoryLimit     = C.AIOBS_ERR_MEMORY_LIMIT
+	codeTimeout         = C.AIOBS_ERR_TIMEOUT
 )
 
 // cText is a NUL-terminated copy of s for the core, or an error when s holds a NUL byte (the core
@@ -175,4 +176,9 @@ func stats() (string, error) {
 		return "", err
 	}
 	return takeString(out), nil
+}
+
+func shutdown(timeoutMillis uint32) error {
+	var message *C.char
+	return check(C.aiobs_shutdown(C.uint32_t(timeoutMillis), &message), message)
 }

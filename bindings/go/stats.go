@@ -18,6 +18,17 @@ type Stats struct {
 	// Flushes and FlushesFailed count flushes that wrote their file, and that failed.
 	Flushes       int64 `json:"flushes"`
 	FlushesFailed int64 `json:"flushes_failed"`
+	// OTLP is the OTLP exporter's state, nil when export was never configured.
+	OTLP *OTLPStats `json:"otlp"`
+}
+
+// OTLPStats counts the spans of the OTLP exporter.
+type OTLPStats struct {
+	Queued        int64 `json:"queued"`         // waiting or being sent
+	Exported      int64 `json:"exported"`       // accepted by the backend
+	Dropped       int64 `json:"dropped"`        // refused (queue full) or cut off by Shutdown
+	FailedBatches int64 `json:"failed_batches"` // rejected, or failing after every retry
+	FailedSpans   int64 `json:"failed_spans"`
 }
 
 // ReadStats returns the store's counters. Safe for concurrent use; it costs one short lock.
