@@ -10,7 +10,7 @@ NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all lib header demo test test-deps test-rust test-c test-jaeger test-go lint clean
+.PHONY: all lib header demo test test-deps test-rust test-c test-jaeger test-ruby test-go lint clean
 
 all: lib
 
@@ -35,7 +35,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c test-jaeger test-go
+test: test-deps lint test-rust test-c test-jaeger test-ruby test-go
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, and
 # Jaeger all-in-one (built once with go, cached) for the OTLP export test.
@@ -58,10 +58,12 @@ test-c: $(CTEST_LIB)
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -DAIOBS_TEST_HOOKS -Iinclude tests/c/test_abi.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_abi
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_threads.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_threads
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_fixtures.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_fixtures
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_fork.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_fork
 	$(CXX) -std=c++17 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_header.cpp $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_header
 	@nm $(BUILD)/test_abi | grep -q __asan_init || (echo "test_abi is not built with AddressSanitizer" && exit 1)
 	$(BUILD)/test_abi $(BUILD)/c-test-out
 	$(BUILD)/test_threads $(BUILD)/c-test-out
+	$(BUILD)/test_fork $(BUILD)/c-test-out
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
@@ -78,6 +80,11 @@ test-go:
 	cd bindings/go && go test -race -count=1 ./...
 	cd bindings/go/tests && go test -race -count=1 ./...
 	cd examples/go && go build ./...
+
+# The Ruby gem's tests, on the library with the test hooks; Debian's Ruby packages first.
+test-ruby: $(CTEST_LIB)
+	scripts/install-ruby.sh
+	scripts/test-ruby.sh target/ctest/libaiobs.so
 
 # A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are
 # read back through Jaeger's query API.
