@@ -27,6 +27,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The version of this header; `aiobs_version()` gives the library's. */
+#define AIOBS_VERSION_MAJOR 0
+#define AIOBS_VERSION_MINOR 1
+#define AIOBS_VERSION_PATCH 0
+#define AIOBS_VERSION_STRING "0.1.0"
+/** MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if AIOBS_VERSION_NUMBER >= ...`. */
+#define AIOBS_VERSION_NUMBER 1000
+
+/**
+ * Expands to the three arguments `file, line, function` naming the place where it is written.
+ * Every C helper that records a callsite (bindings/c, include/aiobs.hpp) takes them in this
+ * order, and a macro of the helper's name passes AIOBS_CALLSITE for the caller.
+ */
+#define AIOBS_CALLSITE __FILE__, __LINE__, __func__
+
 /**
  * The result of a fallible aiobs call. 0 is success; every other code comes with a message
  * through `error_out`. Codes are only ever appended, so treat an unknown code as an error.

@@ -12,7 +12,9 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
@@ -82,15 +84,52 @@ pub struct Totals {
     pub flushes_failed: u64,
 }
 
-/// Lock order, everywhere: `flush_lock`, then `settings`, then `state`, then the OTLP
+/// Lock order, everywhere: `flushes`, then `settings`, then `state`, then the OTLP
 /// pipeline's own.
 pub struct Store {
     settings: RwLock<Settings>,
     state: Mutex<State>,
     /// Serialises flushes, so that a failed flush can put its events back in order.
-    flush_lock: Mutex<()>,
+    flushes: FlushGate,
     /// The OTLP exporter, when one is configured.
     pub(crate) otlp: Pipeline,
+}
+
+/// Lets one flush run at a time. Not a mutex held for the whole flush: a fork must not wait for
+/// a flush to finish (a thread flushing in a loop would starve it), and a child must not inherit
+/// a flush that only its parent is running.
+#[derive(Default)]
+struct FlushGate {
+    running: Mutex<bool>,
+    done: Condvar,
+}
+
+/// The turn of one flush; the next may start when it is dropped.
+pub(crate) struct FlushTurn<'a>(&'a FlushGate);
+
+impl FlushGate {
+    fn running(&self) -> MutexGuard<'_, bool> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self) -> FlushTurn<'_> {
+        let mut running = self.running();
+        while *running {
+            running = self
+                .done
+                .wait(running)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *running = true;
+        FlushTurn(self)
+    }
+}
+
+impl Drop for FlushTurn<'_> {
+    fn drop(&mut self) {
+        *self.0.running() = false;
+        self.0.done.notify_one();
+    }
 }
 
 /// The limits one record needs, read under one settings lock.
@@ -115,7 +154,7 @@ impl Store {
         let store = Store {
             settings: RwLock::new(Settings::default()),
             state: Mutex::new(State::default()),
-            flush_lock: Mutex::new(()),
+            flushes: FlushGate::default(),
             otlp: Pipeline::default(),
         };
         // The environment may configure an exporter; a failure to start it leaves export off.
@@ -146,10 +185,9 @@ impl Store {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn lock_flushes(&self) -> MutexGuard<'_, ()> {
-        self.flush_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Waits for the flush running, if any, and returns this flush's turn.
+    pub(crate) fn flush_turn(&self) -> FlushTurn<'_> {
+        self.flushes.enter()
     }
 
     pub fn configure(&self, settings_json: &str) -> Result<()> {
@@ -182,7 +220,7 @@ impl Store {
     /// Takes every lock of the store, in order, before a `fork`: no other thread can then be
     /// inside the store when the process is copied, so the child finds every lock free to take.
     pub(crate) fn prepare_fork(&self) -> ForkGuards<'_> {
-        let flushes = self.lock_flushes();
+        let flushes = self.flushes.running();
         let settings = self.write_settings();
         let state = self.lock_state();
         let otlp = self.otlp.prepare_fork();
@@ -479,8 +517,7 @@ pub(crate) struct ForkGuards<'a> {
     state: MutexGuard<'a, State>,
     #[allow(dead_code)] // held, never read
     settings: RwLockWriteGuard<'a, Settings>,
-    #[allow(dead_code)] // held, never read
-    flushes: MutexGuard<'a, ()>,
+    flushes: MutexGuard<'a, bool>,
 }
 
 impl ForkGuards<'_> {
@@ -494,6 +531,8 @@ impl ForkGuards<'_> {
             .and_then(|id| self.state.session_mut(&id).cloned())
             .map(|parent| Session::new(Some(&parent.name), parent.labels, now()));
         *self.state = State::default();
+        // A flush running in the parent goes on there; the child has no thread running it.
+        *self.flushes = false;
         self.otlp.start_child(continued.as_ref());
         if let Some(session) = continued {
             self.state.active = Some(session.id.clone());

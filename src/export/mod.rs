@@ -43,7 +43,7 @@ impl Store {
     /// Recording goes on while the file is written. On failure nothing is lost: the events go
     /// back into the store, ahead of those recorded meanwhile, for the next try.
     pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
-        let _one_flush_at_a_time = self.lock_flushes();
+        let _one_flush_at_a_time = self.flush_turn();
         let target = output_path(
             path,
             std::env::var("LLM_OBS_OUT").ok().as_deref(),
@@ -95,7 +95,7 @@ impl Store {
         if json_file {
             return self.flush(path).map(Some);
         }
-        let _one_flush_at_a_time = self.lock_flushes();
+        let _one_flush_at_a_time = self.flush_turn();
         let batch = self.take_batch(f64::NEG_INFINITY);
         let still_pending = batch.pending_operations.clone();
         self.forget_flushed(&batch, still_pending, ends_session);

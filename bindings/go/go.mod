@@ -1,0 +1,3 @@
+module github.com/aiobs/aiobs/bindings/go
+
+go 1.24

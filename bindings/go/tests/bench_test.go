@@ -1,0 +1,161 @@
+package tests
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	aiobs "github.com/aiobs/aiobs/bindings/go"
+)
+
+// A 4 KB exchange: a 1 KB chat request and a 3 KB chat completion.
+var (
+	benchRequest  = []byte(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"` + strings.Repeat("a", 960) + `"}]}`)
+	benchResponse = []byte(`{"id":"chatcmpl-1","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"` +
+		strings.Repeat("b", 2900) + `"},"finish_reason":"stop"}],"usage":{"prompt_tokens":250,"completion_tokens":700,"total_tokens":950}}`)
+)
+
+// cannedTransport answers every request at once from memory, so a benchmark over it measures the
+// capture alone, without the noise of a network round trip.
+type cannedTransport struct{}
+
+func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	io.Copy(io.Discard, req.Body)
+	req.Body.Close()
+	return &http.Response{
+		StatusCode: 200, ProtoMajor: 1, ProtoMinor: 1, Request: req,
+		Header:        http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req_1"}, "Openai-Processing-Ms": {"12"}},
+		Body:          io.NopCloser(bytes.NewReader(benchResponse)),
+		ContentLength: int64(len(benchResponse)),
+	}, nil
+}
+
+// reportCPU adds the process's CPU time per operation to a benchmark's results: on a shared
+// machine wall time also counts the time other processes held the CPU.
+// The flushes that keep the store small are left out.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	flushCPU = 0
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start-flushCPU)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+var flushCPU int64
+
+func cpuTime() int64 {
+	var usage syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
+	return usage.Utime.Nano() + usage.Stime.Nano()
+}
+
+func benchCalls(b *testing.B, client *http.Client, url string) {
+	ctx := context.Background()
+	b.SetBytes(int64(len(benchRequest) + len(benchResponse)))
+	b.ReportAllocs()
+	defer reportCPU(b)()
+	for i := 0; b.Loop(); i++ {
+		if benchSession && i%20000 == 19999 { // keep the store well under max_memory_bytes
+			b.StopTimer()
+			flushBench(b)
+			b.StartTimer()
+		}
+		req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(benchRequest))
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func flushBench(b *testing.B) {
+	start := cpuTime()
+	defer func() { flushCPU += cpuTime() - start }()
+	if _, err := aiobs.Flush(filepath.Join(b.TempDir(), "bench.json")); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := aiobs.Observe("bench", nil); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// benchSession is true while a benchmark runs inside a session.
+var benchSession bool
+
+func inSession(b *testing.B, fn func()) {
+	benchSession = true
+	defer func() { benchSession = false }()
+	if _, err := aiobs.Observe("bench", nil); err != nil {
+		b.Fatal(err)
+	}
+	aiobs.SetErrorHandler(func(err error) { b.Errorf("capture error: %v", err) })
+	defer aiobs.SetErrorHandler(nil)
+	fn()
+	aiobs.End()
+	flushBench(b)
+	aiobs.End()
+}
+
+// The cost aiobs adds to one call is BenchmarkCapture... minus BenchmarkBare... of the same
+// kind: in memory (the capture alone) and over loopback HTTP to an httptest server.
+func BenchmarkBareInMemory(b *testing.B) {
+	benchCalls(b, &http.Client{Transport: cannedTransport{}}, "http://llm.invalid/v1/chat/completions")
+}
+
+func BenchmarkCaptureInMemory(b *testing.B) {
+	inSession(b, func() {
+		benchCalls(b, aiobs.HTTPClient(&http.Client{Transport: cannedTransport{}}), "http://llm.invalid/v1/chat/completions")
+	})
+}
+
+// Without a session the capture still tees and hands the exchange over, and the core refuses it
+// at once: the Go side's own cost.
+func BenchmarkCaptureInMemoryNoSession(b *testing.B) {
+	benchCalls(b, aiobs.HTTPClient(&http.Client{Transport: cannedTransport{}}), "http://llm.invalid/v1/chat/completions")
+}
+
+func benchServer(b *testing.B) *httptest.Server {
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(benchResponse)
+	}))
+	b.Cleanup(server.Close)
+	return server
+}
+
+func BenchmarkBareHTTP(b *testing.B) {
+	server := benchServer(b)
+	benchCalls(b, server.Client(), server.URL+"/v1/chat/completions")
+}
+
+func BenchmarkCaptureHTTP(b *testing.B) {
+	server := benchServer(b)
+	inSession(b, func() { benchCalls(b, aiobs.HTTPClient(server.Client()), server.URL+"/v1/chat/completions") })
+}
+
+// StartSpan and End of one span with its callsite, parent and no arguments.
+func BenchmarkSpan(b *testing.B) {
+	inSession(b, func() {
+		ctx := context.Background()
+		b.ReportAllocs()
+		defer reportCPU(b)()
+		for i := 0; b.Loop(); i++ {
+			if i%100000 == 99999 {
+				b.StopTimer()
+				flushBench(b)
+				b.StartTimer()
+			}
+			_, span := aiobs.StartSpan(ctx, "step")
+			span.End(nil, nil)
+		}
+	})
+}
