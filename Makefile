@@ -156,7 +156,7 @@ test-go:
 
 # The Ruby gem's tests, on the library with the test hooks; Debian's Ruby packages first.
 test-ruby: $(CTEST_LIB)
-	scripts/install-ruby.sh
+	scripts/install-debian-packages.sh ruby ruby-ffi ruby-minitest ruby-webrick ruby-faraday
 	scripts/test-ruby.sh target/ctest/libaiobs.so
 
 # A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are

@@ -11,5 +11,5 @@ fi
 packages="chromium fonts-dejavu-core"
 command -v node >/dev/null 2>&1 || packages="$packages nodejs"
 # shellcheck disable=SC2086 # one word per package
-"$(dirname "$0")/apt-install.sh" $packages
+"$(dirname "$0")/install-debian-packages.sh" $packages
 command -v chromium >/dev/null && command -v node >/dev/null

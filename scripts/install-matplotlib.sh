@@ -7,5 +7,5 @@ set -euo pipefail
 if /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1; then
     exit 0
 fi
-"$(dirname "$0")/apt-install.sh" python3-matplotlib
+"$(dirname "$0")/install-debian-packages.sh" python3-matplotlib
 /usr/bin/python3 -c 'import matplotlib'
