@@ -35,7 +35,7 @@ demo: lib
 	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
 	@echo "demo: report written to $$(pwd)/demo-out/report.html"
 
-test: test-deps lint test-rust test-c
+test: test-deps lint test-rust test-c test-fuzz-replay test-valgrind test-tsan
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
 test-deps:
@@ -63,6 +63,44 @@ test-c: $(CTEST_LIB)
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# Fuzzing (fuzz/): `make fuzz` runs each cargo-fuzz target for FUZZ_SECONDS on nightly, from
+# the seeds (the provider fixtures) and what earlier runs added under fuzz/corpus/.
+# `make test-fuzz-replay` runs, on stable, the seeds, that corpus and every input that once
+# failed (fuzz/regressions/), and loads each export in Python's json and `aiobs validate`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := event span labels label_strings settings http http_url response_headers stream_cut
+FUZZ_EXPORTS := $(abspath $(BUILD)/fuzz-exports)
+.PHONY: fuzz fuzz-tools lint-fuzz test-fuzz-replay test-valgrind test-tsan
+
+fuzz-tools:
+	scripts/install-fuzz-tools.sh
+
+fuzz: fuzz-tools
+	cd fuzz && $(CARGO) run --quiet --target-dir ../target --example write_seeds -- seeds
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$target && \
+	  nice $(CARGO) +nightly fuzz run $$target corpus/$$target seeds/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 || exit 1; \
+	done
+
+lint-fuzz:
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
+	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
+
+test-fuzz-replay: lint-fuzz
+	rm -rf $(FUZZ_EXPORTS)
+	AIOBS_FUZZ_EXPORTS=$(FUZZ_EXPORTS) $(CARGO) test --manifest-path fuzz/Cargo.toml --target-dir target
+	python3 fuzz/check_exports.py $(FUZZ_EXPORTS)
+	$(CARGO) run --quiet -p aiobs-cli --features aiobs/test-hooks -- validate $(FUZZ_EXPORTS)/*.json
+
+# The C suite under valgrind (no errors, no definite leaks), on the test library without ASan.
+test-valgrind: $(CTEST_LIB)
+	scripts/test-valgrind.sh $(CTEST_LIB) $(BUILD)/valgrind
+
+# The threads test under ThreadSanitizer, with the core and std built for it on nightly.
+test-tsan: fuzz-tools
+	scripts/test-tsan.sh $(BUILD)/tsan
 
 FORCE:
 
