@@ -129,7 +129,8 @@ fn embedding_1536() -> HttpExchange {
 
 /// A 400 whose error message quotes many URLs (1 MB), each scrubbed of credentials at flush.
 fn error_with_urls_1mb() -> HttpExchange {
-    let message = "see https://h.example/v1/p?key=k&alt=sse ".repeat(1 << 20 >> 6);
+    let url = "see https://h.example/v1/p?key=k&alt=sse ";
+    let message = url.repeat((1 << 20) / url.len());
     let response = json!({"error": {"message": message, "type": "invalid_request_error"}});
     let mut error = exchange(
         "https://api.openai.com/v1/chat/completions",

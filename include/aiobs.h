@@ -45,7 +45,10 @@ enum aiobs_status
    */
   AIOBS_ERR_INVALID_ARGUMENT = 1,
   /**
-   * A JSON argument did not parse.
+   * A JSON argument did not parse, or holds what strict readers of the export refuse: arrays
+   * and objects nested deeper than 64 levels, a lone surrogate escape (`"\ud800"`), a number
+   * beyond the range of a double (`1e400`). The message names the argument
+   * (`event_json.request`, `span_json.args`, `result_json`, `labels_json`, ...).
    */
   AIOBS_ERR_INVALID_JSON = 2,
   /**
@@ -139,7 +142,10 @@ aiobs_status aiobs_get_labels(char **labels_json_out, char **error_out);
 /**
  * Records one provider call into the active session, from a JSON object with the fields:
  * - `provider`, `api`: required non-empty strings (e.g. `"openai"`, `"chat.completions.create"`);
- * - `request`, `response`: any JSON (default null), kept verbatim;
+ * - `request`, `response`: any JSON (default null), kept verbatim. So that every reader can
+ *   load the export, each is refused with `AIOBS_ERR_INVALID_JSON` naming it
+ *   (`event_json.request`) when nested deeper than 64 levels of arrays and objects, when it
+ *   holds a lone surrogate escape (`"\ud800"`), or a number beyond a double (`1e400`);
  * - `error`: string or null;
  * - `started_at`, `ended_at`: Unix seconds (float); the end defaults to now, the start to the end;
  * - `duration_ms`: derived from the two when absent;
@@ -188,7 +194,10 @@ aiobs_status aiobs_record_call(const char *event_json, char **error_out);
  *
  * The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
  * and `response_body` may be NULL only when their length is 0. They are borrowed for the call
- * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes.
+ * and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Bodies
+ * are never refused: at flush, lone surrogate escapes become U+FFFD, numbers beyond a double
+ * become null, and values nested deeper than 64 levels become null, each said in the record's
+ * `capture_error`.
  *
  * A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
  * records nothing, so a binding can hand over every exchange of an HTTP client. With no active
@@ -287,7 +296,9 @@ aiobs_status aiobs_flush(const char *path, char **written_path_out, char **error
  * Opens a span for one call of a traced function, from a JSON object with the fields:
  * - `name`: required non-empty string (the function's display name);
  * - `module`: string or null (the export's `api` is `<module>.<name>`);
- * - `args`, `kwargs`: any JSON or null (null when arguments are not captured);
+ * - `args`, `kwargs`: any JSON or null (null when arguments are not captured), within the
+ *   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON` naming
+ *   `span_json.args` or `span_json.kwargs`);
  * - `enh_prompt`: bool (default false): the ended span gets a fresh `enh_prompt_id`;
  * - `auto_enhance_after`: non-negative integer or null;
  * - `callsite`: as in `aiobs_record_call`;
@@ -309,7 +320,9 @@ aiobs_status aiobs_span_begin(const char *span_json, char **span_id_out, char **
 
 /**
  * Ends an open span and records it as a function event of the session it began in.
- * - `result_json`: the return value as JSON, or NULL (null: none, or not captured);
+ * - `result_json`: the return value as JSON, or NULL (null: none, or not captured), within the
+ *   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON`; the span stays
+ *   open);
  * - `error`: NULL, or the failure as `"<ErrorType>: <message>"`.
  *
  * The span may end on another thread than the one that began it. An id that is not open

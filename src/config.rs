@@ -73,6 +73,7 @@ struct SettingsUpdate {
 impl Settings {
     /// Applies the keys of `settings_json`, or nothing when any of them is wrong.
     pub fn apply(&mut self, settings_json: &str) -> Result<()> {
+        crate::json_check::check_input("settings_json", settings_json)?;
         let update: SettingsUpdate = serde_json::from_str(settings_json)
             .map_err(|e| Error::from_json("settings_json", &e))?;
         if let Some(runtime) = &update.runtime

@@ -8,7 +8,7 @@ use std::fmt;
 pub enum ErrorKind {
     /// A required value was missing, not UTF-8, of the wrong JSON type, or out of range.
     InvalidArgument,
-    /// A JSON input did not parse.
+    /// A JSON input did not parse, or holds what strict readers refuse (see `json_check`).
     InvalidJson,
     /// A label key or value broke the label rules.
     InvalidLabel,

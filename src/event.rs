@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
+use crate::json_check;
 use crate::providers::ResponseHeaders;
 
 /// A session's id, shared by every event of the session without a copy per event.
@@ -226,6 +227,8 @@ impl<'a> CallInput<'a> {
                 )));
             }
         }
+        check_raw("event_json.request", input.request)?;
+        check_raw("event_json.response", input.response)?;
         check_captured_field(input.request, "attempt", "request.attempt")?;
         check_captured_field(input.response, "headers", "response.headers")?;
         Ok(input)
@@ -370,6 +373,8 @@ impl<'a> SpanInput<'a> {
         if input.name.trim().is_empty() {
             return Err(Error::invalid("span_json: name must be a non-empty string"));
         }
+        check_raw("span_json.args", input.args)?;
+        check_raw("span_json.kwargs", input.kwargs)?;
         Ok(input)
     }
 }
@@ -416,11 +421,18 @@ pub fn own_raw(raw: Option<&RawValue>) -> Option<Box<RawValue>> {
     raw.map(RawValue::to_owned)
 }
 
+/// A value kept verbatim must be one every strict reader of the export takes (see
+/// `json_check`); serde_json has checked its grammar already.
+fn check_raw(what: &str, raw: Option<&RawValue>) -> Result<()> {
+    raw.map_or(Ok(()), |raw| json_check::check_input(what, raw.get()))
+}
+
 /// An optional JSON document from the caller (NULL means `null`), validated and copied.
 pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>> {
     match json {
         None => Ok(None),
         Some(text) => {
+            json_check::check_input(what, text)?;
             let raw: &RawValue =
                 serde_json::from_str(text).map_err(|e| Error::from_json(what, &e))?;
             Ok((raw.get() != "null").then(|| raw.to_owned()))

@@ -58,6 +58,7 @@ impl Labels {
     /// Labels parsed from a JSON object of strings, in the caller's order, each key and value
     /// validated.
     pub fn from_user_json(json: &str) -> Result<Labels> {
+        crate::json_check::check_input("labels_json", json)?;
         let entries = match serde_json::from_str::<Entries>(json) {
             Ok(entries) => entries.0,
             Err(e) if e.is_data() => {

@@ -11,6 +11,7 @@ pub mod event;
 pub mod export;
 pub mod footprint;
 pub mod ids;
+pub mod json_check;
 pub mod labels;
 pub mod providers;
 pub mod session;

@@ -34,7 +34,7 @@ struct Case {
     exchange: HttpExchange,
 }
 
-use common::{is_sequence, provider_fixtures as root, sorted_dirs};
+use common::{Rng, is_sequence, provider_fixtures as root, sorted_dirs};
 
 fn load(dir: &Path) -> Case {
     let name = dir.strip_prefix(root()).unwrap().display().to_string();
@@ -435,22 +435,6 @@ fn apply_poll_tracks_the_latest_poll_error() {
 }
 
 // ------------------------------------------------------------------------ robustness (fuzz-style)
-
-/// A small deterministic PRNG (xorshift64*), so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        usize::try_from(self.next() % n.max(1) as u64).unwrap()
-    }
-}
 
 /// Captures in both modes and checks the record is whole and no parser panicked.
 fn assert_survives(exchange: &HttpExchange, what: &str) {

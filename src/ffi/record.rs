@@ -9,7 +9,10 @@ use crate::ffi::strings::{bytes, required};
 
 /// Records one provider call into the active session, from a JSON object with the fields:
 /// - `provider`, `api`: required non-empty strings (e.g. `"openai"`, `"chat.completions.create"`);
-/// - `request`, `response`: any JSON (default null), kept verbatim;
+/// - `request`, `response`: any JSON (default null), kept verbatim. So that every reader can
+///   load the export, each is refused with `AIOBS_ERR_INVALID_JSON` naming it
+///   (`event_json.request`) when nested deeper than 64 levels of arrays and objects, when it
+///   holds a lone surrogate escape (`"\ud800"`), or a number beyond a double (`1e400`);
 /// - `error`: string or null;
 /// - `started_at`, `ended_at`: Unix seconds (float); the end defaults to now, the start to the end;
 /// - `duration_ms`: derived from the two when absent;
@@ -68,7 +71,10 @@ pub unsafe extern "C" fn aiobs_record_call(
 ///
 /// The bodies are raw bytes (any encoding, possibly an SSE stream or cut short): `request_body`
 /// and `response_body` may be NULL only when their length is 0. They are borrowed for the call
-/// and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes.
+/// and copied; a body over `max_input_bytes` keeps its first `max_input_bytes` bytes. Bodies
+/// are never refused: at flush, lone surrogate escapes become U+FFFD, numbers beyond a double
+/// become null, and values nested deeper than 64 levels become null, each said in the record's
+/// `capture_error`.
 ///
 /// A URL that is no known OpenAI or Gemini endpoint returns `AIOBS_ERR_NOT_LLM_ENDPOINT` and
 /// records nothing, so a binding can hand over every exchange of an HTTP client. With no active

@@ -10,7 +10,9 @@ use crate::ffi::strings::{optional, put_string, required};
 /// Opens a span for one call of a traced function, from a JSON object with the fields:
 /// - `name`: required non-empty string (the function's display name);
 /// - `module`: string or null (the export's `api` is `<module>.<name>`);
-/// - `args`, `kwargs`: any JSON or null (null when arguments are not captured);
+/// - `args`, `kwargs`: any JSON or null (null when arguments are not captured), within the
+///   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON` naming
+///   `span_json.args` or `span_json.kwargs`);
 /// - `enh_prompt`: bool (default false): the ended span gets a fresh `enh_prompt_id`;
 /// - `auto_enhance_after`: non-negative integer or null;
 /// - `callsite`: as in `aiobs_record_call`;
@@ -48,7 +50,9 @@ pub unsafe extern "C" fn aiobs_span_begin(
 }
 
 /// Ends an open span and records it as a function event of the session it began in.
-/// - `result_json`: the return value as JSON, or NULL (null: none, or not captured);
+/// - `result_json`: the return value as JSON, or NULL (null: none, or not captured), within the
+///   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON`; the span stays
+///   open);
 /// - `error`: NULL, or the failure as `"<ErrorType>: <message>"`.
 ///
 /// The span may end on another thread than the one that began it. An id that is not open

@@ -12,7 +12,10 @@ pub enum aiobs_status {
     AIOBS_OK = 0,
     /// A required argument was NULL, not UTF-8, of the wrong JSON type, or out of range.
     AIOBS_ERR_INVALID_ARGUMENT = 1,
-    /// A JSON argument did not parse.
+    /// A JSON argument did not parse, or holds what strict readers of the export refuse: arrays
+    /// and objects nested deeper than 64 levels, a lone surrogate escape (`"\ud800"`), a number
+    /// beyond the range of a double (`1e400`). The message names the argument
+    /// (`event_json.request`, `span_json.args`, `result_json`, `labels_json`, ...).
     AIOBS_ERR_INVALID_JSON = 2,
     /// A label key or value broke the label rules; nothing changed.
     AIOBS_ERR_INVALID_LABEL = 3,

@@ -23,9 +23,15 @@ impl Reply {
 /// shape (built from an empty object, so every key is null) plus a `capture_error` note.
 pub(crate) fn json_reply(bytes: &[u8], build: impl FnOnce(Object) -> Reply) -> Reply {
     match json::parse_object(bytes) {
-        Ok(mut body) => {
+        Ok((mut body, note)) => {
             body.values_mut().for_each(media::strip);
-            build(body)
+            let mut reply = build(body);
+            if let Some(note) = note {
+                reply
+                    .body
+                    .insert("capture_error".to_owned(), Value::from(note));
+            }
+            reply
         }
         Err(note) => {
             let mut reply = build(Object::new());
@@ -48,9 +54,14 @@ pub(crate) fn capture(exchange: &HttpExchange) -> CapturedCall {
         _ => None,
     };
     let model = model.as_deref();
-    let request = Value::Object(request(exchange, model));
+    let mut request = Value::Object(request(exchange, model));
     let (mut response, error) = response(exchange, model);
     add_headers(&mut response, exchange);
+    for record in [&mut request, &mut response] {
+        if json::limit_depth(record) {
+            json::add_note(record, &json::depth_note());
+        }
+    }
     let error = error.map(|message| url::scrub_text(&message));
     let operation = gemini::videos::link(endpoint, &request, &response);
     CapturedCall {
@@ -94,7 +105,7 @@ fn request(exchange: &HttpExchange, model: Option<&str>) -> Object {
         (Object::new(), None)
     } else {
         match json::parse_object(&exchange.request_body) {
-            Ok(body) => (body, None),
+            Ok((body, note)) => (body, note),
             Err(note) => (Object::new(), Some(note)),
         }
     };

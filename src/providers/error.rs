@@ -44,7 +44,7 @@ pub(crate) fn in_body(body: &Value) -> Option<String> {
 /// the message is `"<type>: <message>"`, or `"HTTP <status>: <start of the body>"` when the body
 /// is not a provider error.
 pub(crate) fn from_http(status: u16, body: &[u8]) -> (Value, String) {
-    let parsed = json::parse(body).ok();
+    let parsed = json::parse(body).ok().map(|(value, _)| value);
     // Gemini's streamGenerateContent without `alt=sse` wraps its error in an array.
     let document = match parsed {
         Some(Value::Array(mut items)) if !items.is_empty() => items.swap_remove(0),

@@ -2,28 +2,121 @@
 
 use serde_json::{Map, Value};
 
+use std::borrow::Cow;
+
+use crate::json_check::{self, MAX_DEPTH, ProblemKind};
+
 /// A JSON object, the shape of every request body and of most response bodies.
 pub(crate) type Object = Map<String, Value>;
 
-/// Parses a body as JSON. Invalid UTF-8 is replaced rather than rejected, so that one bad byte in
-/// a prompt does not cost the whole record.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Value, String> {
+/// Parses a body as JSON, with a note when parts had to be replaced. Invalid UTF-8 is replaced
+/// rather than rejected, so that one bad byte in a prompt does not cost the whole record; so are
+/// lone surrogate escapes (by U+FFFD) and numbers beyond a double (by null), which strict readers
+/// of the export would refuse.
+pub(crate) fn parse(bytes: &[u8]) -> Result<(Value, Option<String>), String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("body is empty".to_owned());
     }
     let text = String::from_utf8_lossy(bytes);
-    serde_json::from_str(&text).map_err(|e| format!("body is not valid JSON: {e}"))
+    let (text, note) = match repair(&text) {
+        Some((repaired, note)) => (Cow::Owned(repaired), Some(note)),
+        None => (text, None),
+    };
+    let value = serde_json::from_str(&text).map_err(|e| format!("body is not valid JSON: {e}"))?;
+    Ok((value, note))
 }
 
-/// Parses a body that must be a JSON object.
-pub(crate) fn parse_object(bytes: &[u8]) -> Result<Object, String> {
+/// Parses a body that must be a JSON object, with [`parse`]'s note.
+pub(crate) fn parse_object(bytes: &[u8]) -> Result<(Object, Option<String>), String> {
     match parse(bytes)? {
-        Value::Object(object) => Ok(object),
-        other => Err(format!(
+        (Value::Object(object), note) => Ok((object, note)),
+        (other, _) => Err(format!(
             "body is JSON but not an object (found {})",
             kind(&other)
         )),
     }
+}
+
+/// How many values [`repair`] replaces at most; a body with more is left to fail whole.
+const MAX_REPAIRS: usize = 64;
+
+/// The text with lone surrogate escapes and out-of-range numbers replaced, and a note saying so;
+/// `None` when there was nothing to replace (or too much).
+fn repair(text: &str) -> Option<(String, String)> {
+    let mut repaired: Option<String> = None;
+    let (mut surrogates, mut numbers) = (0, 0);
+    for _ in 0..MAX_REPAIRS {
+        let current = repaired.as_deref().unwrap_or(text);
+        let Err(problem) = json_check::check(current) else {
+            break;
+        };
+        let at = problem.offset;
+        let (end, replacement) = match problem.kind {
+            ProblemKind::LoneSurrogate => {
+                surrogates += 1;
+                (at + 6, "\\ufffd")
+            }
+            ProblemKind::NumberOutOfRange => {
+                numbers += 1;
+                let length = current[at..]
+                    .find(|c: char| !matches!(c, '0'..='9' | '-' | '+' | '.' | 'e' | 'E'))
+                    .unwrap_or(current.len() - at);
+                (at + length, "null")
+            }
+            _ => break,
+        };
+        let mut next = current.to_owned();
+        next.replace_range(at..end, replacement);
+        repaired = Some(next);
+    }
+    let mut notes = Vec::new();
+    if surrogates > 0 {
+        notes.push(format!(
+            "{surrogates} lone surrogate escape(s) replaced by U+FFFD"
+        ));
+    }
+    if numbers > 0 {
+        notes.push(format!(
+            "{numbers} number(s) beyond the range of a double replaced by null"
+        ));
+    }
+    Some((repaired?, notes.join("; ")))
+}
+
+/// Cuts a record down to [`MAX_DEPTH`] levels of arrays and objects, the limit every value kept
+/// in the export respects: deeper containers become null. Says whether anything was cut.
+pub(crate) fn limit_depth(record: &mut Value) -> bool {
+    fn cut(value: &mut Value, depth: usize) -> bool {
+        let is_container = matches!(value, Value::Array(_) | Value::Object(_));
+        if is_container && depth == MAX_DEPTH {
+            *value = Value::Null;
+            return true;
+        }
+        let children: Box<dyn Iterator<Item = &mut Value>> = match value {
+            Value::Array(items) => Box::new(items.iter_mut()),
+            Value::Object(members) => Box::new(members.values_mut()),
+            _ => return false,
+        };
+        children.fold(false, |cut_any, child| cut(child, depth + 1) | cut_any)
+    }
+    cut(record, 0)
+}
+
+/// The note of a record [`limit_depth`] cut.
+pub(crate) fn depth_note() -> String {
+    format!("values nested deeper than {MAX_DEPTH} levels are left out (null)")
+}
+
+/// Adds a note to a record's `capture_error`, after any note already there.
+pub(crate) fn add_note(record: &mut Value, note: &str) {
+    let Value::Object(members) = record else {
+        return;
+    };
+    let joined = match members.get("capture_error").and_then(Value::as_str) {
+        Some(earlier) => format!("{earlier}; {note}"),
+        None => note.to_owned(),
+    };
+    members.insert("capture_error".to_owned(), Value::from(joined));
 }
 
 /// The JSON type name of a value, for notes.
@@ -118,8 +211,34 @@ mod tests {
     }
 
     #[test]
+    fn parse_keeps_what_fits_and_says_what_it_replaced() {
+        let (value, note) = parse(br#"{"a":"x\ud800y","b":[1e400,2],"c":"\ud83d\ude00"}"#).unwrap();
+        assert_eq!(
+            value,
+            json!({"a": "x\u{fffd}y", "b": [null, 2], "c": "\u{1f600}"})
+        );
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "1 lone surrogate escape(s) replaced by U+FFFD; 1 number(s) beyond the range of a double replaced by null"
+            )
+        );
+        assert_eq!(parse(b"{\"a\":1}").unwrap().1, None);
+        let mut record = json!({"k": 1});
+        for _ in 0..(MAX_DEPTH + 5) {
+            record = json!([record]);
+        }
+        let mut record = json!({"deep": record});
+        assert!(limit_depth(&mut record));
+        assert!(crate::json_check::check(&record.to_string()).is_ok());
+        add_note(&mut record, "first");
+        add_note(&mut record, "second");
+        assert_eq!(record["capture_error"], "first; second");
+    }
+
+    #[test]
     fn parse_replaces_invalid_utf8() {
-        let value = parse(b"{\"a\":\"x\xffy\"}").unwrap();
+        let (value, _) = parse(b"{\"a\":\"x\xffy\"}").unwrap();
         assert_eq!(value, json!({"a": "x\u{fffd}y"}));
     }
 

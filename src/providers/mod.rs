@@ -83,7 +83,10 @@
 //!   array body, its closing bracket); false for a stream cut short, whose partial output is kept
 //!   and whose `error` is set (see above).
 //! - `request.capture_error` / `response.capture_error`: why a body, or some stream events, could
-//!   not be read. The rest of the record holds what could be.
+//!   not be read, or what was replaced so that strict readers load the export: lone surrogate
+//!   escapes (by U+FFFD), numbers beyond a double (by null), containers nested deeper than
+//!   `json_check::MAX_DEPTH` (64) levels in the record (by null). The rest of the record holds
+//!   what could be. A body nested deeper than serde_json's limit (128) is not read at all.
 //!
 //! With `capture_content: false`, prompts and outputs are nulled (see `content.rs`). Media bytes
 //! are never kept, in either mode (see `media.rs`).

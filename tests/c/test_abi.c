@@ -133,6 +133,58 @@ static void test_bad_inputs(void) {
   }
 }
 
+/* Values that would make the export unreadable to strict JSON readers are refused with
+ * AIOBS_ERR_INVALID_JSON and a message naming the argument, and nothing is recorded. */
+static void test_unreadable_values_are_refused(void) {
+  CHECK_STATUS(AIOBS_OK, aiobs_observe("hostile", NULL, NULL, ERR));
+  const size_t depth = 200000;
+  const char *head = "{\"provider\":\"p\",\"api\":\"a\",\"request\":";
+  size_t head_length = strlen(head);
+  char *deep = (char *)malloc(head_length + 2 * depth + 2);
+  memcpy(deep, head, head_length);
+  memset(deep + head_length, '[', depth);
+  memset(deep + head_length + depth, ']', depth);
+  memcpy(deep + head_length + 2 * depth, "}", 2);
+  char *message = NULL;
+  CHECK(aiobs_record_call(deep, &message) == AIOBS_ERR_INVALID_JSON);
+  CHECK(message != NULL && strstr(message, "event_json.request") && strstr(message, "deeper than 64"));
+  aiobs_string_free(message);
+  free(deep);
+
+  message = NULL;
+  CHECK(aiobs_record_call("{\"provider\":\"p\",\"api\":\"a\",\"response\":{\"text\":\"\\ud800\"}}", &message) ==
+        AIOBS_ERR_INVALID_JSON);
+  CHECK(message != NULL && strstr(message, "event_json.response") && strstr(message, "lone surrogate"));
+  aiobs_string_free(message);
+  message = NULL;
+  CHECK(aiobs_record_call("{\"provider\":\"p\",\"api\":\"a\",\"request\":{\"n\":1e400}}", &message) ==
+        AIOBS_ERR_INVALID_JSON);
+  CHECK(message != NULL && strstr(message, "event_json.request") && strstr(message, "range of a double"));
+  aiobs_string_free(message);
+
+  char *span = NULL;
+  CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_span_begin("{\"name\":\"f\",\"args\":[1e400]}", &span, ERR));
+  CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_span_begin("{\"name\":\"f\",\"kwargs\":{\"k\":\"\\udc00\"}}", &span, ERR));
+  CHECK(span == NULL);
+  CHECK_STATUS(AIOBS_OK, aiobs_span_begin("{\"name\":\"f\"}", &span, ERR));
+  CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_span_end(span, "\"\\ud800\"", NULL, ERR));
+  CHECK_STATUS(AIOBS_OK, aiobs_span_end(span, "\"\\ud83d\\ude00\"", NULL, ERR));
+  aiobs_string_free(span);
+  CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_set_labels("{\"a\":\"\\ud800\"}", true, ERR));
+  CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_configure("{\"max_input_bytes\":1e400}", ERR));
+
+  char path[512];
+  path_in_out_dir(path, sizeof path, "hostile.json");
+  CHECK_STATUS(AIOBS_OK, aiobs_flush(path, NULL, ERR));
+  char *text = read_file(path);
+  CHECK(text != NULL);
+  if (text) {
+    CHECK(count_of(text, "\"event_type\": \"provider\"") == 0);
+    CHECK(count_of(text, "\"name\": \"f\"") >= 1);
+    free(text);
+  }
+}
+
 static void test_calls_and_spans(void) {
   CHECK_STATUS(AIOBS_OK, aiobs_observe("pipeline", "{\"team\":\"ml\"}", NULL, ERR));
   char *outer = NULL, *inner = NULL;
@@ -286,6 +338,7 @@ int main(int argc, char **argv) {
   test_error_messages();
   test_labels();
   test_bad_inputs();
+  test_unreadable_values_are_refused();
   test_calls_and_spans();
   test_flush_failure_keeps_everything();
   test_default_path_and_environment();

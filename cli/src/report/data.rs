@@ -238,13 +238,19 @@ pub fn build<'d>(
         columns.session_id.push(strings.id(&event.session_id));
         columns.trace.push(trace);
         columns.depth.push(depth);
-        columns.start_ms.push(Number(millis_since(t0, event.started_at)));
-        columns.end_ms.push(Number(millis_since(t0, event.ended_at)));
+        columns
+            .start_ms
+            .push(Number(millis_since(t0, event.started_at)));
+        columns
+            .end_ms
+            .push(Number(millis_since(t0, event.ended_at)));
         columns.duration_ms.push(Number(event.duration_ms));
         columns.tokens_in.push(count(tokens.input));
         columns.tokens_out.push(count(tokens.output));
         columns.tokens_total.push(count(tokens.total));
-        columns.cost_usd.push(cost.usd.map(|usd| Number(significant(usd, 10))));
+        columns
+            .cost_usd
+            .push(cost.usd.map(|usd| Number(significant(usd, 10))));
         columns.error.push(strings.optional(event.error.as_deref()));
         columns.attempt.push(count(span.facts.attempt));
         columns.span_id.push(event.span_id.as_deref());

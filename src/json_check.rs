@@ -1,0 +1,507 @@
+//! Strict JSON checking, for the values kept verbatim and written back into the export
+//! (`request`, `response`, `args`, `kwargs`, `result`).
+//!
+//! serde_json's raw values check syntax but not what makes a file unreadable to others: a value
+//! nested 200,000 deep, a lone surrogate escape (`"\ud800"`, which Python's strict mode, Go and
+//! serde_json refuse once decoded) or a number beyond the range of a double (`1e400`). One pass
+//! here checks all of that and the grammar of RFC 8259 as serde_json reads it.
+//!
+//! The depth limit is [`MAX_DEPTH`] levels of arrays and objects inside one value. The export
+//! puts a value 3 levels down (document, `events`, event) and the trace tree 2 more per span it
+//! is nested under; serde_json's default reader stops at 128 levels in all, so 64 leaves room
+//! for values under 30 nested spans.
+
+/// The deepest nesting of arrays and objects one JSON value may have.
+pub const MAX_DEPTH: usize = 64;
+
+// The open containers are one bit each (1 = object) in a u64.
+const _: () = assert!(MAX_DEPTH <= 64);
+
+/// What makes a text unacceptable, and the byte offset where it was found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub offset: usize,
+    pub kind: ProblemKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    Syntax(&'static str),
+    TooDeep,
+    LoneSurrogate,
+    NumberOutOfRange,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at = self.offset;
+        match self.kind {
+            ProblemKind::Syntax(expected) => write!(f, "invalid JSON at byte {at}: {expected}"),
+            ProblemKind::TooDeep => write!(
+                f,
+                "nested deeper than {MAX_DEPTH} levels of arrays and objects (at byte {at})"
+            ),
+            ProblemKind::LoneSurrogate => write!(
+                f,
+                "lone surrogate escape at byte {at}: a \\ud800-\\udfff escape must be a high one followed by a low one"
+            ),
+            ProblemKind::NumberOutOfRange => {
+                write!(f, "number at byte {at} is beyond the range of a double")
+            }
+        }
+    }
+}
+
+/// Checks that `text` is one JSON value (surrounded by optional whitespace) that every strict
+/// reader takes: valid grammar, at most [`MAX_DEPTH`] levels, no lone surrogate escapes, every
+/// number within the range of a double.
+pub fn check(text: &str) -> Result<(), Problem> {
+    Scanner {
+        bytes: text.as_bytes(),
+        at: 0,
+    }
+    .value_document()
+}
+
+/// [`check`] for a caller's input named `what` (e.g. `event_json.request`): a problem is
+/// `InvalidJson` with a message that names the input.
+pub fn check_input(what: &str, text: &str) -> crate::Result<()> {
+    check(text).map_err(|problem| {
+        crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
+    })
+}
+
+struct Scanner<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+const EXPECTED_VALUE: &str = "expected a value";
+const EXPECTED_KEY: &str = "expected a string key";
+const EXPECTED_COLON: &str = "expected ':'";
+const EXPECTED_AFTER_MEMBER: &str = "expected ',' or '}'";
+const EXPECTED_AFTER_ELEMENT: &str = "expected ',' or ']'";
+const TRAILING: &str = "unexpected characters after the value";
+
+impl Scanner<'_> {
+    fn fail<T>(&self, kind: ProblemKind) -> Result<T, Problem> {
+        Err(Problem {
+            offset: self.at,
+            kind,
+        })
+    }
+
+    fn syntax<T>(&self, expected: &'static str) -> Result<T, Problem> {
+        self.fail(ProblemKind::Syntax(expected))
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The whole text: one value, iteratively (no recursion, whatever the depth).
+    fn value_document(mut self) -> Result<(), Problem> {
+        // Bit i of `objects` says whether the container at depth i+1 is an object.
+        let mut objects: u64 = 0;
+        let mut depth = 0usize;
+        self.skip_whitespace();
+        'value: loop {
+            match self.peek() {
+                Some(open @ (b'{' | b'[')) => {
+                    if depth == MAX_DEPTH {
+                        return self.fail(ProblemKind::TooDeep);
+                    }
+                    let is_object = open == b'{';
+                    objects = objects << 1 | u64::from(is_object);
+                    depth += 1;
+                    self.at += 1;
+                    self.skip_whitespace();
+                    let close = if is_object { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.at += 1;
+                        objects >>= 1;
+                        depth -= 1;
+                    } else if is_object {
+                        self.key()?;
+                        continue 'value;
+                    } else {
+                        continue 'value;
+                    }
+                }
+                Some(b'"') => self.string()?,
+                Some(b'-' | b'0'..=b'9') => self.number()?,
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                _ => return self.syntax(EXPECTED_VALUE),
+            }
+            // After a value: close containers until one continues with a comma.
+            loop {
+                self.skip_whitespace();
+                if depth == 0 {
+                    return match self.peek() {
+                        None => Ok(()),
+                        Some(_) => self.syntax(TRAILING),
+                    };
+                }
+                let in_object = objects & 1 == 1;
+                match (self.peek(), in_object) {
+                    (Some(b','), _) => {
+                        self.at += 1;
+                        self.skip_whitespace();
+                        if in_object {
+                            self.key()?;
+                        }
+                        continue 'value;
+                    }
+                    (Some(b'}'), true) | (Some(b']'), false) => {
+                        self.at += 1;
+                        objects >>= 1;
+                        depth -= 1;
+                    }
+                    (_, true) => return self.syntax(EXPECTED_AFTER_MEMBER),
+                    (_, false) => return self.syntax(EXPECTED_AFTER_ELEMENT),
+                }
+            }
+        }
+    }
+
+    /// A member's key and its colon, leaving the scanner at the member's value.
+    fn key(&mut self) -> Result<(), Problem> {
+        if self.peek() != Some(b'"') {
+            return self.syntax(EXPECTED_KEY);
+        }
+        self.string()?;
+        self.skip_whitespace();
+        if self.peek() != Some(b':') {
+            return self.syntax(EXPECTED_COLON);
+        }
+        self.at += 1;
+        self.skip_whitespace();
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> Result<(), Problem> {
+        if self.bytes[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            self.syntax(EXPECTED_VALUE)
+        }
+    }
+
+    /// A string from its opening quote. The text is valid UTF-8 already; what is left to check
+    /// is control characters, escapes and surrogate pairs.
+    fn string(&mut self) -> Result<(), Problem> {
+        self.at += 1;
+        loop {
+            self.at = skip_plain(self.bytes, self.at);
+            match self.peek() {
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => self.escape()?,
+                Some(_) => return self.syntax("control character in a string"),
+                None => return self.syntax("unterminated string"),
+            }
+        }
+    }
+
+    fn escape(&mut self) -> Result<(), Problem> {
+        let start = self.at;
+        match self.bytes.get(self.at + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.at += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let unit = self.hex4(self.at + 2)?;
+                self.at += 6;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        let low = (self.bytes.get(self.at..self.at + 2) == Some(b"\\u"))
+                            .then(|| self.hex4(self.at + 2))
+                            .transpose()?;
+                        match low {
+                            Some(0xDC00..=0xDFFF) => {
+                                self.at += 6;
+                                Ok(())
+                            }
+                            _ => Err(Problem {
+                                offset: start,
+                                kind: ProblemKind::LoneSurrogate,
+                            }),
+                        }
+                    }
+                    0xDC00..=0xDFFF => Err(Problem {
+                        offset: start,
+                        kind: ProblemKind::LoneSurrogate,
+                    }),
+                    _ => Ok(()),
+                }
+            }
+            _ => self.syntax("invalid escape"),
+        }
+    }
+
+    fn hex4(&self, from: usize) -> Result<u32, Problem> {
+        let digits = self.bytes.get(from..from + 4).ok_or(Problem {
+            offset: self.at,
+            kind: ProblemKind::Syntax("invalid \\u escape"),
+        })?;
+        let mut unit = 0;
+        for &digit in digits {
+            let value = char::from(digit).to_digit(16).ok_or(Problem {
+                offset: self.at,
+                kind: ProblemKind::Syntax("invalid \\u escape"),
+            })?;
+            unit = unit << 4 | value;
+        }
+        Ok(unit)
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, whose value must be a finite double.
+    fn number(&mut self) -> Result<(), Problem> {
+        let start = self.at;
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        // The decimal exponent of the first significant digit, found without parsing.
+        let mut magnitude: i64 = 0;
+        let mut significant = false;
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => {
+                let digits = self.digits();
+                magnitude = digits as i64 - 1;
+                significant = true;
+            }
+            _ => return self.syntax("invalid number"),
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            let fraction = self.at;
+            if self.digits() == 0 {
+                return self.syntax("invalid number");
+            }
+            if !significant
+                && let Some(first) = self.bytes[fraction..self.at]
+                    .iter()
+                    .position(|&d| d != b'0')
+            {
+                magnitude = -(first as i64) - 1;
+                significant = true;
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            let negative = match self.peek() {
+                Some(b'-') => {
+                    self.at += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.at += 1;
+                    false
+                }
+                _ => false,
+            };
+            let digits = self.at;
+            if self.digits() == 0 {
+                return self.syntax("invalid number");
+            }
+            let exponent = self.bytes[digits..self.at]
+                .iter()
+                .fold(0i64, |e, &d| (e * 10 + i64::from(d - b'0')).min(1_000_000));
+            magnitude += if negative { -exponent } else { exponent };
+        }
+        // f64 reaches 1.797...e308: below 10^308 every number fits, from 10^309 none does, and
+        // in between only parsing tells.
+        let fits = !significant
+            || magnitude < 308
+            || (magnitude == 308
+                && std::str::from_utf8(&self.bytes[start..self.at])
+                    .ok()
+                    .and_then(|text| text.parse::<f64>().ok())
+                    .is_some_and(f64::is_finite));
+        if fits {
+            Ok(())
+        } else {
+            Err(Problem {
+                offset: start,
+                kind: ProblemKind::NumberOutOfRange,
+            })
+        }
+    }
+
+    /// Skips ASCII digits and says how many.
+    fn digits(&mut self) -> usize {
+        let start = self.at;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+        self.at - start
+    }
+}
+
+/// The first byte at or after `at` that is a quote, a backslash or a control character, or the
+/// end. Short strings (keys, names) are scanned eight bytes at a time in a register; a long one
+/// (a prompt, an answer) goes to memchr's vectorised search for the two delimiters, and the
+/// control-character test over the run it skipped is a loop the compiler vectorises.
+fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const WORDS_BEFORE_MEMCHR: usize = 4;
+    for _ in 0..WORDS_BEFORE_MEMCHR {
+        let Some(chunk) = bytes.get(at..at + 8) else {
+            return at
+                + bytes[at..]
+                    .iter()
+                    .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+                    .unwrap_or(bytes.len() - at);
+        };
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero (after the xor) or below 0x20; the lowest flag is
+        // exact, which is the only one used.
+        let flags = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | word.wrapping_sub(ONES * 0x20) & !word)
+            & HIGHS;
+        if flags != 0 {
+            return at + (flags.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let rest = &bytes[at..];
+    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    let run = &rest[..end];
+    let has_control = run.iter().fold(false, |found, &byte| found | (byte < 0x20));
+    if has_control {
+        at + run.iter().position(|&byte| byte < 0x20).unwrap_or(end)
+    } else {
+        at + end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(text: &str) -> Option<ProblemKind> {
+        check(text).err().map(|problem| problem.kind)
+    }
+
+    #[test]
+    fn accepts_what_strict_readers_accept() {
+        for text in [
+            "0",
+            "-0",
+            " 1.5e-3 ",
+            "1E+2",
+            "-1.25e308",
+            "1e-999999",
+            "0.0000e999999",
+            "1.7976931348623157e308",
+            "179769313486231570000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000",
+            "0.00001e310",
+            r#""""#,
+            r#""a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00 é""#,
+            "[]",
+            "{}",
+            r#"{"a":[1,{"b":null}],"c":true,"d":false}"#,
+            "\t[ 1 , 2 ]\r\n",
+        ] {
+            assert_eq!(check(text), Ok(()), "{text}");
+        }
+    }
+
+    #[test]
+    fn refuses_lone_surrogates_huge_numbers_and_depth() {
+        for text in [
+            r#""\ud800""#,
+            r#""\udc00""#,
+            r#""\ud800\u0041""#,
+            r#""\ud800x""#,
+            r#"["\uDBFF\uDBFF"]"#,
+        ] {
+            assert_eq!(kind(text), Some(ProblemKind::LoneSurrogate), "{text}");
+        }
+        for text in [
+            "1e400",
+            "-1e309",
+            "1.8e308",
+            "10e308",
+            "1e99999999999999999999999",
+            "[0.1e310]",
+        ] {
+            assert_eq!(kind(text), Some(ProblemKind::NumberOutOfRange), "{text}");
+        }
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        assert_eq!(check(&deep(MAX_DEPTH)), Ok(()));
+        assert_eq!(kind(&deep(MAX_DEPTH + 1)), Some(ProblemKind::TooDeep));
+        assert_eq!(kind(&deep(200_000)), Some(ProblemKind::TooDeep));
+        let objects = format!(
+            "{}1{}",
+            r#"{"a":"#.repeat(MAX_DEPTH + 1),
+            "}".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(kind(&objects), Some(ProblemKind::TooDeep));
+    }
+
+    #[test]
+    fn refuses_bad_grammar() {
+        for text in [
+            "",
+            " ",
+            "[",
+            "]",
+            "[1,]",
+            "[,1]",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{1:2}",
+            "{'a':1}",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "+1",
+            "1e",
+            "1e+",
+            "0x10",
+            "tru",
+            "nul",
+            "True",
+            "NaN",
+            "Infinity",
+            "\"a",
+            "\"\\x\"",
+            "\"\\u12\"",
+            "\"\\u12g4\"",
+            "\"a\u{1}b\"",
+            "\"tab\there\"",
+            "1 2",
+            "[1]]",
+            "{}}",
+            "[}",
+            "{]",
+            "\u{feff}1",
+        ] {
+            assert!(
+                matches!(kind(text), Some(ProblemKind::Syntax(_))),
+                "{text:?}: {:?}",
+                check(text)
+            );
+        }
+    }
+}
