@@ -521,7 +521,11 @@ mod tests {
             r#"{"provider":"p","api":"a","response":{"headers":[]}}"#,
         ] {
             let err = CallInput::parse(event).err().unwrap();
-            assert_eq!(err.kind, crate::error::ErrorKind::InvalidArgument, "{event}");
+            assert_eq!(
+                err.kind,
+                crate::error::ErrorKind::InvalidArgument,
+                "{event}"
+            );
         }
         for event in [
             r#"{"provider":"p","api":"a","request":{"attempt":2,"model":"m"}}"#,
