@@ -92,7 +92,9 @@ test-fuzz-replay: lint-fuzz
 	rm -rf $(FUZZ_EXPORTS)
 	AIOBS_FUZZ_EXPORTS=$(FUZZ_EXPORTS) $(CARGO) test --manifest-path fuzz/Cargo.toml --target-dir target
 	python3 fuzz/check_exports.py $(FUZZ_EXPORTS)
-	$(CARGO) run --quiet -p aiobs-cli --features aiobs/test-hooks -- validate $(FUZZ_EXPORTS)/*.json
+	$(CARGO) run --quiet -p aiobs-cli --features aiobs/test-hooks -- validate $(FUZZ_EXPORTS)/*.json \
+	  > $(BUILD)/fuzz-validate.txt || (grep -v ': ok$$' $(BUILD)/fuzz-validate.txt; exit 1)
+	tail -n 1 $(BUILD)/fuzz-validate.txt
 
 # The C suite under valgrind (no errors, no definite leaks), on the test library without ASan.
 test-valgrind: $(CTEST_LIB)
