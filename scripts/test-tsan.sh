@@ -19,5 +19,6 @@ cc=${CC:-cc}
 "$cc" "$out/test_threads.o" "$target_dir/$triple/ctest/libaiobs.a" \
   -Wl,--whole-archive "$runtime" -Wl,--no-whole-archive -lpthread -ldl -lm -lrt -lstdc++ \
   -o "$out/test_threads"
+nm "$out/test_threads" | grep -q __tsan_init || { echo "test_threads lacks ThreadSanitizer"; exit 1; }
 TSAN_OPTIONS="halt_on_error=1 exitcode=66" "$out/test_threads" "$out"
 echo "tsan: no data race"
