@@ -9,13 +9,49 @@ RELEASE_LIB := target/release/libaiobs.a
 NATIVE_LIBS := -lpthread -ldl -lm
 C_WARNINGS := -Wall -Wextra -Werror -pedantic
 SANITIZE := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+PREFIX ?= /usr/local
+DESTDIR ?=
+# Read when used, so that the packages are installed first (curl-deps).
+CURL_CFLAGS = $(shell pkg-config --cflags libcurl)
+CURL_LIBS = $(shell pkg-config --libs libcurl)
+CURL_LIB := $(BUILD)/libaiobs_curl.a
 
-.PHONY: all lib header demo test test-deps test-rust test-c lint clean
+.PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-jaeger \
+	test-cpp test-stub test-curl test-examples test-install test-demo test-ruby lint clean
 
 all: lib
 
 lib:
 	$(CARGO) build --release --workspace
+
+# bindings/c: libcurl capture, a static library only the programs that use it link.
+curl-lib: $(CURL_LIB)
+
+curl-deps:
+	scripts/install-debian-packages.sh libcurl4-openssl-dev pkg-config
+
+$(CURL_LIB): bindings/c/aiobs_curl.c bindings/c/aiobs_curl.h include/aiobs.h | curl-deps
+	mkdir -p $(BUILD)/curl
+	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -fPIC -Iinclude $(CURL_CFLAGS) -c bindings/c/aiobs_curl.c -o $(BUILD)/curl/aiobs_curl.o
+	ar rcs $@ $(BUILD)/curl/aiobs_curl.o
+
+# examples/c and examples/cpp: a chat completion and the pipeline over libcurl, in $(BUILD)/examples.
+EXAMPLES := $(addprefix $(BUILD)/examples/,chat_c pipeline_c chat_cpp pipeline_cpp)
+EXAMPLE_FLAGS = -O2 -g -Iinclude -Ibindings/c -Iexamples/c $(CURL_CFLAGS)
+EXAMPLE_DEPS := $(BUILD)/examples/openai_chat.o $(CURL_LIB) $(RELEASE_LIB)
+EXAMPLE_LIBS = $(EXAMPLE_DEPS) $(CURL_LIBS) $(NATIVE_LIBS)
+
+examples: lib $(EXAMPLES)
+
+$(BUILD)/examples/openai_chat.o: examples/c/openai_chat.c examples/c/openai_chat.h bindings/c/aiobs_curl.h include/aiobs.h | curl-deps
+	mkdir -p $(BUILD)/examples
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) -c $< -o $@
+
+$(BUILD)/examples/%_c: examples/c/%.c $(EXAMPLE_DEPS)
+	$(CC) -std=c11 $(C_WARNINGS) $(EXAMPLE_FLAGS) $< $(EXAMPLE_LIBS) -o $@
+
+$(BUILD)/examples/%_cpp: examples/cpp/%.cpp include/aiobs.hpp $(EXAMPLE_DEPS)
+	$(CXX) -std=c++17 $(C_WARNINGS) $(EXAMPLE_FLAGS) $< $(EXAMPLE_LIBS) -o $@
 
 # Puts the `aiobs` viewer on the PATH (in ~/.cargo/bin, or $CARGO_INSTALL_ROOT/bin).
 .PHONY: install-cli
@@ -27,19 +63,29 @@ header:
 	$(CARGO) build
 	cp "$$(ls -t target/debug/build/aiobs-*/out/aiobs.h | head -n 1)" include/aiobs.h
 
-demo: lib
-	mkdir -p $(BUILD) demo-out
-	$(CC) -std=c11 $(C_WARNINGS) -Iinclude examples/pipeline.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/pipeline
-	cd demo-out && ../$(BUILD)/pipeline
-	target/release/aiobs summary demo-out/llm_observability.json
-	target/release/aiobs report demo-out/llm_observability.json -o demo-out/report.html
-	@echo "demo: report written to $$(pwd)/demo-out/report.html"
+# The shared library (versioned soname), the static library, aiobs.h and aiobs.hpp, aiobs.pc and
+# the CMake package, under $(DESTDIR)$(PREFIX).
+install: lib
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" NATIVE_LIBS="$(NATIVE_LIBS)" scripts/install.sh
 
-test: test-deps lint test-rust test-c test-fuzz-replay test-valgrind test-tsan
+# The libcurl capture: libaiobs_curl.a, aiobs_curl.h, aiobs-curl.pc (and CMake's aiobs::curl).
+install-curl: lib curl-lib
+	PREFIX="$(PREFIX)" DESTDIR="$(DESTDIR)" NATIVE_LIBS="$(NATIVE_LIBS)" scripts/install.sh curl
 
-# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test.
+# The pipeline in C, Go and Ruby against the local provider stub; summaries, one HTML report.
+demo:
+	scripts/demo.sh
+
+test: test-deps lint test-rust test-c test-jaeger test-ruby test-cpp test-stub test-curl test-examples test-install test-demo \
+	test-fuzz-replay test-valgrind test-tsan
+
+# What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, Jaeger
+# all-in-one (built once with go, cached) for the OTLP export test, libcurl for bindings/c, Ruby
+# for the demo.
 test-deps:
 	scripts/install-chromium.sh
+	scripts/jaeger.sh build
+	scripts/install-debian-packages.sh libcurl4-openssl-dev pkg-config ruby ruby-ffi
 
 lint:
 	$(CARGO) fmt --all --check
@@ -56,13 +102,63 @@ test-c: $(CTEST_LIB)
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -DAIOBS_TEST_HOOKS -Iinclude tests/c/test_abi.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_abi
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_threads.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_threads
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_fixtures.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_fixtures
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_fork.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_fork
 	$(CXX) -std=c++17 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/c/test_header.cpp $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_header
 	@nm $(BUILD)/test_abi | grep -q __asan_init || (echo "test_abi is not built with AddressSanitizer" && exit 1)
 	$(BUILD)/test_abi $(BUILD)/c-test-out
 	$(BUILD)/test_threads $(BUILD)/c-test-out
+	$(BUILD)/test_fork $(BUILD)/c-test-out
 	$(BUILD)/test_header
 	$(BUILD)/test_fixtures tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
+
+# The Ruby gem's tests, on the library with the test hooks; Debian's Ruby packages first.
+test-ruby: $(CTEST_LIB)
+	scripts/install-ruby.sh
+	scripts/test-ruby.sh target/ctest/libaiobs.so
+
+# A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are
+# read back through Jaeger's query API.
+test-jaeger: $(CTEST_LIB)
+	mkdir -p $(BUILD)/jaeger-out
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/otlp/jaeger_session.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/jaeger_session
+	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger-out
+
+# The C++ header: RAII, nesting, results, exceptions; its export checked by expect_export.py.
+test-cpp: $(CTEST_LIB)
+	mkdir -p $(BUILD)/cpp-test-out
+	$(CXX) -std=c++17 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/cpp/test_hpp.cpp $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/test_hpp
+	$(BUILD)/test_hpp $(BUILD)/cpp-test-out
+	python3 tests/c/expect_export.py $(BUILD)/cpp-test-out/hpp.json $(BUILD)/cpp-test-out/hpp_expect.json
+
+# The libcurl capture against the local provider stub, under ASan and UBSan.
+test-curl: $(CTEST_LIB) | curl-deps
+	mkdir -p $(BUILD)/curl-test-out
+	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude -Ibindings/c $(CURL_CFLAGS) bindings/c/aiobs_curl.c \
+		tests/c/test_curl.c $(CTEST_LIB) $(CURL_LIBS) $(NATIVE_LIBS) -o $(BUILD)/test_curl
+	tests/stub/with-stub.sh sh -c '$(BUILD)/test_curl "$$STUB_URL" $(BUILD)/curl-test-out'
+	python3 tests/c/expect_export.py $(BUILD)/curl-test-out/curl.json $(BUILD)/curl-test-out/curl_expect.json
+
+# The C and C++ examples against the provider stub: each records its calls and validates.
+test-examples: examples
+	mkdir -p $(BUILD)/examples-out
+	tests/stub/with-stub.sh sh -c 'for example in $(notdir $(EXAMPLES)); do \
+		LLM_OBS_OUT=$(BUILD)/examples-out/$$example.json $(BUILD)/examples/$$example > /dev/null || exit 1; \
+		grep -q "\"chat.completions.create\"" $(BUILD)/examples-out/$$example.json || { echo "$$example recorded no call"; exit 1; }; \
+	done'
+	target/release/aiobs validate $(BUILD)/examples-out/*.json
+
+# The local provider stub: its routes, and that it always stops cleanly.
+test-stub:
+	python3 tests/stub/test_provider_stub.py
+
+# The demo in its quick form, its exports checked by `aiobs validate`.
+test-demo:
+	scripts/demo.sh --quick $(BUILD)/demo-test
+
+# Out-of-tree builds (pkg-config, CMake; C and C++) against a copy installed into a temporary root.
+test-install: lib curl-lib
+	NATIVE_LIBS="$(NATIVE_LIBS)" tests/install/run.sh
 
 # Fuzzing (fuzz/): `make fuzz` runs each cargo-fuzz target for FUZZ_SECONDS on nightly, from
 # the seeds (the provider fixtures) and what earlier runs added under fuzz/corpus/.

@@ -27,6 +27,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/** The version of this header; `aiobs_version()` gives the library's. */
+#define AIOBS_VERSION_MAJOR 0
+#define AIOBS_VERSION_MINOR 1
+#define AIOBS_VERSION_PATCH 0
+#define AIOBS_VERSION_STRING "0.1.0"
+/** MAJOR * 1000000 + MINOR * 1000 + PATCH, for `#if AIOBS_VERSION_NUMBER >= ...`. */
+#define AIOBS_VERSION_NUMBER 1000
+
+/**
+ * Expands to the three arguments `file, line, function` naming the place where it is written.
+ * Every C helper that records a callsite (bindings/c, include/aiobs.hpp) takes them in this
+ * order, and a macro of the helper's name passes AIOBS_CALLSITE for the caller.
+ */
+#define AIOBS_CALLSITE __FILE__, __LINE__, __func__
+
 /**
  * The result of a fallible aiobs call. 0 is success; every other code comes with a message
  * through `error_out`. Codes are only ever appended, so treat an unknown code as an error.
@@ -89,6 +104,10 @@ enum aiobs_status
    * the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
    */
   AIOBS_ERR_MEMORY_LIMIT = 11,
+  /**
+   * `aiobs_shutdown` ran out of time: what was still pending is dropped and counted.
+   */
+  AIOBS_ERR_TIMEOUT = 12,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -223,6 +242,22 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  *   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
  * - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
  *   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+ * - `"otlp"` (object): OpenTelemetry export over OTLP/HTTP. Its defaults come from the standard
+ *   variables (`OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `…_PROTOCOL`, `…_HEADERS`, `…_TIMEOUT`,
+ *   `…_COMPRESSION`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`,
+ *   `OTEL_SDK_DISABLED`, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`); its keys win:
+ *   `"endpoint"` (base URL, `/v1/traces` is appended) or `"traces_endpoint"` (used as is),
+ *   `"protocol"` (`"http/protobuf"`, the default, or `"http/json"`), `"headers"` (object),
+ *   `"timeout_ms"` (per request, default 10000), `"compression"` (`"gzip"` or `"none"`),
+ *   `"service_name"`, `"resource_attributes"` (object), `"max_queue_size"` (default 2048:
+ *   finished spans waiting; past it they are dropped and counted), `"max_export_batch_size"`
+ *   (default 512), `"schedule_delay_ms"` (default 5000), `"capture_message_content"` (bool,
+ *   default false: prompts and completions as `gen_ai.input.messages`/`…output.messages`),
+ *   `"openinference"` (bool, default false: adds OpenInference attributes for Arize Phoenix),
+ *   `"enabled"` (bool, default true) and `"json_file"` (bool, default true: false makes
+ *   `aiobs_flush` write no file, leaving OTLP the only destination). Export runs when an
+ *   endpoint is set: finished calls and spans leave in batches from a background thread, never
+ *   on the caller's; a forked child starts its own. Stop it with `aiobs_shutdown`,
  * - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
  *   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
  *   whether a new span becomes the calling thread's innermost. false: such a call or span is a
@@ -235,7 +270,8 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  * # Safety
  * `settings_json` is NULL or a NUL-terminated string; `error_out` is NULL or writable.
  */
-aiobs_status aiobs_configure(const char *settings_json, char **error_out);
+aiobs_status aiobs_configure(const char *settings_json,
+                             char **error_out);
 
 /**
  * Starts a new session and makes it active. A session that was still active stays in the store,
@@ -277,7 +313,10 @@ aiobs_status aiobs_end(char **error_out);
  * the target, synced and renamed.
  *
  * - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
- *   it with `aiobs_string_free`.
+ *   it with `aiobs_string_free`. Receives NULL when the JSON file is switched off
+ *   (`{"otlp": {"json_file": false}}`): then no file is written, the sessions are forgotten as
+ *   after a flush, and the OTLP exporter sends what it holds without waiting for its interval
+ *   (the call does not wait for the network).
  *
  * On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
  * event stays in the store for the next flush. Spans still open are not written; they are
@@ -291,6 +330,26 @@ aiobs_status aiobs_end(char **error_out);
  * `path` is NULL or NUL-terminated; out-parameters are NULL or writable.
  */
 aiobs_status aiobs_flush(const char *path, char **written_path_out, char **error_out);
+
+/**
+ * Exports what the OTLP exporter still holds, waiting at most `timeout_ms` milliseconds, then
+ * stops its background thread. Spans the backend accepted before this returns are safe when the
+ * process exits; call it last (after the final `aiobs_flush`).
+ *
+ * - Returns `AIOBS_OK` when everything pending was exported or failed for good (failed
+ *   batches are counted, see the `"otlp"` object of the stats), or when no exporter runs.
+ * - Returns `AIOBS_ERR_TIMEOUT` when the time ran out first: what was still pending is dropped
+ *   and counted as dropped; the message says how many spans.
+ *
+ * Afterwards recording goes on (the JSON file is unaffected) but nothing more is exported
+ * until the next `aiobs_configure` call (any keys), which starts the exporter again when an
+ * endpoint is set. Does not flush the JSON file. Safe to
+ * call from any thread at any time, and more than once; a second call returns at once.
+ *
+ * # Safety
+ * `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_shutdown(uint32_t timeout_ms, char **error_out);
 
 /**
  * Opens a span for one call of a traced function, from a JSON object with the fields:
@@ -347,7 +406,11 @@ aiobs_status aiobs_span_end(const char *span_id,
  * - `open_spans`: spans begun and not yet ended;
  * - `spans_abandoned`: spans closed by aiobs because they stayed open longer than
  *   `max_span_age_seconds`;
- * - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed.
+ * - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed;
+ * - `otlp` (only when OTLP export is or was configured): `queued` (spans waiting or being
+ *   sent), `exported` (accepted by the backend), `dropped` (refused because the queue was full,
+ *   or still queued when `aiobs_shutdown` ran out of time), `failed_batches` and
+ *   `failed_spans` (rejected by the backend, or still failing after every retry).
  *
  * Counts start at zero in each process (a forked child starts afresh).
  * `json_out` (must not be NULL) receives the object, owned by the caller: free it with

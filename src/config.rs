@@ -3,6 +3,8 @@
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::otlp::OtlpSettings;
+use crate::otlp::settings::OtlpUpdate;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
@@ -14,6 +16,8 @@ pub struct Settings {
     pub capture_content: bool,
     /// The largest JSON document or body one call may hand over; larger ones are refused.
     pub max_input_bytes: usize,
+    /// OTLP export and the destination switches (`"otlp": {...}` and the `OTEL_*` variables).
+    pub otlp: OtlpSettings,
     /// Whether a call or span without a `parent_span_id` key gets the innermost span open on the
     /// calling thread as its parent (and a span becomes that thread's innermost). Bindings for
     /// runtimes whose tasks move between threads (goroutines, fibers) turn it off.
@@ -40,6 +44,7 @@ impl Default for Settings {
                 std::env::var("AIOBS_CAPTURE_CONTENT").ok().as_deref(),
             ),
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            otlp: OtlpSettings::from_env(|name| std::env::var(name).ok()),
             thread_parenting: true,
             max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES,
             max_span_age_seconds: DEFAULT_MAX_SPAN_AGE_SECONDS,
@@ -64,6 +69,7 @@ struct SettingsUpdate {
     runtime_version: Option<String>,
     capture_content: Option<bool>,
     max_input_bytes: Option<usize>,
+    otlp: Option<OtlpUpdate>,
     thread_parenting: Option<bool>,
     max_memory_bytes: Option<usize>,
     max_span_age_seconds: Option<f64>,
@@ -94,6 +100,11 @@ impl Settings {
             return Err(Error::invalid(format!(
                 "settings_json: max_span_age_seconds must be a positive number, got {age}"
             )));
+        }
+        if let Some(otlp) = update.otlp {
+            let mut updated = self.otlp.clone();
+            updated.apply(otlp)?;
+            self.otlp = updated;
         }
         if let Some(runtime) = update.runtime {
             self.runtime = runtime;

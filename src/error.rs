@@ -26,6 +26,8 @@ pub enum ErrorKind {
     NotLlmEndpoint,
     /// The store holds `max_memory_bytes` already; the event was dropped and counted.
     MemoryLimit,
+    /// The work did not finish within the time given.
+    Timeout,
 }
 
 /// An error with the message the caller sees through `error_out`.

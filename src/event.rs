@@ -318,11 +318,12 @@ pub struct RecordedCall {
     pub error: Option<Box<str>>,
 }
 
-#[derive(Debug)]
+/// Shared, so that handing a call to the OTLP exporter as well costs no copy of its bodies.
+#[derive(Clone, Debug)]
 pub enum CallPayload {
-    Recorded(Box<RecordedCall>),
+    Recorded(Arc<RecordedCall>),
     /// A raw HTTP exchange, parsed into a call only when the export is built.
-    Http(Box<HttpCall>),
+    Http(Arc<HttpCall>),
 }
 
 #[derive(Debug)]
@@ -332,7 +333,7 @@ pub struct HttpCall {
     pub capture_content: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CallEvent {
     pub session_id: SessionId,
     pub payload: CallPayload,
@@ -380,7 +381,7 @@ impl<'a> SpanInput<'a> {
 }
 
 /// A traced function that has begun and not yet ended.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OpenSpan {
     pub session_id: SessionId,
     pub name: Box<str>,
@@ -395,7 +396,7 @@ pub struct OpenSpan {
 }
 
 /// A traced function that has ended: the `function_events` entry of the export.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct FunctionEvent {
     pub span: OpenSpan,
     pub result: Option<Box<RawValue>>,

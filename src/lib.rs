@@ -13,6 +13,7 @@ pub mod footprint;
 pub mod ids;
 pub mod json_check;
 pub mod labels;
+pub mod otlp;
 pub mod providers;
 pub mod session;
 pub mod stats;

@@ -13,12 +13,14 @@ pub struct Stats {
     pub bytes_held: usize,
     pub open_spans: usize,
     pub totals: Totals,
+    /// The OTLP exporter's counters, when export is or was configured.
+    pub otlp: Option<crate::otlp::exporter::Stats>,
 }
 
 impl Serialize for Stats {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
-        struct Json {
+        struct Json<'a> {
             events_held: usize,
             bytes_held: usize,
             events_dropped: u64,
@@ -26,6 +28,8 @@ impl Serialize for Stats {
             spans_abandoned: u64,
             flushes: u64,
             flushes_failed: u64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            otlp: Option<&'a crate::otlp::exporter::Stats>,
         }
         Json {
             events_held: self.events_held,
@@ -35,6 +39,7 @@ impl Serialize for Stats {
             spans_abandoned: self.totals.spans_abandoned,
             flushes: self.totals.flushes,
             flushes_failed: self.totals.flushes_failed,
+            otlp: self.otlp.as_ref(),
         }
         .serialize(serializer)
     }

@@ -10,9 +10,11 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{
+    Condvar, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard,
+};
 
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
@@ -24,6 +26,8 @@ use crate::event::{
 use crate::footprint;
 use crate::ids::{SpanId, TraceId};
 use crate::labels::{self, Labels};
+use crate::otlp::Pipeline;
+use crate::otlp::source::Item;
 use crate::providers::{self, HttpExchange};
 use crate::session::Session;
 use crate::thread_spans;
@@ -59,12 +63,15 @@ pub(crate) struct State {
 pub struct Drops {
     pub events: u64,
     pub spans_abandoned: u64,
+    /// Finished spans the OTLP exporter dropped (queue full, or left at shutdown).
+    pub otlp_spans: u64,
 }
 
 impl Drops {
     pub fn add(&mut self, other: Drops) {
         self.events += other.events;
         self.spans_abandoned += other.spans_abandoned;
+        self.otlp_spans += other.otlp_spans;
     }
 }
 
@@ -77,12 +84,52 @@ pub struct Totals {
     pub flushes_failed: u64,
 }
 
-/// Lock order, everywhere: `flush_lock`, then `settings`, then `state`.
+/// Lock order, everywhere: `flushes`, then `settings`, then `state`, then the OTLP
+/// pipeline's own.
 pub struct Store {
     settings: RwLock<Settings>,
     state: Mutex<State>,
     /// Serialises flushes, so that a failed flush can put its events back in order.
-    flush_lock: Mutex<()>,
+    flushes: FlushGate,
+    /// The OTLP exporter, when one is configured.
+    pub(crate) otlp: Pipeline,
+}
+
+/// Lets one flush run at a time. Not a mutex held for the whole flush: a fork must not wait for
+/// a flush to finish (a thread flushing in a loop would starve it), and a child must not inherit
+/// a flush that only its parent is running.
+#[derive(Default)]
+struct FlushGate {
+    running: Mutex<bool>,
+    done: Condvar,
+}
+
+/// The turn of one flush; the next may start when it is dropped.
+pub(crate) struct FlushTurn<'a>(&'a FlushGate);
+
+impl FlushGate {
+    fn running(&self) -> MutexGuard<'_, bool> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn enter(&self) -> FlushTurn<'_> {
+        let mut running = self.running();
+        while *running {
+            running = self
+                .done
+                .wait(running)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *running = true;
+        FlushTurn(self)
+    }
+}
+
+impl Drop for FlushTurn<'_> {
+    fn drop(&mut self) {
+        *self.0.running() = false;
+        self.0.done.notify_one();
+    }
 }
 
 /// The limits one record needs, read under one settings lock.
@@ -104,11 +151,15 @@ impl Default for Store {
 
 impl Store {
     pub fn new() -> Store {
-        Store {
+        let store = Store {
             settings: RwLock::new(Settings::default()),
             state: Mutex::new(State::default()),
-            flush_lock: Mutex::new(()),
-        }
+            flushes: FlushGate::default(),
+            otlp: Pipeline::default(),
+        };
+        // The environment may configure an exporter; a failure to start it leaves export off.
+        let _ = store.otlp.reconfigure(&store.settings());
+        store
     }
 
     /// The process-wide store behind the C ABI.
@@ -134,10 +185,9 @@ impl Store {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn lock_flushes(&self) -> MutexGuard<'_, ()> {
-        self.flush_lock
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    /// Waits for the flush running, if any, and returns this flush's turn.
+    pub(crate) fn flush_turn(&self) -> FlushTurn<'_> {
+        self.flushes.enter()
     }
 
     pub fn configure(&self, settings_json: &str) -> Result<()> {
@@ -145,6 +195,7 @@ impl Store {
         let mut settings = self.write_settings();
         let mut updated = settings.clone();
         updated.apply(settings_json)?;
+        self.otlp.reconfigure(&updated)?;
         *settings = updated;
         Ok(())
     }
@@ -155,22 +206,26 @@ impl Store {
 
     /// What the store holds and has done, as `aiobs_stats` reports it.
     pub fn stats(&self) -> crate::stats::Stats {
+        let otlp = self.otlp.stats();
         let state = self.lock_state();
         crate::stats::Stats {
             events_held: state.calls.len() + state.functions.len(),
             bytes_held: state.queued_bytes + state.open_bytes,
             open_spans: state.open_spans.len(),
             totals: state.totals,
+            otlp,
         }
     }
 
     /// Takes every lock of the store, in order, before a `fork`: no other thread can then be
     /// inside the store when the process is copied, so the child finds every lock free to take.
     pub(crate) fn prepare_fork(&self) -> ForkGuards<'_> {
-        let flushes = self.lock_flushes();
+        let flushes = self.flushes.running();
         let settings = self.write_settings();
         let state = self.lock_state();
+        let otlp = self.otlp.prepare_fork();
         ForkGuards {
+            otlp,
             state,
             settings,
             flushes,
@@ -197,6 +252,7 @@ impl Store {
             explicit,
         )?;
         let session = Session::new(name, merged, now());
+        self.otlp.session_changed(&session);
         let id = session.id.clone();
         let mut state = self.lock_state();
         state.sessions.push(session);
@@ -218,7 +274,9 @@ impl Store {
         let mut state = self.lock_state();
         let id = state.active.clone().ok_or_else(Error::no_session)?;
         let session = state.session_mut(&id).ok_or_else(Error::no_session)?;
-        f(&mut session.labels)
+        let result = f(&mut session.labels)?;
+        self.otlp.session_changed(session);
+        Ok(result)
     }
 
     pub fn add_label(&self, key: &str, value: &str) -> Result<()> {
@@ -244,7 +302,7 @@ impl Store {
         let limits = self.limits("event_json", event_json.len())?;
         let mut input = CallInput::parse(event_json)?;
         let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
-        let payload = CallPayload::Recorded(Box::new(RecordedCall {
+        let payload = CallPayload::Recorded(Arc::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
             request: own_raw(input.request),
@@ -297,7 +355,7 @@ impl Store {
             response_headers: input.response_headers,
             attempt: input.attempt.unwrap_or(1),
         };
-        let payload = CallPayload::Http(Box::new(HttpCall {
+        let payload = CallPayload::Http(Arc::new(HttpCall {
             exchange,
             capture_content,
         }));
@@ -312,6 +370,7 @@ impl Store {
         max_memory_bytes: usize,
     ) -> Result<()> {
         let callsite = placed.callsite.map(Box::new);
+        let destinations = self.destinations();
         let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
         let span_id = placed.span_id.unwrap_or_else(SpanId::random);
@@ -323,11 +382,19 @@ impl Store {
             callsite,
             link,
         };
-        let bytes = footprint::of_call(&call);
-        state.make_room(bytes, max_memory_bytes, "call")?;
-        state.queued_bytes += bytes;
-        state.calls.push(call);
-        Ok(())
+        let (kept, for_export) = destinations.route(call, Item::Call);
+        let mut recorded = Ok(());
+        if let Some(call) = kept {
+            let bytes = footprint::of_call(&call);
+            recorded = state.make_room(bytes, max_memory_bytes, "call");
+            if recorded.is_ok() {
+                state.queued_bytes += bytes;
+                state.calls.push(call);
+            }
+        }
+        drop(state);
+        self.hand_to_exporter(for_export);
+        recorded
     }
 
     /// Checks an input's size and returns the limits a record needs, under one read lock.
@@ -384,6 +451,7 @@ impl Store {
             .max_memory_bytes;
         let result = parse_raw("result_json", result_json)?;
         let ended_at = now();
+        let destinations = self.destinations();
         let mut state = self.lock_state();
         let span = state.open_spans.remove(&span_id).ok_or_else(|| {
             Error::new(
@@ -402,27 +470,54 @@ impl Store {
             timing,
             enh_prompt_id,
         };
-        let bytes = footprint::of_function(&function);
-        // The span is closed whatever happens: a span that cannot be recorded must not stay open.
-        let recorded = state.make_room(bytes, max_memory_bytes, "ended span");
-        if recorded.is_ok() {
-            state.queued_bytes += bytes;
-            state.functions.push(function);
+        let (kept, for_export) = destinations.route(function, Item::Function);
+        let mut recorded = Ok(());
+        if let Some(function) = kept {
+            let bytes = footprint::of_function(&function);
+            // The span is closed whatever happens: a span that cannot be recorded must not
+            // stay open.
+            recorded = state.make_room(bytes, max_memory_bytes, "ended span");
+            if recorded.is_ok() {
+                state.queued_bytes += bytes;
+                state.functions.push(function);
+            }
         }
         drop(state);
         thread_spans::remove(span_id);
+        self.hand_to_exporter(for_export);
         recorded
+    }
+
+    /// Where finished events go now; read before the store lock (settings come first).
+    fn destinations(&self) -> Destinations {
+        let export = self.otlp.wants_items();
+        Destinations {
+            export,
+            file: !export || self.read_settings().otlp.json_file,
+        }
+    }
+
+    /// Called after the store's lock is released: the queue has a lock of its own.
+    fn hand_to_exporter(&self, item: Option<Item>) {
+        if let Some(item) = item {
+            self.otlp.offer(item, || self.settings());
+        }
+    }
+
+    /// Exports what the OTLP exporter holds within `timeout` and stops it.
+    pub fn shutdown(&self, timeout: std::time::Duration) -> Result<()> {
+        self.otlp.shutdown(timeout)
     }
 }
 
 /// The store's locks, held across a `fork`. Dropping them (in the parent, and in the child after
 /// [`ForkGuards::start_child`]) releases them.
 pub(crate) struct ForkGuards<'a> {
+    otlp: crate::otlp::PipelineForkGuards<'a>,
     state: MutexGuard<'a, State>,
     #[allow(dead_code)] // held, never read
     settings: RwLockWriteGuard<'a, Settings>,
-    #[allow(dead_code)] // held, never read
-    flushes: MutexGuard<'a, ()>,
+    flushes: MutexGuard<'a, bool>,
 }
 
 impl ForkGuards<'_> {
@@ -436,9 +531,34 @@ impl ForkGuards<'_> {
             .and_then(|id| self.state.session_mut(&id).cloned())
             .map(|parent| Session::new(Some(&parent.name), parent.labels, now()));
         *self.state = State::default();
+        // A flush running in the parent goes on there; the child has no thread running it.
+        *self.flushes = false;
+        self.otlp.start_child(continued.as_ref());
         if let Some(session) = continued {
             self.state.active = Some(session.id.clone());
             self.state.sessions.push(session);
+        }
+    }
+}
+
+/// The JSON file, the OTLP exporter, or both.
+struct Destinations {
+    file: bool,
+    export: bool,
+}
+
+impl Destinations {
+    /// The event for the file, and a copy for the exporter (call bodies are shared, not
+    /// copied). The exporter's bound is its own: an event the memory bound refuses for the file
+    /// still goes to the exporter.
+    fn route<T: Clone>(&self, event: T, item: fn(T) -> Item) -> (Option<T>, Option<Item>) {
+        match (self.file, self.export) {
+            (true, false) => (Some(event), None),
+            (false, _) => (None, Some(item(event))),
+            (true, true) => {
+                let copy = item(event.clone());
+                (Some(event), Some(copy))
+            }
         }
     }
 }

@@ -134,3 +134,179 @@ fn stats_count_what_is_held_and_each_flush() {
         ErrorKind::UnknownSpan
     );
 }
+
+#[test]
+fn past_the_memory_bound_new_events_are_dropped_and_counted() {
+    let store = observed();
+    let event = chat_event(1);
+    store.record_call(&event).unwrap();
+    let one = stats(&store)["bytes_held"].as_u64().unwrap();
+    store
+        .configure(&format!(r#"{{"max_memory_bytes":{}}}"#, 3 * one))
+        .unwrap();
+    store.record_call(&event).unwrap();
+    store.record_call(&event).unwrap();
+    let refused = store.record_call(&event).unwrap_err();
+    assert_eq!(refused.kind, ErrorKind::MemoryLimit);
+    assert!(
+        refused.message.contains("max_memory_bytes"),
+        "{}",
+        refused.message
+    );
+    assert_eq!(
+        store.span_begin(r#"{"name":"too_much"}"#).unwrap_err().kind,
+        ErrorKind::MemoryLimit
+    );
+    let full = stats(&store);
+    assert_eq!(full["events_held"], 3);
+    assert_eq!(full["events_dropped"], 2);
+    assert!(full["bytes_held"].as_u64().unwrap() <= 3 * one);
+
+    // A failed flush keeps the count for the next file; a written file reports it once.
+    let dir = common::scratch_dir("memory-bound");
+    store.flush(Some(dir.to_str().unwrap())).unwrap_err();
+    let doc = flush(&store, "memory-bound");
+    assert_eq!(doc["drops"], json!({"events": 2, "spans_abandoned": 0, "otlp_spans": 0}));
+    assert_eq!(doc["events"].as_array().unwrap().len(), 3);
+    store.observe(Some("next"), None).unwrap();
+    store.record_call(&event).unwrap();
+    let doc = flush(&store, "memory-bound-after");
+    assert_eq!(doc["drops"]["events"], 0);
+    assert_eq!(stats(&store)["events_dropped"], 2);
+}
+
+#[test]
+fn a_span_that_ends_past_the_bound_is_closed_and_its_record_dropped() {
+    let store = observed();
+    let span = store.span_begin(r#"{"name":"big_result"}"#).unwrap();
+    let held = stats(&store)["bytes_held"].as_u64().unwrap();
+    store
+        .configure(&format!(r#"{{"max_memory_bytes":{}}}"#, held + 100))
+        .unwrap();
+    let result = format!("\"{}\"", "x".repeat(1000));
+    let err = store.span_end(&span, Some(&result), None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::MemoryLimit);
+    let after = stats(&store);
+    assert_eq!(
+        (after["open_spans"].clone(), after["events_dropped"].clone()),
+        (json!(0), json!(1))
+    );
+    assert_eq!(after["bytes_held"], 0);
+    assert_eq!(
+        store.span_end(&span, None, None).unwrap_err().kind,
+        ErrorKind::UnknownSpan
+    );
+}
+
+#[test]
+fn spans_open_too_long_are_closed_as_abandoned_at_flush() {
+    let store = observed();
+    let old = store.span_begin(r#"{"name":"forgotten"}"#).unwrap();
+    store.configure(r#"{"max_span_age_seconds":0.05}"#).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    store.configure(r#"{"max_span_age_seconds":3600}"#).unwrap();
+    let young = store.span_begin(r#"{"name":"young"}"#).unwrap();
+    store.configure(r#"{"max_span_age_seconds":0.05}"#).unwrap();
+    // `young` began just now: it stays open.
+    let doc = flush(&store, "abandoned");
+    let functions = doc["function_events"].as_array().unwrap();
+    assert_eq!(functions.len(), 1);
+    assert_eq!(functions[0]["name"], "forgotten");
+    assert_eq!(functions[0]["span_id"], json!(old));
+    let error = functions[0]["error"].as_str().unwrap();
+    assert!(error.starts_with("AbandonedSpan: "), "{error}");
+    assert!(error.contains("max_span_age_seconds"), "{error}");
+    assert_eq!(doc["drops"], json!({"events": 0, "spans_abandoned": 1, "otlp_spans": 0}));
+    let after = stats(&store);
+    assert_eq!(
+        (
+            after["spans_abandoned"].clone(),
+            after["open_spans"].clone()
+        ),
+        (json!(1), json!(1))
+    );
+    assert_eq!(
+        store.span_end(&old, None, None).unwrap_err().kind,
+        ErrorKind::UnknownSpan
+    );
+    store.configure(r#"{"max_span_age_seconds":3600}"#).unwrap();
+    store.span_end(&young, None, None).unwrap();
+    for bad in ["0", "-1", "\"1\""] {
+        assert!(
+            store
+                .configure(&format!(r#"{{"max_span_age_seconds":{bad}}}"#))
+                .is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn periodic_flushes_keep_the_session_and_each_record_lands_in_one_file() {
+    const THREADS: usize = 3;
+    const CALLS: usize = 20_000;
+    let store = observed();
+    store.configure(r#"{"flush_ends_session":false}"#).unwrap();
+    let dir = common::scratch_dir("periodic");
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let files = std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let (store, done) = (&store, &done);
+            scope.spawn(move || {
+                for i in 0..CALLS {
+                    let event = format!(
+                        r#"{{"provider":"openai","api":"chat","request":{{"t":{t},"i":{i}}}}}"#
+                    );
+                    store.record_call(&event).unwrap();
+                }
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            });
+        }
+        let mut files = Vec::new();
+        while done.load(std::sync::atomic::Ordering::SeqCst) < THREADS {
+            let path = dir.join(format!("{}.json", files.len()));
+            store.flush(Some(path.to_str().unwrap())).unwrap();
+            files.push(path);
+        }
+        files
+    });
+    let last = dir.join("last.json");
+    store.flush(Some(last.to_str().unwrap())).unwrap();
+    assert!(files.len() > 1);
+    let mut seen = std::collections::HashSet::new();
+    let mut session_ids = std::collections::HashSet::new();
+    for path in files.iter().chain([&last]) {
+        let doc = common::read_json(path);
+        for session in doc["sessions"].as_array().unwrap() {
+            assert_eq!(session["ended_at"], Value::Null);
+            session_ids.insert(session["id"].as_str().unwrap().to_owned());
+        }
+        for event in doc["events"].as_array().unwrap() {
+            let key = (
+                event["request"]["t"].as_u64(),
+                event["request"]["i"].as_u64(),
+            );
+            assert!(seen.insert(key), "{key:?} in two files");
+        }
+    }
+    assert_eq!(seen.len(), THREADS * CALLS);
+    assert_eq!(session_ids.len(), 1);
+    // Still active: labels can be read and calls recorded.
+    store.get_labels().unwrap();
+    store.end();
+    assert_eq!(
+        store.record_call(&chat_event(1)).unwrap_err().kind,
+        ErrorKind::NoSession
+    );
+}
+
+#[test]
+fn by_default_a_flush_ends_the_session_as_in_python() {
+    let store = observed();
+    store.record_call(&chat_event(1)).unwrap();
+    flush(&store, "ends-session");
+    assert_eq!(
+        store.record_call(&chat_event(1)).unwrap_err().kind,
+        ErrorKind::NoSession
+    );
+}

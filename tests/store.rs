@@ -51,7 +51,10 @@ fn the_export_has_exactly_the_documented_keys_and_fields() {
         ]
     );
     assert_eq!(doc["version"], 1);
-    assert_eq!(doc["drops"], json!({"events": 0, "spans_abandoned": 0}));
+    assert_eq!(
+        doc["drops"],
+        json!({"events": 0, "spans_abandoned": 0, "otlp_spans": 0})
+    );
     assert!(doc["generated_at"].as_f64().unwrap() > 1.7e9);
 
     let session = &doc["sessions"][0];

@@ -5,7 +5,6 @@ mod dataset;
 mod error;
 mod errors;
 mod format;
-mod http;
 mod load;
 mod model;
 mod otlp;
@@ -131,11 +130,20 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Replay files into a tracing backend as OTLP/HTTP JSON (POST {URL}/v1/traces).
+    /// Replay files into a tracing backend over OTLP/HTTP (POST {URL}/v1/traces).
     Export {
-        /// Base URL of an OTLP/HTTP receiver, e.g. http://localhost:4318 (plain http only).
+        /// Base URL of an OTLP/HTTP receiver, e.g. http://localhost:4318 (http or https).
         #[arg(long, value_name = "URL")]
         otlp: String,
+        /// Wire encoding: http/protobuf (the OpenTelemetry default) or http/json.
+        #[arg(long, value_name = "PROTOCOL", default_value = "http/protobuf", value_parser = otlp::parse_protocol)]
+        protocol: aiobs::otlp::Protocol,
+        /// Send prompts and completions (gen_ai.input.messages / gen_ai.output.messages).
+        #[arg(long)]
+        capture_message_content: bool,
+        /// Add the OpenInference attributes (for Arize Phoenix).
+        #[arg(long)]
+        openinference: bool,
         /// Extra request header, e.g. "Authorization=Basic abc"; repeatable.
         #[arg(long = "header", value_name = "NAME=VALUE", value_parser = parse_header)]
         headers: Vec<(String, String)>,
@@ -256,16 +264,24 @@ fn run(command: Command, progress: &Progress) -> Result<u8, CliError> {
         Command::Validate { files } => validate_files(&files, progress),
         Command::Export {
             otlp,
+            protocol,
+            capture_message_content,
+            openinference,
             headers,
             service_name,
             timeout,
             files,
         } => {
             let target = otlp::Target {
-                endpoint: otlp::Target::endpoint_for(&otlp)?,
+                url: otlp::Target::endpoint_for(&otlp)?,
                 headers,
                 service_name,
                 timeout: Duration::from_secs(timeout.max(1)),
+                protocol,
+                options: aiobs::otlp::mapping::MappingOptions {
+                    capture_message_content,
+                    openinference,
+                },
             };
             let text = load::with_dataset(&files, progress, |dataset| {
                 otlp::export(dataset, &target, progress)

@@ -64,9 +64,10 @@ struct DropsJson<'a>(&'a Drops);
 
 impl Serialize for DropsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
+        let mut map = serializer.serialize_map(Some(3))?;
         map.serialize_entry("events", &self.0.events)?;
         map.serialize_entry("spans_abandoned", &self.0.spans_abandoned)?;
+        map.serialize_entry("otlp_spans", &self.0.otlp_spans)?;
         map.end()
     }
 }

@@ -2,7 +2,7 @@
 //! atomic rename, and puts it all back if the write fails.
 
 mod document;
-mod prepare;
+pub(crate) mod prepare;
 pub mod schema;
 pub mod tree;
 
@@ -43,7 +43,7 @@ impl Store {
     /// Recording goes on while the file is written. On failure nothing is lost: the events go
     /// back into the store, ahead of those recorded meanwhile, for the next try.
     pub fn flush(&self, path: Option<&str>) -> Result<PathBuf> {
-        let _one_flush_at_a_time = self.lock_flushes();
+        let _one_flush_at_a_time = self.flush_turn();
         let target = output_path(
             path,
             std::env::var("LLM_OBS_OUT").ok().as_deref(),
@@ -84,6 +84,25 @@ impl Store {
         }
     }
 
+    /// `flush` when the JSON file is a destination (the default); otherwise the sessions
+    /// recorded so far are forgotten as after a flush, the OTLP exporter is asked to send what
+    /// it holds without waiting for its interval, and no file is written (`None`).
+    pub fn flush_to_destinations(&self, path: Option<&str>) -> Result<Option<PathBuf>> {
+        let (json_file, ends_session) = {
+            let settings = self.read_settings();
+            (settings.otlp.json_file, settings.flush_ends_session)
+        };
+        if json_file {
+            return self.flush(path).map(Some);
+        }
+        let _one_flush_at_a_time = self.flush_turn();
+        let batch = self.take_batch(f64::NEG_INFINITY);
+        let still_pending = batch.pending_operations.clone();
+        self.forget_flushed(&batch, still_pending, ends_session);
+        self.otlp.flush_soon();
+        Ok(None)
+    }
+
     /// Moves the events out, after closing the spans that began before `abandon_before`.
     fn take_batch(&self, abandon_before: f64) -> Batch {
         let mut state = self.lock_state();
@@ -94,7 +113,11 @@ impl Store {
             functions: std::mem::take(&mut state.functions),
             pending_operations: state.pending_operations.clone(),
             bytes: std::mem::take(&mut state.queued_bytes),
-            drops: std::mem::take(&mut state.unwritten_drops),
+            drops: {
+                let mut drops = std::mem::take(&mut state.unwritten_drops);
+                drops.otlp_spans += self.otlp.take_unreported_drops();
+                drops
+            },
         }
     }
 

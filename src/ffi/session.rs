@@ -15,6 +15,22 @@ use crate::ffi::strings::{optional, put_string, required};
 ///   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
 /// - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
 ///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+/// - `"otlp"` (object): OpenTelemetry export over OTLP/HTTP. Its defaults come from the standard
+///   variables (`OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `…_PROTOCOL`, `…_HEADERS`, `…_TIMEOUT`,
+///   `…_COMPRESSION`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`,
+///   `OTEL_SDK_DISABLED`, `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`); its keys win:
+///   `"endpoint"` (base URL, `/v1/traces` is appended) or `"traces_endpoint"` (used as is),
+///   `"protocol"` (`"http/protobuf"`, the default, or `"http/json"`), `"headers"` (object),
+///   `"timeout_ms"` (per request, default 10000), `"compression"` (`"gzip"` or `"none"`),
+///   `"service_name"`, `"resource_attributes"` (object), `"max_queue_size"` (default 2048:
+///   finished spans waiting; past it they are dropped and counted), `"max_export_batch_size"`
+///   (default 512), `"schedule_delay_ms"` (default 5000), `"capture_message_content"` (bool,
+///   default false: prompts and completions as `gen_ai.input.messages`/`…output.messages`),
+///   `"openinference"` (bool, default false: adds OpenInference attributes for Arize Phoenix),
+///   `"enabled"` (bool, default true) and `"json_file"` (bool, default true: false makes
+///   `aiobs_flush` write no file, leaving OTLP the only destination). Export runs when an
+///   endpoint is set: finished calls and spans leave in batches from a background thread, never
+///   on the caller's; a forked child starts its own. Stop it with `aiobs_shutdown`,
 /// - `"thread_parenting"` (bool, default true): whether a call or span whose JSON has no
 ///   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
 ///   whether a new span becomes the calling thread's innermost. false: such a call or span is a
@@ -98,7 +114,10 @@ pub unsafe extern "C" fn aiobs_end(error_out: *mut *mut c_char) -> aiobs_status 
 /// the target, synced and renamed.
 ///
 /// - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
-///   it with `aiobs_string_free`.
+///   it with `aiobs_string_free`. Receives NULL when the JSON file is switched off
+///   (`{"otlp": {"json_file": false}}`): then no file is written, the sessions are forgotten as
+///   after a flush, and the OTLP exporter sends what it holds without waiting for its interval
+///   (the call does not wait for the network).
 ///
 /// On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
 /// event stays in the store for the next flush. Spans still open are not written; they are
@@ -120,8 +139,12 @@ pub unsafe extern "C" fn aiobs_flush(
     unsafe {
         run(error_out, || {
             let path = optional(path, "path")?;
-            let written = Store::global().flush(path)?;
-            put_string(written_path_out, written.to_string_lossy().into_owned());
+            if let Some(written) = Store::global().flush_to_destinations(path)? {
+                put_string(written_path_out, written.to_string_lossy().into_owned());
+            } else if !written_path_out.is_null() {
+                // SAFETY: the caller guarantees written_path_out is writable when not NULL.
+                *written_path_out = std::ptr::null_mut();
+            }
             Ok(())
         })
     }

@@ -16,7 +16,11 @@ use crate::ffi::strings::put_string;
 /// - `open_spans`: spans begun and not yet ended;
 /// - `spans_abandoned`: spans closed by aiobs because they stayed open longer than
 ///   `max_span_age_seconds`;
-/// - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed.
+/// - `flushes`, `flushes_failed`: flushes that wrote their file, and that failed;
+/// - `otlp` (only when OTLP export is or was configured): `queued` (spans waiting or being
+///   sent), `exported` (accepted by the backend), `dropped` (refused because the queue was full,
+///   or still queued when `aiobs_shutdown` ran out of time), `failed_batches` and
+///   `failed_spans` (rejected by the backend, or still failing after every retry).
 ///
 /// Counts start at zero in each process (a forked child starts afresh).
 /// `json_out` (must not be NULL) receives the object, owned by the caller: free it with

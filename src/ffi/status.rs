@@ -37,6 +37,8 @@ pub enum aiobs_status {
     /// The store already holds `max_memory_bytes` (nothing flushed it, or flushes keep failing):
     /// the event was dropped and counted (`events_dropped` in aiobs_stats, `drops` in the export).
     AIOBS_ERR_MEMORY_LIMIT = 11,
+    /// `aiobs_shutdown` ran out of time: what was still pending is dropped and counted.
+    AIOBS_ERR_TIMEOUT = 12,
 }
 
 impl From<ErrorKind> for aiobs_status {
@@ -52,6 +54,7 @@ impl From<ErrorKind> for aiobs_status {
             ErrorKind::Io => aiobs_status::AIOBS_ERR_IO,
             ErrorKind::NotLlmEndpoint => aiobs_status::AIOBS_ERR_NOT_LLM_ENDPOINT,
             ErrorKind::MemoryLimit => aiobs_status::AIOBS_ERR_MEMORY_LIMIT,
+            ErrorKind::Timeout => aiobs_status::AIOBS_ERR_TIMEOUT,
         }
     }
 }

@@ -156,8 +156,10 @@ fn export_sends_a_span_flushed_twice_once() {
             if line.trim().is_empty() {
                 break;
             }
-            if let Some(value) = line.trim().strip_prefix("Content-Length: ") {
-                length = value.parse().unwrap();
+            if let Some((name, value)) = line.trim().split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().unwrap();
             }
         }
         let mut body = vec![0; length];
@@ -172,6 +174,8 @@ fn export_sends_a_span_flushed_twice_once() {
         "export",
         "--otlp",
         &url,
+        "--protocol",
+        "http/json",
         &fixture(RUNNING),
         &fixture(ENDED),
         &fixture(RUNNING),
