@@ -76,7 +76,8 @@ install-curl: lib curl-lib
 demo:
 	scripts/demo.sh
 
-test: test-deps lint test-rust test-c test-jaeger test-ruby test-go test-cpp test-stub test-curl test-examples test-install test-demo test-soak
+test: test-deps lint test-rust test-c test-jaeger test-ruby test-go test-cpp test-stub test-curl test-examples test-install test-demo \
+	test-soak test-fuzz-replay test-valgrind test-tsan
 
 # What the tests need beyond Rust and a C compiler: Chromium for the HTML report test, Jaeger
 # all-in-one (built once with go, cached) for the OTLP export test, libcurl for bindings/c, Ruby
@@ -201,6 +202,46 @@ test-demo:
 # Out-of-tree builds (pkg-config, CMake; C and C++) against a copy installed into a temporary root.
 test-install: lib curl-lib
 	NATIVE_LIBS="$(NATIVE_LIBS)" tests/install/run.sh
+
+# Fuzzing (fuzz/): `make fuzz` runs each cargo-fuzz target for FUZZ_SECONDS on nightly, from
+# the seeds (the provider fixtures) and what earlier runs added under fuzz/corpus/.
+# `make test-fuzz-replay` runs, on stable, the seeds, that corpus and every input that once
+# failed (fuzz/regressions/), and loads each export in Python's json and `aiobs validate`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := event span labels label_strings settings http http_url response_headers stream_cut
+FUZZ_EXPORTS := $(abspath $(BUILD)/fuzz-exports)
+.PHONY: fuzz fuzz-tools lint-fuzz test-fuzz-replay test-valgrind test-tsan
+
+fuzz-tools:
+	scripts/install-fuzz-tools.sh
+
+fuzz: fuzz-tools
+	cd fuzz && $(CARGO) run --quiet --target-dir ../target --example write_seeds -- seeds
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$target && \
+	  nice $(CARGO) +nightly fuzz run $$target corpus/$$target seeds/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 || exit 1; \
+	done
+
+lint-fuzz:
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --check
+	$(CARGO) clippy --manifest-path fuzz/Cargo.toml --target-dir target --all-targets -- -D warnings
+
+test-fuzz-replay: lint-fuzz
+	rm -rf $(FUZZ_EXPORTS)
+	AIOBS_FUZZ_EXPORTS=$(FUZZ_EXPORTS) $(CARGO) test --manifest-path fuzz/Cargo.toml --target-dir target
+	python3 fuzz/check_exports.py $(FUZZ_EXPORTS)
+	$(CARGO) run --quiet -p aiobs-cli --features aiobs/test-hooks -- validate $(FUZZ_EXPORTS)/*.json \
+	  > $(BUILD)/fuzz-validate.txt || (grep -v ': ok$$' $(BUILD)/fuzz-validate.txt; exit 1)
+	tail -n 1 $(BUILD)/fuzz-validate.txt
+
+# The C suite under valgrind (no errors, no definite leaks), on the test library without ASan.
+test-valgrind: $(CTEST_LIB)
+	scripts/test-valgrind.sh $(CTEST_LIB) $(BUILD)/valgrind
+
+# The threads test under ThreadSanitizer, with the core and std built for it on nightly.
+test-tsan: fuzz-tools
+	scripts/test-tsan.sh $(BUILD)/tsan
 
 FORCE:
 

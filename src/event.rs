@@ -229,7 +229,46 @@ impl<'a> CallInput<'a> {
         }
         check_raw("event_json.request", input.request)?;
         check_raw("event_json.response", input.response)?;
+        check_captured_field(input.request, "attempt", "request.attempt")?;
+        check_captured_field(input.response, "headers", "response.headers")?;
         Ok(input)
+    }
+}
+
+/// `request.attempt` and `response.headers` mean something in the export (the try of a
+/// retried call, the kept response headers), so a recorded call may carry them only in the
+/// form the core itself writes: an integer from 1, and an object of strings.
+fn check_captured_field(payload: Option<&RawValue>, key: &str, what: &str) -> Result<()> {
+    let Some(payload) = payload else {
+        return Ok(());
+    };
+    let text = payload.get();
+    // Most payloads never name the key: skip the second parse unless the key, or an escape
+    // that could spell it, is in the text.
+    if !text.starts_with('{') || !(text.contains(key) || text.contains("\\u")) {
+        return Ok(());
+    }
+    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("event_json: {what}: {e}")))?;
+    let Some(value) = object.remove(key) else {
+        return Ok(());
+    };
+    let valid = match key {
+        "attempt" => value.as_u64().is_some_and(|n| n >= 1),
+        _ => value
+            .as_object()
+            .is_some_and(|headers| headers.values().all(serde_json::Value::is_string)),
+    };
+    if valid {
+        Ok(())
+    } else {
+        let wanted = match key {
+            "attempt" => "an integer of 1 or more",
+            _ => "an object of strings",
+        };
+        Err(Error::invalid(format!(
+            "event_json: {what} must be {wanted}, not {value}"
+        )))
     }
 }
 
@@ -471,6 +510,31 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(err.kind, crate::error::ErrorKind::InvalidJson);
+    }
+
+    #[test]
+    fn call_input_refuses_what_the_export_would_misread() {
+        for event in [
+            r#"{"provider":"p","api":"a","request":{"attempt":0}}"#,
+            r#"{"provider":"p","api":"a","request":{"att\u0065mpt":1.5}}"#,
+            r#"{"provider":"p","api":"a","request":{"attempt":null}}"#,
+            r#"{"provider":"p","api":"a","response":{"headers":{"retry-after":5}}}"#,
+            r#"{"provider":"p","api":"a","response":{"headers":[]}}"#,
+        ] {
+            let err = CallInput::parse(event).err().unwrap();
+            assert_eq!(
+                err.kind,
+                crate::error::ErrorKind::InvalidArgument,
+                "{event}"
+            );
+        }
+        for event in [
+            r#"{"provider":"p","api":"a","request":{"attempt":2,"model":"m"}}"#,
+            r#"{"provider":"p","api":"a","request":[{"attempt":0}]}"#,
+            r#"{"provider":"p","api":"a","request":{"x":{"attempt":0}},"response":{"headers":{"x-request-id":"r"}}}"#,
+        ] {
+            CallInput::parse(event).unwrap();
+        }
     }
 
     #[test]

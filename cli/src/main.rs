@@ -15,15 +15,14 @@ mod stats;
 mod summary;
 mod summary_text;
 mod top;
-mod trace;
 mod tree;
-mod validate;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use aiobs_cli::{trace, validate};
 use clap::{Parser, Subcommand};
 
 use crate::cost::PriceTable;
