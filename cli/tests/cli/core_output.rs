@@ -113,20 +113,23 @@ fn spans_nested_past_the_written_depth_validate_and_draw_in_full() {
     let dir = scratch("core_past_written_depth");
     let store = aiobs::Store::new();
     store.observe(Some("deep"), None).unwrap();
+    // Objects this time, each span naming its parent as a binding without thread parenting does.
+    let depth = aiobs::json_check::MAX_DEPTH;
     let deepest = format!(
         "{}{}",
-        "[".repeat(aiobs::json_check::MAX_DEPTH),
-        "]".repeat(aiobs::json_check::MAX_DEPTH)
+        r#"{"a":"#.repeat(depth - 1),
+        "{}".to_string() + &"}".repeat(depth - 1)
     );
-    let spans: Vec<String> = (0..SPANS)
-        .map(|i| {
-            store
-                .span_begin(&format!(r#"{{"name":"level{i}","args":{deepest}}}"#))
-                .unwrap()
-        })
-        .collect();
-    for span in spans.iter().rev() {
-        store.span_end(span, Some(&deepest), None).unwrap();
+    let mut spans: Vec<String> = Vec::new();
+    for i in 0..SPANS {
+        let parent = spans
+            .last()
+            .map_or("null".to_string(), |id| format!("{id:?}"));
+        let json = format!(r#"{{"name":"level{i}","kwargs":{deepest},"parent_span_id":{parent}}}"#);
+        spans.push(store.span_begin(&json).unwrap());
+    }
+    while let Some(span) = spans.pop() {
+        store.span_end(&span, Some(&deepest), None).unwrap();
     }
     store.end();
     let export = dir.join("deep.json");
