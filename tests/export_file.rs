@@ -87,13 +87,25 @@ fn is_stopped(pid: u32) -> bool {
         .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
 }
 
+/// The child, killed should the test fail before it does.
+struct KilledOnDrop(Child);
+
+impl Drop for KilledOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Polls of the child's open files before giving up on catching it mid-write: far more than
 /// the few flushes it takes.
 const MAX_POLLS: usize = 100_000;
 
 /// Stops the child while it writes its temporary file (one that `mid_write` recognises among
 /// its open files in `dir`), then kills it there. Returns that file.
-fn kill_mid_write(child: &mut Child, dir: &Path, mid_write: impl Fn(&str) -> bool) -> String {
+fn kill_mid_write(child: Child, dir: &Path, mid_write: impl Fn(&str) -> bool) -> String {
+    let mut child = KilledOnDrop(child);
+    let child = &mut child.0;
     let pid = child.id();
     for _ in 0..MAX_POLLS {
         assert!(
@@ -115,7 +127,6 @@ fn kill_mid_write(child: &mut Child, dir: &Path, mid_write: impl Fn(&str) -> boo
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
-    let _ = child.kill();
     panic!("never caught the child writing into {}", dir.display());
 }
 
@@ -129,12 +140,12 @@ fn is_named_temporary(path: &str) -> bool {
 #[test]
 fn a_flush_killed_mid_write_leaves_nothing_behind() {
     let dir = scratch_dir("killed");
-    let mut child = spawn_flushing_child(&dir, true);
+    let child = spawn_flushing_child(&dir, true);
     // Any file it writes in the folder but the target itself (an unnamed file shows as
     // `<dir>/#<inode> (deleted)`); not one named `.aiobs-…` to be renamed next, a moment the
     // sweep test covers.
     let target = dir.join("out.json");
-    let file = kill_mid_write(&mut child, &dir, |f| {
+    let file = kill_mid_write(child, &dir, |f| {
         Path::new(f) != dir && Path::new(f) != target && !is_named_temporary(f)
     });
     let left = names(&dir);
@@ -153,8 +164,8 @@ fn a_flush_killed_mid_write_leaves_nothing_behind() {
 #[test]
 fn without_unnamed_files_the_next_flush_sweeps_what_a_killed_one_left() {
     let dir = scratch_dir("killed-named");
-    let mut child = spawn_flushing_child(&dir, false);
-    let file = kill_mid_write(&mut child, &dir, is_named_temporary);
+    let child = spawn_flushing_child(&dir, false);
+    let file = kill_mid_write(child, &dir, is_named_temporary);
     assert!(Path::new(&file).exists(), "the kill left {file}");
     let store = observed();
     store.record_call(&chat_event(0)).unwrap();

@@ -166,7 +166,10 @@ fn past_the_memory_bound_new_events_are_dropped_and_counted() {
     let dir = common::scratch_dir("memory-bound");
     store.flush(Some(dir.to_str().unwrap())).unwrap_err();
     let doc = flush(&store, "memory-bound");
-    assert_eq!(doc["drops"], json!({"events": 2, "spans_abandoned": 0, "otlp_spans": 0}));
+    assert_eq!(
+        doc["drops"],
+        json!({"events": 2, "spans_abandoned": 0, "otlp_spans": 0})
+    );
     assert_eq!(doc["events"].as_array().unwrap().len(), 3);
     store.observe(Some("next"), None).unwrap();
     store.record_call(&event).unwrap();
@@ -216,7 +219,10 @@ fn spans_open_too_long_are_closed_as_abandoned_at_flush() {
     let error = functions[0]["error"].as_str().unwrap();
     assert!(error.starts_with("AbandonedSpan: "), "{error}");
     assert!(error.contains("max_span_age_seconds"), "{error}");
-    assert_eq!(doc["drops"], json!({"events": 0, "spans_abandoned": 1, "otlp_spans": 0}));
+    assert_eq!(
+        doc["drops"],
+        json!({"events": 0, "spans_abandoned": 1, "otlp_spans": 0})
+    );
     let after = stats(&store);
     assert_eq!(
         (
