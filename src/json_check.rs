@@ -9,7 +9,8 @@
 //! The depth limit is [`MAX_DEPTH`] levels of arrays and objects inside one value. The export
 //! puts a value 3 levels down (document, `events`, event) and the trace tree 2 more per span it
 //! is nested under; serde_json's default reader stops at 128 levels in all, so 64 leaves room
-//! for values under 30 nested spans.
+//! for values under 30 nested spans, the depth where the export cuts its trace tree
+//! (`export::tree::WRITTEN_DEPTH`).
 
 /// The deepest nesting of arrays and objects one JSON value may have.
 pub const MAX_DEPTH: usize = 64;

@@ -181,7 +181,12 @@ fn the_export_of_hostile_but_accepted_inputs_loads_in_strict_readers() {
     let note = http["request"]["capture_error"].as_str().unwrap();
     assert!(note.contains("deeper than 64"), "{note}");
 
-    // Python: strict constants, and every string must encode as UTF-8 (lone surrogates do not).
+    assert_eq!(python_loads(&path)["events"].as_array().unwrap().len(), 3);
+}
+
+/// Loads `path` with Python's `json`: strict constants, and every string must encode as UTF-8
+/// (lone surrogates do not). Returns what Python read, written back out.
+fn python_loads(path: &std::path::Path) -> serde_json::Value {
     let script = r#"
 import json, sys
 def refuse(name):
@@ -189,7 +194,7 @@ def refuse(name):
 with open(sys.argv[1], encoding="utf-8") as f:
     doc = json.load(f, parse_constant=refuse)
 json.dumps(doc, ensure_ascii=False).encode("utf-8")
-print(len(doc["events"]))
+print(json.dumps({"events": doc["events"], "function_events": len(doc["function_events"])}))
 "#;
     let output = Command::new("python3")
         .args(["-c", script, path.to_str().unwrap()])
@@ -200,5 +205,71 @@ print(len(doc["events"]))
         "python: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "3");
+    serde_json::from_slice(&output.stdout).expect("python's summary")
+}
+
+/// The deepest JSON a tree node holds: the node itself and the deepest value in it.
+fn deepest_tree_node(nodes: &serde_json::Value, depth: usize) -> usize {
+    nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|node| deepest_tree_node(&node["children"], depth + 1).max(depth))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Spans nested far deeper than the trace tree is written, each holding values as deep as
+/// allowed: the tree is cut at `WRITTEN_DEPTH`, so serde_json's default limit (128 levels in
+/// all) and Python load the file, and every event keeps its true parent.
+#[test]
+fn deeply_nested_spans_with_the_deepest_values_load_in_strict_readers() {
+    const SPANS: usize = 70;
+    let store = Store::new();
+    store.observe(None, None).unwrap();
+    let deepest = nested(MAX_DEPTH);
+    let spans: Vec<String> = (0..SPANS)
+        .map(|i| {
+            store
+                .span_begin(&format!(r#"{{"name":"level{i}","args":{deepest}}}"#))
+                .unwrap()
+        })
+        .collect();
+    store
+        .record_call(&format!(
+            r#"{{"provider":"p","api":"innermost","request":{deepest},"response":{deepest}}}"#
+        ))
+        .unwrap();
+    for span in spans.iter().rev() {
+        store.span_end(span, Some(&deepest), None).unwrap();
+    }
+    let path = scratch_dir("deep-spans").join("out.json");
+    store.flush(Some(path.to_str().unwrap())).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("serde_json reads the export");
+    let tree = &doc["trace_tree"];
+    assert_eq!(tree.as_array().unwrap().len(), 1, "one trace");
+    assert_eq!(
+        deepest_tree_node(tree, 1),
+        aiobs::export::tree::WRITTEN_DEPTH
+    );
+    let functions = doc["function_events"].as_array().unwrap();
+    assert_eq!(functions.len(), SPANS);
+    let parent_of: std::collections::HashMap<&str, &str> = functions
+        .iter()
+        .chain(doc["events"].as_array().unwrap())
+        .filter_map(|e| Some((e["span_id"].as_str()?, e["parent_span_id"].as_str()?)))
+        .collect();
+    let mut chain = 0;
+    let mut span = doc["events"][0]["span_id"].as_str().unwrap();
+    while let Some(parent) = parent_of.get(span) {
+        chain += 1;
+        span = parent;
+    }
+    assert_eq!(chain, SPANS, "the innermost call's true ancestry is kept");
+
+    let python = python_loads(&path);
+    assert_eq!(python["function_events"], SPANS);
+    assert_eq!(python["events"][0]["api"], "innermost");
 }

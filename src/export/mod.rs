@@ -1,7 +1,8 @@
 //! `flush`: takes everything recorded out of the store, writes it as one JSON document with an
-//! atomic rename, and puts it all back if the write fails.
+//! atomic rename (see `file`), and puts it all back if the write fails.
 
 mod document;
+mod file;
 pub(crate) mod prepare;
 pub mod schema;
 pub mod tree;
@@ -9,8 +10,7 @@ pub mod tree;
 pub use prepare::PendingOperation;
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -58,7 +58,7 @@ impl Store {
         // A panic while building the export must not cost the batch: put it back, then let
         // the panic go on to the boundary.
         let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            write_atomically(&target, |out| {
+            file::write_atomically(&target, |out| {
                 still_pending = write_document(&batch, out)?;
                 Ok(())
             })
@@ -250,7 +250,7 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, 
                 .node_key(link.parent_span_id, f.timing.started_at)
         }))
         .collect();
-    let forest = tree::build(&keys);
+    let forest = tree::build_for_export(&keys);
     let enh_ids: Vec<&str> = forest
         .pre_order()
         .into_iter()
@@ -278,44 +278,6 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, 
     serde::Serialize::serialize(&document, &mut serializer)
         .map_err(|e| Error::new(ErrorKind::Io, format!("cannot serialise the export: {e}")))?;
     Ok(prepared.pending)
-}
-
-/// Writes to a temporary file beside `target`, syncs it, and renames it over `target`, so a
-/// crash mid-flush leaves either the old file or the new one, never a torn one.
-fn write_atomically(target: &Path, write: impl FnOnce(&mut dyn Write) -> Result<()>) -> Result<()> {
-    let io_error = |reason: &dyn std::fmt::Display| {
-        Error::new(
-            ErrorKind::Io,
-            format!("cannot write {}: {reason}", target.display()),
-        )
-    };
-    let file_name = target
-        .file_name()
-        .ok_or_else(|| io_error(&"the path names no file"))?
-        .to_string_lossy()
-        .into_owned();
-    let folder = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(folder).map_err(|e| io_error(&e))?;
-    let temporary = folder.join(format!(
-        ".{file_name}.{}.{:016x}.tmp",
-        std::process::id(),
-        crate::ids::SpanId::random().0
-    ));
-    let result = (|| {
-        let file = File::create(&temporary).map_err(|e| io_error(&e))?;
-        let mut out = BufWriter::with_capacity(1 << 20, file);
-        write(&mut out)?;
-        let file = out.into_inner().map_err(|e| io_error(e.error()))?;
-        file.sync_data().map_err(|e| io_error(&e))?;
-        fs::rename(&temporary, target).map_err(|e| io_error(&e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    result
 }
 
 #[cfg(test)]

@@ -4,18 +4,34 @@
 //! files (over the ids as written, see the `aiobs` viewer). It must finish on any input, and
 //! every span appears exactly once: a duplicate span id keeps its node but only its first
 //! holder adopts children; a self-parent or an unknown parent makes a root; a parent cycle is
-//! cut at its earliest-starting member, which becomes a root; and nesting deeper than
-//! `MAX_DEPTH` starts a new root, which keeps the tree within a small, bounded stack for every
-//! reader (JSON parsers limit nesting; each tree level is two JSON levels).
+//! cut at its earliest-starting member, which becomes a root. Depth is bounded, so every walk
+//! needs only a small stack: readers ([`build`]) start a new root past [`MAX_DEPTH`], and the
+//! writer ([`build_for_export`]) keeps the export loadable by every JSON reader by writing
+//! nodes deeper than [`WRITTEN_DEPTH`] at that depth.
 
 use std::collections::HashMap;
 use std::hash::Hash;
 
 use crate::ids::SpanId;
 
-/// The deepest a tree is written: a root is at depth 1, and a node that would sit deeper than
-/// `MAX_DEPTH` becomes a root itself, with its subtree.
+/// The deepest a reader draws a tree: a root is at depth 1, and a node that would sit deeper
+/// than `MAX_DEPTH` becomes a root itself, with its subtree.
 pub const MAX_DEPTH: usize = 256;
+
+/// Nested arrays and objects serde_json's default reader takes (it refuses the 128th); Python's
+/// `json` and Go's `encoding/json` take far more.
+const READER_NESTING: usize = 127;
+
+/// The deepest `trace_tree` level the export writes (a root is at 1). A node at depth `d` is
+/// the JSON object at level `1 + 2d` (the document, then `trace_tree` or `children` and a node
+/// per level), and a caller's value in it (`args`, `request`, ...) may nest
+/// `json_check::MAX_DEPTH` levels more: `1 + 2d + 64 <= 127` gives 31. Deeper nodes are written
+/// at this depth, under their ancestor one level up; their events keep their true
+/// `parent_span_id`, from which readers rebuild the whole tree.
+pub const WRITTEN_DEPTH: usize = (READER_NESTING - 1 - crate::json_check::MAX_DEPTH) / 2;
+
+// Flattening below the cut needs a parent to attach to.
+const _: () = assert!(WRITTEN_DEPTH >= 2);
 
 /// What the tree needs to know of one event. `K` is the span id type: `SpanId` in the store,
 /// `&str` in a file.
@@ -37,11 +53,13 @@ pub enum Anomaly {
 pub struct Forest {
     pub roots: Vec<usize>,
     pub children: Vec<Vec<usize>>,
-    /// The parent of each node after cycles are cut; a node moved to the roots by the depth
-    /// limit keeps its parent here.
+    /// The parent of each node after cycles are cut; a node moved by the depth limit keeps its
+    /// true parent here.
     pub parent: Vec<Option<usize>>,
     pub anomaly: Vec<Option<Anomaly>>,
-    /// Nodes that became roots because they sat `MAX_DEPTH` deep, in the order they were moved.
+    /// Nodes moved by the depth limit, in the order they were moved: by [`build`], the nodes
+    /// that became roots because they sat `MAX_DEPTH` deep; by [`build_for_export`], the nodes
+    /// written at `WRITTEN_DEPTH` although they sit deeper.
     pub depth_cut: Vec<usize>,
 }
 
@@ -65,7 +83,25 @@ impl SpanId {
     }
 }
 
+/// The tree as readers draw it: nesting deeper than [`MAX_DEPTH`] starts a new root.
 pub fn build<K: Copy + Eq + Hash>(keys: &[NodeKey<K>]) -> Forest {
+    let mut forest = link(keys);
+    limit_depth(&mut forest);
+    sort_by_start(&mut forest, keys);
+    forest
+}
+
+/// The tree as the export writes it: nodes deeper than [`WRITTEN_DEPTH`] are written at that
+/// depth, among the children of their ancestor one level up.
+pub fn build_for_export(keys: &[NodeKey<SpanId>]) -> Forest {
+    let mut forest = link(keys);
+    flatten_below(&mut forest, WRITTEN_DEPTH);
+    sort_by_start(&mut forest, keys);
+    forest
+}
+
+/// Nodes under their parents, with duplicates and cycles resolved; depth not yet limited.
+fn link<K: Copy + Eq + Hash>(keys: &[NodeKey<K>]) -> Forest {
     let mut anomaly = vec![None; keys.len()];
     let mut holder: HashMap<K, usize> = HashMap::with_capacity(keys.len());
     for (index, key) in keys.iter().enumerate() {
@@ -99,13 +135,15 @@ pub fn build<K: Copy + Eq + Hash>(keys: &[NodeKey<K>]) -> Forest {
             None => forest.roots.push(index),
         }
     }
-    limit_depth(&mut forest);
+    forest
+}
+
+fn sort_by_start<K>(forest: &mut Forest, keys: &[NodeKey<K>]) {
     let by_start = |a: &usize, b: &usize| keys[*a].started_at.total_cmp(&keys[*b].started_at);
     forest.roots.sort_by(by_start);
     for list in &mut forest.children {
         list.sort_by(by_start);
     }
-    forest
 }
 
 /// Follows parent links from every node; a walk that meets its own path has found a cycle,
@@ -179,6 +217,31 @@ fn limit_depth(forest: &mut Forest) {
             depth = 0;
         }
         level = next;
+    }
+}
+
+/// Moves every descendant of a node at depth `cut` up beside that node, among the children of
+/// its parent (at depth `cut - 1`), so no node sits deeper than `cut`.
+fn flatten_below(forest: &mut Forest, cut: usize) {
+    let mut level: Vec<usize> = forest.roots.clone();
+    for _ in 1..cut - 1 {
+        level = level
+            .iter()
+            .flat_map(|&node| forest.children[node].iter().copied())
+            .collect();
+    }
+    // `level` holds the nodes at depth `cut - 1`: each adopts its grandchildren and deeper.
+    for adopter in level {
+        let mut pending = Vec::new();
+        for k in 0..forest.children[adopter].len() {
+            let child = forest.children[adopter][k];
+            pending.append(&mut forest.children[child]);
+        }
+        while let Some(node) = pending.pop() {
+            pending.append(&mut forest.children[node]);
+            forest.children[adopter].push(node);
+            forest.depth_cut.push(node);
+        }
     }
 }
 
@@ -318,6 +381,45 @@ mod tests {
         assert_eq!(forest.parent[256], Some(255), "the real parent is kept");
         let deepest = with_depths(&forest).iter().map(|(_, d)| *d).max();
         assert_eq!(deepest, Some(MAX_DEPTH - 1));
+    }
+
+    #[test]
+    fn the_export_writes_deep_chains_at_the_cut_depth_under_one_ancestor() {
+        let n = WRITTEN_DEPTH as u64 + 40;
+        // A chain 1 <- 2 <- ... <- n, plus a sibling branch that stays shallow.
+        let mut keys: Vec<NodeKey<SpanId>> = (1..=n)
+            .map(|i| key(i, (i > 1).then(|| i - 1), i as f64))
+            .collect();
+        keys.push(key(1000, Some(1), 0.5));
+        let forest = build_for_export(&keys);
+        assert_eq!(forest.roots, vec![0]);
+        assert_eq!(forest.pre_order().len(), keys.len());
+        let depths = with_depths(&forest);
+        let deepest = depths.iter().map(|(_, d)| *d).max();
+        assert_eq!(deepest, Some(WRITTEN_DEPTH - 1), "depth 0 is the root");
+        // The ancestor at WRITTEN_DEPTH - 1 holds its child and every deeper node, by start.
+        let adopter = WRITTEN_DEPTH - 2;
+        let expected: Vec<usize> = (adopter + 1..n as usize).collect();
+        assert_eq!(forest.children[adopter], expected);
+        assert_eq!(forest.depth_cut.len(), n as usize - WRITTEN_DEPTH);
+        assert_eq!(
+            forest.parent[n as usize - 1],
+            Some(n as usize - 2),
+            "true parent kept"
+        );
+        assert_eq!(forest.children[0], vec![keys.len() - 1, 1]);
+    }
+
+    #[test]
+    fn the_export_leaves_shallow_trees_as_they_are() {
+        let n = WRITTEN_DEPTH as u64;
+        let keys: Vec<NodeKey<SpanId>> = (1..=n)
+            .map(|i| key(i, (i > 1).then(|| i - 1), i as f64))
+            .collect();
+        let forest = build_for_export(&keys);
+        assert!(forest.depth_cut.is_empty());
+        let depths: Vec<usize> = with_depths(&forest).iter().map(|(_, d)| *d).collect();
+        assert_eq!(depths, (0..n as usize).collect::<Vec<_>>());
     }
 
     #[test]

@@ -35,7 +35,14 @@ use crate::ffi::strings::{optional, put_string, required};
 ///   `parent_span_id` key gets the innermost span open on the calling thread as its parent, and
 ///   whether a new span becomes the calling thread's innermost. false: such a call or span is a
 ///   root, and spans are never pushed onto a thread. Runtimes whose tasks move between OS
-///   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always.
+///   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always,
+/// - `"max_memory_bytes"` (integer, default 256 MiB): the most the store holds (events waiting
+///   for a flush and open spans); past it new events get `AIOBS_ERR_MEMORY_LIMIT` and are
+///   counted (`aiobs_stats`, the export's `drops`),
+/// - `"max_span_age_seconds"` (number, default 3600): a span open longer is closed as abandoned
+///   by the next flush (see `aiobs_span_end`),
+/// - `"flush_ends_session"` (bool, default true, as in Python): false keeps the active session
+///   active across flushes, for periodic files (see `aiobs_flush`).
 ///
 /// Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
 /// `settings_json` is borrowed for the call. Safe to call from any thread at any time.
@@ -108,24 +115,48 @@ pub unsafe extern "C" fn aiobs_end(error_out: *mut *mut c_char) -> aiobs_status 
 }
 
 /// Writes every session and event recorded since the last flush to one JSON file, then empties
-/// the store: the written sessions leave it and the active session stops being active. The path
-/// is `path`, else the `LLM_OBS_OUT` environment variable, else `./llm_observability.json`;
-/// missing parent folders are created. The file is replaced atomically: it is written beside
-/// the target, synced and renamed.
+/// the store: the written sessions leave it and the active session stops being active, as in
+/// Python. With the setting `"flush_ends_session": false` the active session stays active (and
+/// in the store, to be written again with what it records next): each flush writes what was
+/// recorded since the one before, so a long-running program can write periodic files without
+/// `aiobs_observe` again and without a record failing with `AIOBS_ERR_NO_SESSION` in between.
 ///
-/// - `written_path_out`: NULL, or receives the absolute path written. Owned by the caller: free
-///   it with `aiobs_string_free`. Receives NULL when the JSON file is switched off
-///   (`{"otlp": {"json_file": false}}`): then no file is written, the sessions are forgotten as
-///   after a flush, and the OTLP exporter sends what it holds without waiting for its interval
-///   (the call does not wait for the network).
+/// The path is `path`, else the `LLM_OBS_OUT` environment variable, else
+/// `./llm_observability.json`; a relative path is taken from the current folder, and missing
+/// parent folders are created. In a process forked from one that had used aiobs, a path not
+/// given as `path` (from `LLM_OBS_OUT` or the default) gets the child's pid before its extension
+/// (`llm_observability.4242.json`; `out` becomes `out.4242`), so parent and child never
+/// overwrite each other's file; a `path` argument is used as given.
 ///
-/// On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost: every session and
-/// event stays in the store for the next flush. Spans still open are not written; they are
-/// recorded when they end, and their session is written again with them. A Gemini video
-/// operation still running is written as it stands and written again, updated, by the flush
-/// after its next poll. Safe to call from any thread at any time; concurrent flushes run one
-/// after the other, and recording on other threads goes on while the file is written (what
-/// they record goes into the next flush).
+/// The file is replaced atomically: the document is written into an unnamed file in the
+/// target's folder (Linux's `O_TMPFILE`), synced, named `.aiobs-<pid>-<8 hex digits>.tmp` and
+/// renamed over the target. A crash or kill mid-flush leaves the old file or the new one, never a
+/// torn one, and no temporary file. Where the filesystem has no unnamed files the temporary name
+/// is given from the start; a temporary file so left by a process that is no longer running (or
+/// by earlier versions: `.<name>.<pid>.<16 hex digits>.tmp`) is removed by the next flush into
+/// that folder, by any process. File names up to the filesystem's limit (255 bytes) work. A
+/// target that is a symbolic link stays a link: the file it leads to (to the end of a chain) is
+/// replaced.
+///
+/// The file's `trace_tree` nests at most 31 levels (a root is level 1): deeper events are
+/// written at level 31, among the children of their ancestor at level 30, so that every JSON
+/// reader (serde_json's default limit is 128 nested levels in all) loads the file whatever the
+/// caller passed. Each event keeps its true `parent_span_id`, from which a reader rebuilds the
+/// whole tree (the `aiobs` viewer does).
+///
+/// - `written_path_out`: NULL, or receives the absolute path written (the link, when the
+///   target is one). Owned by the caller: free it with `aiobs_string_free`. Receives NULL when
+///   the JSON file is switched off (`{"otlp": {"json_file": false}}`): then no file is written,
+///   the sessions are forgotten as after a flush, and the OTLP exporter sends what it holds
+///   without waiting for its interval (the call does not wait for the network).
+///
+/// On `AIOBS_ERR_IO` (message names the path and the reason) nothing is lost and nothing of the
+/// attempt is left in the folder: every session and event stays in the store for the next
+/// flush. Spans still open are not written; they are recorded when they end, and their session
+/// is written again with them. A Gemini video operation still running is written as it stands
+/// and written again, updated, by the flush after its next poll. Safe to call from any thread at
+/// any time; concurrent flushes run one after the other, and recording on other threads goes on
+/// while the file is written (what they record goes into the next flush).
 ///
 /// # Safety
 /// `path` is NULL or NUL-terminated; out-parameters are NULL or writable.

@@ -57,7 +57,10 @@ pub unsafe extern "C" fn aiobs_span_begin(
 ///
 /// The span may end on another thread than the one that began it. An id that is not open
 /// (never began, ended already, malformed) gives `AIOBS_ERR_UNKNOWN_SPAN` or
-/// `AIOBS_ERR_INVALID_ARGUMENT` and changes nothing. Safe to call from any thread at any time.
+/// `AIOBS_ERR_INVALID_ARGUMENT` and changes nothing. A span that stayed open longer than
+/// `max_span_age_seconds` was closed as abandoned by a flush (recorded with the error
+/// `AbandonedSpan: ...` and counted in `aiobs_stats`): ending it afterwards gives
+/// `AIOBS_ERR_UNKNOWN_SPAN` and records nothing more. Safe to call from any thread at any time.
 ///
 /// # Safety
 /// String arguments are NULL or NUL-terminated; `error_out` is NULL or writable.

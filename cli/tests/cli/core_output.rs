@@ -68,8 +68,9 @@ fn what_the_core_writes_validates_and_renders() {
     assert!(std::fs::metadata(&report).unwrap().len() > 10_000);
 }
 
-/// The core nests spans 300 deep and writes the tree cut at 256 levels: validate accepts the
-/// file, and `tree` draws the same cut.
+/// The core nests spans 300 deep and writes its `trace_tree` cut at `WRITTEN_DEPTH` levels:
+/// validate accepts the file, and `tree`, rebuilt from the events' parent ids, draws 256 levels
+/// before its own cut.
 #[test]
 fn the_deepest_tree_the_core_writes_validates() {
     let dir = scratch("core_deep_tree");
@@ -102,6 +103,56 @@ fn the_deepest_tree_the_core_writes_validates() {
         .collect();
     assert_eq!(continued.len(), 1, "{continued:?}");
     assert!(continued[0].contains("fn level256"), "{continued:?}");
+}
+
+/// Spans nested deeper than the core writes its `trace_tree`, each holding a value as deep as
+/// a caller may pass: the file validates and `tree` draws every level.
+#[test]
+fn spans_nested_past_the_written_depth_validate_and_draw_in_full() {
+    const SPANS: usize = 70;
+    let dir = scratch("core_past_written_depth");
+    let store = aiobs::Store::new();
+    store.observe(Some("deep"), None).unwrap();
+    // Objects this time, each span naming its parent as a binding without thread parenting does.
+    let depth = aiobs::json_check::MAX_DEPTH;
+    let deepest = format!(
+        "{}{}",
+        r#"{"a":"#.repeat(depth - 1),
+        "{}".to_string() + &"}".repeat(depth - 1)
+    );
+    let mut spans: Vec<String> = Vec::new();
+    for i in 0..SPANS {
+        let parent = spans
+            .last()
+            .map_or("null".to_string(), |id| format!("{id:?}"));
+        let json = format!(r#"{{"name":"level{i}","kwargs":{deepest},"parent_span_id":{parent}}}"#);
+        spans.push(store.span_begin(&json).unwrap());
+    }
+    while let Some(span) = spans.pop() {
+        store.span_end(&span, Some(&deepest), None).unwrap();
+    }
+    store.end();
+    let export = dir.join("deep.json");
+    store.flush(Some(export.to_str().unwrap())).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    assert_eq!(written["trace_tree"].as_array().unwrap().len(), 1);
+
+    let validate = aiobs(&[OsStr::new("validate"), export.as_os_str()]);
+    assert_eq!(validate.status.code(), Some(0), "{}", stdout(&validate));
+    let tree = stdout(&aiobs(&[OsStr::new("tree"), export.as_os_str()]));
+    for level in 0..SPANS {
+        let drawn = format!("── fn level{level} ");
+        let line = tree
+            .lines()
+            .find(|l| l.contains(&drawn))
+            .unwrap_or_else(|| {
+                panic!("level {level} is not drawn:\n{tree}");
+            });
+        let indent = line.chars().take_while(|&c| c != '└' && c != '├').count();
+        assert_eq!(indent, 4 * level, "{line}");
+    }
+    assert!(!tree.contains("[continued"), "{tree}");
 }
 
 /// Events the core dropped over its memory bound are said, not silently missing.
