@@ -443,3 +443,27 @@ fn secrets_in_urls_with_an_upper_case_scheme_are_scrubbed_from_errors() {
     );
     assert!(text.contains("Http://proxy.local/x?page=2"), "{text}");
 }
+
+#[test]
+fn a_body_nested_too_deep_keeps_what_fits_and_is_still_repaired() {
+    let store = Store::new();
+    store.observe(Some("deep-body"), None).unwrap();
+    let deep = format!("{}1{}", "[".repeat(200_000), "]".repeat(200_000));
+    let request = format!(
+        r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"hi"}}],"deep":{deep},"user":"a\ud800b","n":1e400,"seed":7}}"#
+    );
+    store
+        .record_http(&chat_exchange(json!({})), request.as_bytes(), b"{}")
+        .unwrap();
+    let doc = flush(&store, "deep-body");
+    let request = &doc["events"][0]["request"];
+    assert_eq!(request["model"], "gpt-4o-mini", "{request}");
+    assert_eq!(request["messages"][0]["content"], "hi");
+    assert_eq!(request["other"]["user"], "a\u{fffd}b");
+    assert_eq!(request["other"]["n"], Value::Null);
+    assert_eq!(request["other"]["seed"], 7);
+    let note = request["capture_error"].as_str().unwrap();
+    for said in ["nested deeper than", "lone surrogate", "beyond the range"] {
+        assert!(note.contains(said), "{note}");
+    }
+}
