@@ -93,6 +93,7 @@ lint:
 
 test-rust:
 	AIOBS_REQUIRE_BROWSER=1 $(CARGO) test --workspace --features test-hooks
+	$(CARGO) test --profile ctest --features test-hooks --test span_stack -- --include-ignored
 
 $(CTEST_LIB): FORCE
 	$(CARGO) build --profile ctest --features test-hooks

@@ -37,15 +37,27 @@ fn record_call(c: &mut Criterion) {
 }
 
 fn span_begin_end(c: &mut Criterion) {
-    let span_json = r#"{"name":"research","module":"app.pipeline","args":["What is an API?"],"kwargs":{"depth":2},"callsite":{"file":"app/pipeline.c","line":30,"function":"main"}}"#;
-    c.bench_function("span_begin_end", |b| {
+    let spans: Vec<String> = (0..DISTINCT)
+        .map(|i| {
+            format!(
+                r#"{{"name":"research","module":"app.pipeline","args":["What is an API? ({i})"],"kwargs":{{"depth":2}},"callsite":{{"file":"app/pipeline.c","line":30,"function":"main"}}}}"#
+            )
+        })
+        .collect();
+    let bytes: Vec<Vec<u8>> = spans.iter().map(|s| s.clone().into_bytes()).collect();
+    let mut group = c.benchmark_group("span");
+    group.bench_function("floor_lock_copy_append_span", |b| {
+        b.iter_custom(|n| floor(n, &bytes))
+    });
+    group.bench_function("span_begin_end", |b| {
         b.iter_custom(|n| {
-            timed_on_fresh_stores(n, |store, _| {
-                let id = store.span_begin(black_box(span_json)).unwrap();
+            timed_on_fresh_stores(n, |store, run| {
+                let id = store.span_begin(black_box(&spans[run % DISTINCT])).unwrap();
                 store.span_end(&id, Some(r#""an answer""#), None).unwrap();
             })
         })
     });
+    group.finish();
 }
 
 fn flush_100k(c: &mut Criterion) {

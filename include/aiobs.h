@@ -263,13 +263,17 @@ aiobs_status aiobs_record_http(const char *exchange_json,
  *   whether a new span becomes the calling thread's innermost. false: such a call or span is a
  *   root, and spans are never pushed onto a thread. Runtimes whose tasks move between OS
  *   threads (goroutines, fibers) set it false and pass `parent_span_id` (an id or null) always,
- * - `"max_memory_bytes"` (integer, default 256 MiB): the most the store holds (events waiting
- *   for a flush and open spans); past it new events get `AIOBS_ERR_MEMORY_LIMIT` and are
- *   counted (`aiobs_stats`, the export's `drops`),
- * - `"max_span_age_seconds"` (number, default 3600): a span open longer is closed as abandoned
- *   by the next flush (see `aiobs_span_end`),
- * - `"flush_ends_session"` (bool, default true, as in Python): false keeps the active session
- *   active across flushes, for periodic files (see `aiobs_flush`).
+ * - `"max_memory_bytes"` (integer, default 256 MiB): the most the store may hold, counting the
+ *   sessions with their labels, the calls and ended spans waiting for a flush (also while a
+ *   flush writes them), and the open spans. A session, label, call or span that would take it
+ *   past the bound is refused with `AIOBS_ERR_MEMORY_LIMIT` and counted as dropped (in
+ *   `aiobs_stats` and in the next file's `drops`); flushing makes room,
+ * - `"max_span_age_seconds"` (number > 0, default 3600): a span still open this long is
+ *   abandoned: the next flush closes it with an `AbandonedSpan` error, writes it and counts it,
+ * - `"flush_ends_session"` (bool, default true, as in Python): whether `aiobs_flush` ends the
+ *   active session. false: the session stays active across flushes, so a long-running program
+ *   can write a file periodically and keep recording without a gap; each record lands in
+ *   exactly one file.
  *
  * Unknown keys are `AIOBS_ERR_INVALID_ARGUMENT` naming the key, and change nothing.
  * `settings_json` is borrowed for the call. Safe to call from any thread at any time.

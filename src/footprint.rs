@@ -9,6 +9,7 @@ use std::mem::size_of;
 use serde_json::value::RawValue;
 
 use crate::event::{CallEvent, CallPayload, Callsite, FunctionEvent, OpenSpan};
+use crate::session::Session;
 
 fn text(value: Option<&str>) -> usize {
     value.map_or(0, str::len)
@@ -43,6 +44,7 @@ pub fn of_call(call: &CallEvent) -> usize {
                 + e.response_body.len()
                 + text(e.content_type.as_deref())
                 + text(e.transport_error.as_deref())
+                + e.response_headers.iter().map(pair).sum::<usize>()
         }
     };
     size_of::<CallEvent>() + payload + callsite(call.callsite.as_deref())
@@ -63,4 +65,18 @@ pub fn of_function(function: &FunctionEvent) -> usize {
         + raw(function.result.as_deref())
         + text(function.error.as_deref())
         + text(function.enh_prompt_id.as_deref())
+}
+
+/// A name and its value, stored side by side (labels, kept response headers).
+fn pair((name, value): (&str, &str)) -> usize {
+    size_of::<(String, String)>() + name.len() + value.len()
+}
+
+/// A session and its labels: a program that observes without flushing holds every one.
+pub fn of_session(session: &Session) -> usize {
+    size_of::<Session>()
+        + session.id.len()
+        + session.name.len()
+        + session.cwd.len()
+        + session.labels.iter().map(pair).sum::<usize>()
 }

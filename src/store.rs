@@ -52,6 +52,11 @@ pub(crate) struct State {
     pub queued_bytes: usize,
     /// Bytes held by `open_spans`.
     pub open_bytes: usize,
+    /// Bytes held by `sessions` (names and labels).
+    pub session_bytes: usize,
+    /// Bytes of the events a flush has taken and is writing: still in memory until the flush
+    /// forgets them or, after a failure, puts them back.
+    pub in_flight_bytes: usize,
     /// What happened since the process started, for `aiobs_stats`.
     pub totals: Totals,
     /// Drops not yet reported in a written file (the export's `drops`).
@@ -210,7 +215,7 @@ impl Store {
         let state = self.lock_state();
         crate::stats::Stats {
             events_held: state.calls.len() + state.functions.len(),
-            bytes_held: state.queued_bytes + state.open_bytes,
+            bytes_held: state.bytes_held(),
             open_spans: state.open_spans.len(),
             totals: state.totals,
             otlp,
@@ -252,9 +257,13 @@ impl Store {
             explicit,
         )?;
         let session = Session::new(name, merged, now());
+        let bytes = footprint::of_session(&session);
+        let max_memory_bytes = self.read_settings().max_memory_bytes;
+        let mut state = self.lock_state();
+        state.make_room(bytes, max_memory_bytes, "session")?;
         self.otlp.session_changed(&session);
         let id = session.id.clone();
-        let mut state = self.lock_state();
+        state.session_bytes += bytes;
         state.sessions.push(session);
         state.active = Some(id.clone());
         Ok(id.to_string())
@@ -271,11 +280,25 @@ impl Store {
     }
 
     fn with_active_labels<T>(&self, f: impl FnOnce(&mut Labels) -> Result<T>) -> Result<T> {
+        let max_memory_bytes = self.read_settings().max_memory_bytes;
         let mut state = self.lock_state();
         let id = state.active.clone().ok_or_else(Error::no_session)?;
         let session = state.session_mut(&id).ok_or_else(Error::no_session)?;
+        let before = footprint::of_session(session);
+        let previous = session.labels.clone();
         let result = f(&mut session.labels)?;
-        self.otlp.session_changed(session);
+        let after = footprint::of_session(session);
+        // Labels that grow need room; labels that shrink always fit.
+        if let Err(err) = state.make_room(after.saturating_sub(before), max_memory_bytes, "label") {
+            if let Some(session) = state.session_mut(&id) {
+                session.labels = previous;
+            }
+            return Err(err);
+        }
+        state.session_bytes = state.session_bytes + after - before;
+        if let Some(session) = state.session_mut(&id) {
+            self.otlp.session_changed(session);
+        }
         Ok(result)
     }
 
@@ -460,7 +483,7 @@ impl Store {
             )
         })?;
         state.open_bytes -= footprint::of_open_span(&span);
-        state.ended_traces.insert(span_id, span.link.trace_id);
+        let trace_id = span.link.trace_id;
         let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
         let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
         let function = FunctionEvent {
@@ -478,6 +501,9 @@ impl Store {
             // stay open.
             recorded = state.make_room(bytes, max_memory_bytes, "ended span");
             if recorded.is_ok() {
+                // Only a kept span can be named as a parent later; a dropped one must not grow
+                // the map past what the bound allows.
+                state.ended_traces.insert(span_id, trace_id);
                 state.queued_bytes += bytes;
                 state.functions.push(function);
             }
@@ -531,6 +557,9 @@ impl ForkGuards<'_> {
             .and_then(|id| self.state.session_mut(&id).cloned())
             .map(|parent| Session::new(Some(&parent.name), parent.labels, now()));
         *self.state = State::default();
+        if let Some(session) = &continued {
+            self.state.session_bytes = footprint::of_session(session);
+        }
         // A flush running in the parent goes on there; the child has no thread running it.
         *self.flushes = false;
         self.otlp.start_child(continued.as_ref());
@@ -625,7 +654,7 @@ impl Limits {
 impl State {
     /// Refuses (and counts) an event of `bytes` that would take the store past the bound.
     fn make_room(&mut self, bytes: usize, max_memory_bytes: usize, what: &str) -> Result<()> {
-        let held = self.queued_bytes + self.open_bytes;
+        let held = self.bytes_held();
         if held.saturating_add(bytes) <= max_memory_bytes {
             return Ok(());
         }
@@ -676,6 +705,11 @@ impl State {
             self.totals.spans_abandoned += 1;
             self.unwritten_drops.spans_abandoned += 1;
         }
+    }
+
+    /// Everything the memory bound counts: queued and in-flight events, open spans, sessions.
+    pub(crate) fn bytes_held(&self) -> usize {
+        self.queued_bytes + self.in_flight_bytes + self.open_bytes + self.session_bytes
     }
 
     fn active_session_id(&self) -> Result<SessionId> {

@@ -358,3 +358,112 @@ fn a_running_video_operation_survives_flushes_without_a_poll() {
     assert_eq!(polled["span_id"], submitted["span_id"]);
     assert_eq!(polled["response"]["polls"], 1);
 }
+
+fn chat_exchange(extra: Value) -> String {
+    let mut exchange = json!({
+        "method": "POST",
+        "url": "https://api.openai.com/v1/chat/completions",
+        "status": 200,
+        "content_type": "application/json",
+    });
+    exchange
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    exchange.to_string()
+}
+
+fn bytes_held(store: &Store) -> u64 {
+    let stats: Value = serde_json::from_str(&store.stats().to_json()).unwrap();
+    stats["bytes_held"].as_u64().unwrap()
+}
+
+#[test]
+fn kept_response_headers_are_capped_and_count_against_the_bound() {
+    let store = Store::new();
+    store.observe(Some("headers"), None).unwrap();
+    let session = bytes_held(&store);
+    store
+        .record_http(&chat_exchange(json!({})), b"{}", b"{}")
+        .unwrap();
+    let plain = bytes_held(&store) - session;
+    let before = bytes_held(&store);
+    let id = "r".repeat(1000);
+    store
+        .record_http(
+            &chat_exchange(json!({"response_headers": {"x-request-id": id}})),
+            b"{}",
+            b"{}",
+        )
+        .unwrap();
+    assert!(
+        bytes_held(&store) - before >= plain + 1000,
+        "the header is counted"
+    );
+
+    // A huge value keeps its first KiB and says it was cut; five of them fit in 1 MB.
+    store.configure(r#"{"max_memory_bytes":1048576}"#).unwrap();
+    let huge = "h".repeat(4 << 20);
+    for _ in 0..5 {
+        let exchange = chat_exchange(json!({"response_headers": {"x-request-id": huge}}));
+        store.configure(r#"{"max_input_bytes":16777216}"#).unwrap();
+        store.record_http(&exchange, b"{}", b"{}").unwrap();
+    }
+    assert!(bytes_held(&store) < 20_000, "{}", bytes_held(&store));
+    let doc = flush(&store, "capped-headers");
+    let kept = doc["events"][2]["response"]["headers"]["x-request-id"]
+        .as_str()
+        .unwrap();
+    assert!(kept.starts_with(&"h".repeat(1024)), "{}", kept.len());
+    assert!(
+        kept.ends_with("[cut by aiobs]") && kept.len() < 1100,
+        "{kept}"
+    );
+}
+
+#[test]
+fn secrets_in_urls_with_an_upper_case_scheme_are_scrubbed_from_errors() {
+    let store = Store::new();
+    store.observe(Some("scheme-case"), None).unwrap();
+    let error = "Post \"HTTPS://api.openai.com/v1/chat/completions?key=SECRET2\": EOF; \
+                 retried Http://proxy.local/x?api_key=SECRET3&page=2";
+    store
+        .record_http(
+            &chat_exchange(json!({"transport_error": error})),
+            b"{}",
+            b"",
+        )
+        .unwrap();
+    let doc = flush(&store, "scheme-case");
+    let text = doc.to_string();
+    assert!(!text.contains("SECRET"), "{text}");
+    assert!(
+        text.contains("HTTPS://api.openai.com/v1/chat/completions"),
+        "{text}"
+    );
+    assert!(text.contains("Http://proxy.local/x?page=2"), "{text}");
+}
+
+#[test]
+fn a_body_nested_too_deep_keeps_what_fits_and_is_still_repaired() {
+    let store = Store::new();
+    store.observe(Some("deep-body"), None).unwrap();
+    let deep = format!("{}1{}", "[".repeat(200_000), "]".repeat(200_000));
+    let request = format!(
+        r#"{{"model":"gpt-4o-mini","messages":[{{"role":"user","content":"hi"}}],"deep":{deep},"user":"a\ud800b","n":1e400,"seed":7}}"#
+    );
+    store
+        .record_http(&chat_exchange(json!({})), request.as_bytes(), b"{}")
+        .unwrap();
+    let doc = flush(&store, "deep-body");
+    let request = &doc["events"][0]["request"];
+    assert_eq!(request["model"], "gpt-4o-mini", "{request}");
+    assert_eq!(request["messages"][0]["content"], "hi");
+    assert_eq!(request["other"]["user"], "a\u{fffd}b");
+    assert_eq!(request["other"]["n"], Value::Null);
+    assert_eq!(request["other"]["seed"], 7);
+    let note = request["capture_error"].as_str().unwrap();
+    for said in ["nested deeper than", "lone surrogate", "beyond the range"] {
+        assert!(note.contains(said), "{note}");
+    }
+}

@@ -83,9 +83,10 @@ fn thread_parenting_can_be_switched_per_span() {
 fn stats_count_what_is_held_and_each_flush() {
     let store = observed();
     let empty = stats(&store);
+    let session = empty["bytes_held"].as_u64().unwrap();
+    assert!(session > 0, "the session itself is held");
     for key in [
         "events_held",
-        "bytes_held",
         "events_dropped",
         "open_spans",
         "spans_abandoned",
@@ -100,7 +101,7 @@ fn stats_count_what_is_held_and_each_flush() {
     let held = stats(&store);
     assert_eq!(held["events_held"], 1);
     assert_eq!(held["open_spans"], 1);
-    let bytes = held["bytes_held"].as_u64().unwrap();
+    let bytes = held["bytes_held"].as_u64().unwrap() - session;
     assert!(
         bytes as usize > event.len() / 2 && (bytes as usize) < 2 * event.len(),
         "{bytes}"
@@ -139,10 +140,11 @@ fn stats_count_what_is_held_and_each_flush() {
 fn past_the_memory_bound_new_events_are_dropped_and_counted() {
     let store = observed();
     let event = chat_event(1);
+    let session = stats(&store)["bytes_held"].as_u64().unwrap();
     store.record_call(&event).unwrap();
-    let one = stats(&store)["bytes_held"].as_u64().unwrap();
+    let one = stats(&store)["bytes_held"].as_u64().unwrap() - session;
     store
-        .configure(&format!(r#"{{"max_memory_bytes":{}}}"#, 3 * one))
+        .configure(&format!(r#"{{"max_memory_bytes":{}}}"#, session + 3 * one))
         .unwrap();
     store.record_call(&event).unwrap();
     store.record_call(&event).unwrap();
@@ -160,7 +162,7 @@ fn past_the_memory_bound_new_events_are_dropped_and_counted() {
     let full = stats(&store);
     assert_eq!(full["events_held"], 3);
     assert_eq!(full["events_dropped"], 2);
-    assert!(full["bytes_held"].as_u64().unwrap() <= 3 * one);
+    assert!(full["bytes_held"].as_u64().unwrap() <= session + 3 * one);
 
     // A failed flush keeps the count for the next file; a written file reports it once.
     let dir = common::scratch_dir("memory-bound");
@@ -181,6 +183,7 @@ fn past_the_memory_bound_new_events_are_dropped_and_counted() {
 #[test]
 fn a_span_that_ends_past_the_bound_is_closed_and_its_record_dropped() {
     let store = observed();
+    let session = stats(&store)["bytes_held"].clone();
     let span = store.span_begin(r#"{"name":"big_result"}"#).unwrap();
     let held = stats(&store)["bytes_held"].as_u64().unwrap();
     store
@@ -194,7 +197,7 @@ fn a_span_that_ends_past_the_bound_is_closed_and_its_record_dropped() {
         (after["open_spans"].clone(), after["events_dropped"].clone()),
         (json!(0), json!(1))
     );
-    assert_eq!(after["bytes_held"], 0);
+    assert_eq!(after["bytes_held"], session);
     assert_eq!(
         store.span_end(&span, None, None).unwrap_err().kind,
         ErrorKind::UnknownSpan
@@ -315,4 +318,93 @@ fn by_default_a_flush_ends_the_session_as_in_python() {
         store.record_call(&chat_event(1)).unwrap_err().kind,
         ErrorKind::NoSession
     );
+}
+
+#[test]
+fn sessions_and_their_labels_count_against_the_bound() {
+    let store = Store::new();
+    store.observe(Some("first"), None).unwrap();
+    let one = stats(&store)["bytes_held"].as_u64().unwrap();
+    assert!(one > 0, "a session holds memory before any event");
+    store
+        .configure(&format!(r#"{{"max_memory_bytes":{}}}"#, 20 * one))
+        .unwrap();
+    let mut observed = 1;
+    let refused = loop {
+        match store.observe(Some("next"), None) {
+            Ok(_) => observed += 1,
+            Err(err) => break err,
+        }
+        assert!(observed < 1000, "observe never hit the bound");
+    };
+    assert_eq!(refused.kind, ErrorKind::MemoryLimit);
+    let full = stats(&store);
+    assert!(full["bytes_held"].as_u64().unwrap() <= 20 * one);
+    assert_eq!(full["events_dropped"], 1);
+    // Labels grow the active session: past the bound they are refused and left as they were.
+    let value = "v".repeat(256);
+    let refused = (0..10)
+        .find_map(|i| store.add_label(&format!("big{i}"), &value).err())
+        .expect("labels never hit the bound");
+    assert_eq!(refused.kind, ErrorKind::MemoryLimit);
+    assert!(stats(&store)["bytes_held"].as_u64().unwrap() <= 20 * one);
+
+    // A flush forgets the ended sessions and gives their bytes back.
+    store
+        .configure(r#"{"max_memory_bytes":268435456}"#)
+        .unwrap();
+    let doc = flush(&store, "session-bound");
+    assert_eq!(doc["sessions"].as_array().unwrap().len(), observed);
+    assert_eq!(stats(&store)["bytes_held"], 0);
+}
+
+#[test]
+fn a_dropped_span_is_not_remembered_as_a_parent() {
+    let store = observed();
+    let outer = store.span_begin(r#"{"name":"outer"}"#).unwrap();
+    store.record_call(&chat_event(1)).unwrap();
+    let held = stats(&store)["bytes_held"].as_u64().unwrap();
+    store
+        .configure(&format!(r#"{{"max_memory_bytes":{}}}"#, held + 4000))
+        .unwrap();
+    let result = format!("\"{}\"", "x".repeat(10_000));
+    let err = store.span_end(&outer, Some(&result), None).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::MemoryLimit);
+    // The span's record was dropped, so nothing of it (its trace either) stays in memory: a
+    // call naming it as parent starts a trace of its own.
+    let named = chat_event(2).replacen('{', &format!(r#"{{"parent_span_id":"{outer}","#), 1);
+    store.record_call(&named).unwrap();
+    let doc = flush(&store, "dropped-parent");
+    let events = doc["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["parent_span_id"], json!(outer));
+    assert_ne!(events[0]["trace_id"], events[1]["trace_id"]);
+}
+
+#[test]
+fn a_batch_being_written_stays_counted_until_the_flush_forgets_it() {
+    let store = std::sync::Arc::new(observed());
+    for i in 0..20_000 {
+        store.record_call(&chat_event(i)).unwrap();
+    }
+    let full = stats(&store)["bytes_held"].as_u64().unwrap();
+    let dir = common::scratch_dir("in-flight");
+    let flusher = {
+        let store = store.clone();
+        let path = dir.join("out.json");
+        std::thread::spawn(move || store.flush(Some(path.to_str().unwrap())).unwrap())
+    };
+    // Until the flush counts itself done, the batch it writes is still in memory, and said so.
+    let mut seen = 0;
+    while !flusher.is_finished() {
+        let now = stats(&store);
+        if now["flushes"] == 0 {
+            assert!(now["bytes_held"].as_u64().unwrap() >= full, "{now}");
+            seen += 1;
+        }
+        std::thread::yield_now();
+    }
+    flusher.join().unwrap();
+    assert!(seen > 0);
+    assert_eq!(stats(&store)["bytes_held"], 0);
 }

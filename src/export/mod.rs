@@ -112,7 +112,11 @@ impl Store {
             calls: std::mem::take(&mut state.calls),
             functions: std::mem::take(&mut state.functions),
             pending_operations: state.pending_operations.clone(),
-            bytes: std::mem::take(&mut state.queued_bytes),
+            bytes: {
+                // Still held until the flush forgets the batch or puts it back.
+                state.in_flight_bytes = state.queued_bytes;
+                std::mem::take(&mut state.queued_bytes)
+            },
             drops: {
                 let mut drops = std::mem::take(&mut state.unwritten_drops);
                 drops.otlp_spans += self.otlp.take_unreported_drops();
@@ -147,6 +151,12 @@ impl Store {
         state.sessions.retain(|session| {
             flushed.get(&*session.id) != Some(&session) || still_needed.contains(&session.id)
         });
+        state.in_flight_bytes = 0;
+        state.session_bytes = state
+            .sessions
+            .iter()
+            .map(crate::footprint::of_session)
+            .sum();
         if let Some(active) = &state.active
             && ends_session
             && flushed.contains_key(&**active)
@@ -162,6 +172,7 @@ impl Store {
     fn restore_batch(&self, mut batch: Batch) {
         let mut state = self.lock_state();
         state.totals.flushes_failed += 1;
+        state.in_flight_bytes = 0;
         state.queued_bytes += batch.bytes;
         state.unwritten_drops.add(batch.drops);
         batch.calls.append(&mut state.calls);

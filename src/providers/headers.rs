@@ -12,6 +12,8 @@
 //! - rate limits and retries: every `x-ratelimit-*` (OpenAI, Azure), `retry-after`,
 //!   `retry-after-ms`.
 //!
+//! A kept value longer than 1 KiB keeps its first 1 KiB and ends with `…[cut by aiobs]`.
+//!
 //! Left out on purpose: `openai-organization` and `openai-project` name the caller's account,
 //! which is not the record's business; cookies, `authorization`, and anything naming a key,
 //! token, secret, password, credential, session or signature are refused even if a future entry
@@ -38,6 +40,13 @@ impl ResponseHeaders {
         self.0.is_empty()
     }
 
+    /// Each kept header as name and value.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
     /// The kept headers as a JSON object.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Object(
@@ -48,17 +57,39 @@ impl ResponseHeaders {
         )
     }
 
-    fn add(&mut self, name: String, value: String) {
+    fn add(&mut self, name: String, mut value: String) {
         match self.0.get_mut(&name) {
             Some(existing) => {
                 existing.push_str(", ");
                 existing.push_str(&value);
+                cap(existing);
             }
             None => {
+                cap(&mut value);
                 self.0.insert(name, value);
             }
         }
     }
+}
+
+/// The most of one kept header's value that is stored: request ids, timings and rate limits are
+/// short, so a longer value is a misbehaving server, not worth the memory.
+const MAX_VALUE_BYTES: usize = 1024;
+
+/// Marks a value cut at [`MAX_VALUE_BYTES`].
+const CUT_MARKER: &str = "…[cut by aiobs]";
+
+/// Cuts `value` to its first [`MAX_VALUE_BYTES`] (at a character boundary) plus the marker.
+fn cap(value: &mut String) {
+    if value.len() <= MAX_VALUE_BYTES {
+        return;
+    }
+    let mut end = MAX_VALUE_BYTES;
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    value.truncate(end);
+    value.push_str(CUT_MARKER);
 }
 
 /// Whether a response header (any case) is one aiobs keeps.

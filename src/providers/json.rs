@@ -12,18 +12,97 @@ pub(crate) type Object = Map<String, Value>;
 /// Parses a body as JSON, with a note when parts had to be replaced. Invalid UTF-8 is replaced
 /// rather than rejected, so that one bad byte in a prompt does not cost the whole record; so are
 /// lone surrogate escapes (by U+FFFD) and numbers beyond a double (by null), which strict readers
-/// of the export would refuse.
+/// of the export would refuse, and containers nested deeper than [`MAX_DEPTH`] (by null), which
+/// would cost the whole body (serde_json stops at 128 levels).
 pub(crate) fn parse(bytes: &[u8]) -> Result<(Value, Option<String>), String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("body is empty".to_owned());
     }
     let text = String::from_utf8_lossy(bytes);
-    let (text, note) = match repair(&text) {
-        Some((repaired, note)) => (Cow::Owned(repaired), Some(note)),
-        None => (text, None),
+    let mut notes = Vec::new();
+    let text = match cut_deep(&text) {
+        Some(cut) => {
+            notes.push(depth_note());
+            Cow::Owned(cut)
+        }
+        None => text,
+    };
+    let text = match repair(&text) {
+        Some((repaired, note)) => {
+            notes.push(note);
+            Cow::Owned(repaired)
+        }
+        None => text,
     };
     let value = serde_json::from_str(&text).map_err(|e| format!("body is not valid JSON: {e}"))?;
-    Ok((value, note))
+    Ok((value, (!notes.is_empty()).then(|| notes.join("; "))))
+}
+
+/// The text with every array or object that opens [`MAX_DEPTH`] levels deep replaced by `null`;
+/// `None` when nothing is that deep. One pass over the bytes, no recursion: a body nested a
+/// million deep costs a million steps, not a million stack frames.
+fn cut_deep(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied_to = 0;
+    let (mut depth, mut at) = (0usize, 0);
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => at = string_end(bytes, at),
+            b'[' | b'{' if depth == MAX_DEPTH => {
+                let end = container_end(bytes, at);
+                let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+                out.push_str(&text[copied_to..at]);
+                out.push_str("null");
+                copied_to = end;
+                at = end;
+                continue;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        at += 1;
+    }
+    let mut out = out?;
+    out.push_str(&text[copied_to..]);
+    Some(out)
+}
+
+/// The index of the closing quote of the string opening at `start` (the last byte when the text
+/// ends inside the string).
+fn string_end(bytes: &[u8], start: usize) -> usize {
+    let mut at = start + 1;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'\\' => at += 2,
+            b'"' => return at,
+            _ => at += 1,
+        }
+    }
+    bytes.len().saturating_sub(1)
+}
+
+/// The index just past the bracket closing the container opening at `start` (the text's end
+/// when it never closes).
+fn container_end(bytes: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut at = start;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'"' => at = string_end(bytes, at),
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return at + 1;
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+    bytes.len()
 }
 
 /// Parses a body that must be a JSON object, with [`parse`]'s note.

@@ -145,19 +145,17 @@ pub(crate) fn scrub_text(text: &str) -> String {
     out
 }
 
-/// Where the first `http://` or `https://` in `text` starts. Searching for each scheme on its own
-/// would scan to the end for the absent one at every URL found.
+/// Where the first `http://` or `https://` in `text` starts, the scheme in any case (`HTTPS://`
+/// is as much a URL to a reader, and its key as much a secret). One look at each byte: the
+/// check at a position reads at most the 8 bytes of `https://`.
 fn next_url(text: &str) -> Option<usize> {
-    let mut from = 0;
-    while let Some(found) = text[from..].find("http") {
-        let at = from + found;
-        let after = &text[at + 4..];
-        if after.starts_with("://") || after.starts_with("s://") {
-            return Some(at);
-        }
-        from = at + 4;
-    }
-    None
+    let bytes = text.as_bytes();
+    let starts_with = |at: usize, scheme: &[u8]| {
+        bytes
+            .get(at..at + scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    };
+    (0..bytes.len()).find(|&at| starts_with(at, b"http://") || starts_with(at, b"https://"))
 }
 
 /// Names are matched loosely (decoded, case-insensitive, by fragment): dropping a harmless
