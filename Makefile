@@ -149,12 +149,12 @@ compare:
 
 # The Go binding links target/release/libaiobs.a statically; its tests (a module of their own,
 # so the binding needs no dependency) drive openai-go, genai and go-openai from the Go proxy.
-GO_MODULES := bindings/go bindings/go/tests examples/go
+GO_MODULES := bindings/go bindings/go/tests examples/go tests/otlp/jaeger_session_go
 
 test-go:
 	$(CARGO) build --release --lib
 	@for m in $(GO_MODULES); do (cd $$m && go mod download) || exit 1; done
-	@unformatted="$$(gofmt -l bindings/go examples/go)"; if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
+	@unformatted="$$(gofmt -l bindings/go examples/go tests/otlp/jaeger_session_go)"; if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
 	@for m in $(GO_MODULES); do (cd $$m && go vet ./...) || exit 1; done
 	cd bindings/go && go test -race -count=1 ./...
 	cd bindings/go/tests && go test -race -count=1 ./...
@@ -165,12 +165,15 @@ test-ruby: $(CTEST_LIB)
 	scripts/install-debian-packages.sh ruby ruby-ffi ruby-minitest ruby-webrick ruby-faraday
 	scripts/test-ruby.sh target/ctest/libaiobs.so
 
-# A C program exports a session over OTLP to a real Jaeger, in both encodings; the traces are
-# read back through Jaeger's query API.
+# A C program and a Go program (through the binding, so on the release library) export a session
+# over OTLP to a real Jaeger, in both encodings; the traces are read back through Jaeger's query
+# API.
 test-jaeger: $(CTEST_LIB)
 	mkdir -p $(BUILD)/jaeger-out
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/otlp/jaeger_session.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/jaeger_session
-	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger-out
+	$(CARGO) build --release --lib
+	cd tests/otlp/jaeger_session_go && go build -o $(CURDIR)/$(BUILD)/jaeger_session_go .
+	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger_session_go $(BUILD)/jaeger-out
 
 # The C++ header: RAII, nesting, results, exceptions; its export checked by expect_export.py.
 test-cpp: $(CTEST_LIB)
