@@ -45,6 +45,8 @@ struct Queue {
     items: VecDeque<Item>,
     /// Items taken by the thread and not yet settled.
     in_flight: usize,
+    /// A timed-out shutdown counted the batch in flight as dropped: its outcome is not counted.
+    in_flight_abandoned: bool,
     /// Set by shutdown: export what is left until then, drop the rest, stop.
     stop_at: Option<Instant>,
     /// Set by a flush: send what is queued without waiting for the interval.
@@ -103,6 +105,7 @@ impl Exporter {
             queue: Mutex::new(Queue {
                 items: VecDeque::new(),
                 in_flight: 0,
+                in_flight_abandoned: false,
                 stop_at: None,
                 flush_wanted: false,
             }),
@@ -190,11 +193,21 @@ impl Exporter {
             }
         }
         let left = queue.items.len() + queue.in_flight;
-        drop(queue);
         if left == 0 {
+            drop(queue);
             self.join_until(deadline);
             return Ok(());
         }
+        // Counted now, so that the stats read right after this call add up; the thread, still
+        // sending, drops the queue's rest and leaves the batch in flight out of its counts.
+        queue.items.clear();
+        queue.in_flight_abandoned = queue.in_flight > 0;
+        queue.in_flight = 0;
+        drop(queue);
+        shared
+            .counters
+            .dropped
+            .fetch_add(left as u64, Ordering::Relaxed);
         Err(Error::new(
             ErrorKind::Timeout,
             format!(
@@ -270,19 +283,32 @@ impl Worker {
                 queue.in_flight = n;
                 (queue.items.drain(..n).collect::<Vec<Item>>(), queue.stop_at)
             };
-            self.export(&batch, stop_at);
+            let delivery = self.export(&batch, stop_at);
             let mut queue = shared.lock();
+            let failure = if std::mem::take(&mut queue.in_flight_abandoned) {
+                None
+            } else {
+                self.count(delivery, batch.len() as u64)
+            };
             queue.in_flight = 0;
             if queue.items.len() < shared.batch_size {
                 next_send = Instant::now() + shared.schedule_delay;
             }
             shared.settled.notify_all();
+            drop(queue);
+            if let Some(reason) = failure
+                && !self.failure_told.replace(true)
+            {
+                eprintln!(
+                    "aiobs: OTLP export of {} spans to {} failed: {reason} (later failures are counted in aiobs_stats, not printed)",
+                    batch.len(),
+                    self.transport.url()
+                );
+            }
         }
     }
 
-    fn export(&self, batch: &[Item], deadline: Option<Instant>) {
-        let counters = &self.shared.counters;
-        let n = batch.len() as u64;
+    fn export(&self, batch: &[Item], deadline: Option<Instant>) -> Delivery {
         let sessions: SessionBook = {
             let book = self
                 .shared
@@ -306,24 +332,25 @@ impl Worker {
             let request = mapping::export_request(self.resource.clone(), spans);
             encoding::encode(&request, self.protocol, self.gzip)
         }));
-        let delivery = match encoded {
+        match encoded {
             Ok(Ok(encoded)) => self.transport.deliver(&encoded, deadline),
             Ok(Err(error)) => Delivery::Failed(error.message),
             Err(_) => Delivery::Failed("internal error while mapping the batch".into()),
-        };
+        }
+    }
+
+    /// Counts a batch's outcome; a failure's reason is returned to be told once.
+    fn count(&self, delivery: Delivery, n: u64) -> Option<String> {
+        let counters = &self.shared.counters;
         match delivery {
             Delivery::Accepted => {
                 counters.exported.fetch_add(n, Ordering::Relaxed);
+                None
             }
             Delivery::Failed(reason) => {
                 counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                 counters.failed_spans.fetch_add(n, Ordering::Relaxed);
-                if !self.failure_told.replace(true) {
-                    eprintln!(
-                        "aiobs: OTLP export of {n} spans to {} failed: {reason} (later failures are counted in aiobs_stats, not printed)",
-                        self.transport.url()
-                    );
-                }
+                Some(reason)
             }
         }
     }

@@ -618,13 +618,10 @@ int main(int argc, char **argv) {
   expect(tally.drops_in_files == events_dropped, "the files' drops add up to the same count");
   expect(forks > WORKER_FORKS && children_failed == 0 && tally.child_files == forks,
          "each forked child recorded, flushed and exited 0");
-  /* Every record the exporter was offered should be dropped or failed once it is shut down. The
-   * core leaves what the exporter held when a shutdown timed out out of every counter, so the
-   * gap is printed, not checked, until that is fixed. */
-  printf("  exporter down: %ld offered records are in no exporter counter\n",
-         offered.accepted - otlp_dropped - otlp_failed - otlp_queued - otlp_exported);
-  expect(otlp_exported == 0 && otlp_dropped + otlp_failed <= offered.accepted,
-         "the failing exporter accepted none and counted no more than it was offered");
+  /* Every record the exporter was offered is exported, failed, dropped or still queued, once. */
+  expect(otlp_exported == 0 &&
+             otlp_dropped + otlp_failed + otlp_queued == offered.accepted,
+         "the failing exporter accepted none and counted each offered record once");
   expect(exporter_status == AIOBS_OK || exporter_status == AIOBS_ERR_TIMEOUT,
          "aiobs_shutdown returned within its time");
   expect(tally.otlp_drops_in_files == stat_of("dropped"),
@@ -632,11 +629,15 @@ int main(int argc, char **argv) {
   expect(tally.child_files_wrong == 0, "each child's file holds its own calls, all of them");
   expect(events_held == 0 && flushes_failed == 0 && flush_failures == 0,
          "nothing held at the end; no flush failed");
-  /* Flat, coarsely: the last phase, with as much flushing as the first, peaks below twice the
-   * first's peak plus 32 MiB, and the end is below that too. A flush's peak depends on how much
-   * it caught (under 2x between runs on a loaded machine); over 8 million records a leak of
-   * 64 bytes each would pass the line. The chart (rss.csv) shows the rest. */
-  long flat_limit = 2 * rss_peak[PERIODIC] + 32 * 1024;
+  /* Flat, coarsely: the last phase, with as much flushing as the first two, peaks below twice
+   * the higher of their peaks plus 32 MiB, and the end is below that too. A flush's peak depends
+   * on how much it caught, which depends on how fast the disk syncs: the first phase alone
+   * peaked at 54 MiB on one machine and 83 MiB on another, the second at up to 127 MiB. Over 8
+   * million records a leak of 64 bytes each would pass the line; the chart (rss.csv) shows the
+   * rest, and the core's own count (nothing held at the end) is exact. */
+  long first_peak = rss_peak[PERIODIC] > rss_peak[PERIODIC_FORKS] ? rss_peak[PERIODIC]
+                                                                   : rss_peak[PERIODIC_FORKS];
+  long flat_limit = 2 * first_peak + 32 * 1024;
   expect(rss_peak[PLAIN] <= flat_limit && rss_last <= flat_limit, "RSS stayed flat");
   printf("soak: %s (%ld files written; RSS samples in %s)\n", failures ? "FAILED" : "passed",
          files_written, rss_path);
