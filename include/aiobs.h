@@ -234,6 +234,19 @@ aiobs_status aiobs_record_http(const char *exchange_json,
                                char **error_out);
 
 /**
+ * Says whether an HTTP exchange would be recorded now, before a binding tees its bodies:
+ * `AIOBS_OK` when `method` `url` is a known OpenAI or Gemini endpoint and a session is active,
+ * else `AIOBS_ERR_NOT_LLM_ENDPOINT` or `AIOBS_ERR_NO_SESSION`, as `aiobs_record_http` would
+ * answer. Nothing is recorded. The answer can change before the exchange ends (another thread
+ * may end the session); `aiobs_record_http` decides again. Safe to call from any thread at any
+ * time.
+ *
+ * # Safety
+ * `method` and `url` are NULL or NUL-terminated; `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_http_check(const char *method, const char *url, char **error_out);
+
+/**
  * Sets process-wide settings from a JSON object; only the keys given change:
  * - `"runtime"` (string): the `aiobs_runtime` label of sessions started afterwards
  *   (default `"c"`; the Go and Ruby bindings set `"go"` and `"ruby"`),

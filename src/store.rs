@@ -347,16 +347,7 @@ impl Store {
     ) -> Result<()> {
         self.check_size("exchange_json", exchange_json.len())?;
         let mut input = HttpInput::parse(exchange_json)?;
-        let endpoint = providers::classify(&input.method, &input.url).ok_or_else(|| {
-            Error::new(
-                ErrorKind::NotLlmEndpoint,
-                format!(
-                    "{} {} is no LLM endpoint aiobs knows; nothing was recorded",
-                    input.method,
-                    providers::sanitize_url(&input.url)
-                ),
-            )
-        })?;
+        let endpoint = llm_endpoint(&input.method, &input.url)?;
         let (limit, capture_content, limits) = {
             let settings = self.read_settings();
             (
@@ -383,6 +374,17 @@ impl Store {
             capture_content,
         }));
         self.push_call(payload, placed, limits.max_memory_bytes)
+    }
+
+    /// Whether an exchange of `method` to `url` would be recorded now: a binding asks before it
+    /// tees the bodies, so that other traffic and traffic outside a session cost nothing more.
+    pub fn http_check(&self, method: &str, url: &str) -> Result<()> {
+        llm_endpoint(method, url)?;
+        self.require_session()
+    }
+
+    fn require_session(&self) -> Result<()> {
+        self.lock_state().active_session_id().map(drop)
     }
 
     /// Appends a call to the active session; shared by every way of recording one.
@@ -534,6 +536,19 @@ impl Store {
     pub fn shutdown(&self, timeout: std::time::Duration) -> Result<()> {
         self.otlp.shutdown(timeout)
     }
+}
+
+/// The provider endpoint `method` `url` calls, or `AIOBS_ERR_NOT_LLM_ENDPOINT`.
+fn llm_endpoint(method: &str, url: &str) -> Result<providers::Endpoint> {
+    providers::classify(method, url).ok_or_else(|| {
+        Error::new(
+            ErrorKind::NotLlmEndpoint,
+            format!(
+                "{method} {} is no LLM endpoint aiobs knows; nothing was recorded",
+                providers::sanitize_url(url)
+            ),
+        )
+    })
 }
 
 /// The store's locks, held across a `fork`. Dropping them (in the parent, and in the child after

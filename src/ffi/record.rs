@@ -102,3 +102,28 @@ pub unsafe extern "C" fn aiobs_record_http(
         })
     }
 }
+
+/// Says whether an HTTP exchange would be recorded now, before a binding tees its bodies:
+/// `AIOBS_OK` when `method` `url` is a known OpenAI or Gemini endpoint and a session is active,
+/// else `AIOBS_ERR_NOT_LLM_ENDPOINT` or `AIOBS_ERR_NO_SESSION`, as `aiobs_record_http` would
+/// answer. Nothing is recorded. The answer can change before the exchange ends (another thread
+/// may end the session); `aiobs_record_http` decides again. Safe to call from any thread at any
+/// time.
+///
+/// # Safety
+/// `method` and `url` are NULL or NUL-terminated; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_http_check(
+    method: *const c_char,
+    url: *const c_char,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
+    // SAFETY: the caller's guarantees are those of each helper.
+    unsafe {
+        run(error_out, || {
+            let method = required(method, "method")?;
+            let url = required(url, "url")?;
+            Store::global().http_check(method, url)
+        })
+    }
+}

@@ -91,7 +91,16 @@ int main(int argc, char **argv) {
   }
   CHECK_STATUS(AIOBS_ERR_NOT_LLM_ENDPOINT,
                aiobs_record_http("{\"method\":\"GET\",\"url\":\"https://example.com/\"}", NULL, 0, NULL, 0, ERR));
+  /* aiobs_http_check answers before any body is teed, as aiobs_record_http would. */
+  CHECK_STATUS(AIOBS_ERR_NO_SESSION, aiobs_http_check("POST", "https://api.openai.com/v1/chat/completions", ERR));
+  CHECK_STATUS(AIOBS_ERR_NOT_LLM_ENDPOINT, aiobs_http_check("GET", "https://example.com/", ERR));
+  CHECK_STATUS(AIOBS_ERR_INVALID_ARGUMENT, aiobs_http_check(NULL, "https://example.com/", ERR));
   CHECK_STATUS(AIOBS_OK, aiobs_observe("not-recorded", NULL, NULL, ERR));
+  CHECK_STATUS(AIOBS_OK, aiobs_http_check("POST", "https://api.openai.com/v1/chat/completions", ERR));
+  CHECK_STATUS(AIOBS_OK, aiobs_http_check("post", "https://generativelanguage.googleapis.com/v1beta/models/"
+                                                  "gemini-2.0-flash:generateContent?key=secret", ERR));
+  CHECK_STATUS(AIOBS_ERR_NOT_LLM_ENDPOINT, aiobs_http_check("GET", "https://api.openai.com/v1/chat/completions", ERR));
+  CHECK_STATUS(AIOBS_ERR_NOT_LLM_ENDPOINT, aiobs_http_check("POST", "https://example.com/upload", ERR));
   CHECK_STATUS(AIOBS_ERR_NOT_LLM_ENDPOINT,
                aiobs_record_http("{\"method\":\"GET\",\"url\":\"https://example.com/\"}", NULL, 0, NULL, 0, ERR));
   CHECK_STATUS(AIOBS_ERR_INVALID_ARGUMENT,
