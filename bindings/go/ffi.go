@@ -21,6 +21,8 @@ package aiobs
 #cgo nocallback aiobs_set_labels
 #cgo noescape aiobs_remove_label
 #cgo nocallback aiobs_remove_label
+#cgo noescape aiobs_http_check
+#cgo nocallback aiobs_http_check
 #cgo noescape aiobs_record_http
 #cgo nocallback aiobs_record_http
 #cgo noescape aiobs_span_begin
@@ -145,6 +147,12 @@ func getLabels() (string, error) {
 		return "", err
 	}
 	return takeString(labels), nil
+}
+
+// httpCheck says whether the core would record an exchange of method to url now (both
+// NUL-terminated). The status alone answers, so no message is asked for.
+func httpCheck(method, url []byte) bool {
+	return C.aiobs_http_check(ptr(method), ptr(url), nil) == C.AIOBS_OK
 }
 
 // recordHTTP hands one exchange to the core; the bodies are borrowed for the call and copied.

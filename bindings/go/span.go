@@ -107,7 +107,7 @@ func startSpan(ctx context.Context, name string, skip int, opts []SpanOption) (*
 	if options.autoEnhanceAfter >= 0 {
 		request = appendInt(append(request, `,"auto_enhance_after":`...), options.autoEnhanceAfter)
 	}
-	request = appendCallsite(append(request, `,"callsite":`...), skip+1, 1)
+	request = appendCallsite(append(request, `,"callsite":`...))
 	request = appendParent(append(request, `,"parent_span_id":`...), ctx)
 	id, err := spanBegin(append(request, '}', 0))
 	if err != nil {
