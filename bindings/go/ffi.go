@@ -9,10 +9,16 @@ package aiobs
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
 #cgo LDFLAGS: ${SRCDIR}/../../target/release/libaiobs.a -lpthread -ldl -lm
+#cgo noescape aiobs_version
+#cgo nocallback aiobs_version
+#cgo noescape aiobs_string_free
+#cgo nocallback aiobs_string_free
 #cgo noescape aiobs_configure
 #cgo nocallback aiobs_configure
 #cgo noescape aiobs_observe
 #cgo nocallback aiobs_observe
+#cgo noescape aiobs_end
+#cgo nocallback aiobs_end
 #cgo noescape aiobs_flush
 #cgo nocallback aiobs_flush
 #cgo noescape aiobs_add_label
@@ -21,6 +27,8 @@ package aiobs
 #cgo nocallback aiobs_set_labels
 #cgo noescape aiobs_remove_label
 #cgo nocallback aiobs_remove_label
+#cgo noescape aiobs_get_labels
+#cgo nocallback aiobs_get_labels
 #cgo noescape aiobs_http_check
 #cgo nocallback aiobs_http_check
 #cgo noescape aiobs_record_http
@@ -29,6 +37,10 @@ package aiobs
 #cgo nocallback aiobs_go_span_begin
 #cgo noescape aiobs_span_end
 #cgo nocallback aiobs_span_end
+#cgo noescape aiobs_stats
+#cgo nocallback aiobs_stats
+#cgo noescape aiobs_shutdown
+#cgo nocallback aiobs_shutdown
 #include <stdlib.h>
 #include <string.h>
 #include "aiobs.h"
