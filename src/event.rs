@@ -139,10 +139,38 @@ pub enum ParentChoice<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for ParentChoice<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        Ok(match Option::<Cow<'a, str>>::deserialize(deserializer)? {
-            Some(id) => ParentChoice::Explicit(id),
-            None => ParentChoice::Root,
-        })
+        deserializer.deserialize_option(ParentVisitor)
+    }
+}
+
+/// Borrows the id from the input when it can: `Option<Cow<str>>` would always copy it.
+struct ParentVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ParentVisitor {
+    type Value = ParentChoice<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a span id or null")
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Root)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Root)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+
+    fn visit_borrowed_str<E>(self, id: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Explicit(Cow::Borrowed(id)))
+    }
+
+    fn visit_str<E>(self, id: &str) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Explicit(Cow::Owned(id.to_owned())))
     }
 }
 
@@ -342,64 +370,308 @@ pub struct CallEvent {
     pub link: SpanLink,
 }
 
-/// One traced function as `aiobs_span_begin` receives it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One traced function as `aiobs_span_begin` receives it: each value as the caller's text,
+/// checked in one pass ([`json_check::members`]) and decoded only at flush, so beginning a span
+/// copies its JSON once and allocates nothing else.
+#[derive(Debug, Default)]
 pub struct SpanInput<'a> {
-    #[serde(borrow)]
-    pub name: Cow<'a, str>,
-    #[serde(default, borrow)]
-    pub module: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub args: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub kwargs: Option<&'a RawValue>,
-    #[serde(default)]
+    pub name: &'a str,
+    pub module: Option<&'a str>,
+    pub args: Option<&'a str>,
+    pub kwargs: Option<&'a str>,
     pub enh_prompt: bool,
-    #[serde(default)]
     pub auto_enhance_after: Option<u64>,
-    #[serde(default)]
-    pub callsite: Option<Callsite>,
-    #[serde(default, borrow)]
+    pub callsite: Option<&'a str>,
     pub parent_span_id: ParentChoice<'a>,
     /// This span's own form of the `thread_parenting` setting (the setting when absent).
-    #[serde(default)]
     pub thread_parenting: Option<bool>,
+}
+
+const SPAN_FIELDS: [&str; 9] = [
+    "name",
+    "module",
+    "args",
+    "kwargs",
+    "enh_prompt",
+    "auto_enhance_after",
+    "callsite",
+    "parent_span_id",
+    "thread_parenting",
+];
+
+fn span_field(key: &str) -> Option<usize> {
+    Some(match key {
+        "name" => 0,
+        "module" => 1,
+        "args" => 2,
+        "kwargs" => 3,
+        "enh_prompt" => 4,
+        "auto_enhance_after" => 5,
+        "callsite" => 6,
+        "parent_span_id" => 7,
+        "thread_parenting" => 8,
+        _ => return None,
+    })
+}
+
+const CALLSITE_FIELDS: [&str; 3] = ["file", "line", "function"];
+
+fn callsite_field(key: &str) -> Option<usize> {
+    CALLSITE_FIELDS.iter().position(|name| *name == key)
 }
 
 impl<'a> SpanInput<'a> {
     pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
-        let input: SpanInput =
-            serde_json::from_str(json).map_err(|e| Error::from_json("span_json", &e))?;
-        if input.name.trim().is_empty() {
+        let mut input = SpanInput::default();
+        let mut name = None;
+        let mut seen = Fields::new("span_json", &SPAN_FIELDS, span_field);
+        json_check::members("span_json", json, |key, value| {
+            let what = Field("span_json", key);
+            let present = (value != "null").then_some(value);
+            match seen.first(key)? {
+                0 => name = Some(value),
+                1 => input.module = present.map(|v| string(what, v).map(|_| v)).transpose()?,
+                2 => input.args = present,
+                3 => input.kwargs = present,
+                4 => input.enh_prompt = boolean(what, value)?,
+                5 => input.auto_enhance_after = present.map(|v| integer(what, v)).transpose()?,
+                6 => input.callsite = present.map(|v| check_callsite(v).map(|_| v)).transpose()?,
+                7 => {
+                    input.parent_span_id = match present {
+                        Some(id) => ParentChoice::Explicit(string(what, id)?),
+                        None => ParentChoice::Root,
+                    }
+                }
+                _ => input.thread_parenting = present.map(|v| boolean(what, v)).transpose()?,
+            }
+            Ok(())
+        })?;
+        let name = name.ok_or_else(|| Error::invalid("span_json: missing field `name`"))?;
+        if string(Field("span_json", "name"), name)?.trim().is_empty() {
             return Err(Error::invalid("span_json: name must be a non-empty string"));
         }
-        check_raw("span_json.args", input.args)?;
-        check_raw("span_json.kwargs", input.kwargs)?;
+        input.name = name;
         Ok(input)
     }
+}
+
+/// A callsite object: `file` and `function` strings, `line` an integer, each may be null.
+fn check_callsite(text: &str) -> Result<()> {
+    let mut seen = Fields::new("span_json.callsite", &CALLSITE_FIELDS, callsite_field);
+    json_check::members("span_json.callsite", text, |key, value| {
+        let what = Field("span_json.callsite", key);
+        let index = seen.first(key)?;
+        if value == "null" {
+            return Ok(());
+        }
+        match index {
+            1 => u32::try_from(integer(what, value)?)
+                .map(drop)
+                .map_err(|_| Error::invalid(format!("{what} must fit 32 bits, not {value}"))),
+            _ => string(what, value).map(drop),
+        }
+    })
+}
+
+/// The known fields of an object input, each allowed once, as serde's derive allows them.
+struct Fields<'f> {
+    what: &'static str,
+    names: &'f [&'static str],
+    /// The index of a name (a `match` the compiler turns into a few comparisons).
+    index: fn(&str) -> Option<usize>,
+    seen: u32,
+}
+
+impl<'f> Fields<'f> {
+    fn new(
+        what: &'static str,
+        names: &'f [&'static str],
+        index: fn(&str) -> Option<usize>,
+    ) -> Fields<'f> {
+        Fields {
+            what,
+            names,
+            index,
+            seen: 0,
+        }
+    }
+
+    /// The index of `key` among the names, the first time it comes.
+    fn first(&mut self, key: &str) -> Result<usize> {
+        let what = self.what;
+        let index = (self.index)(key).ok_or_else(|| {
+            Error::invalid(format!(
+                "{what}: unknown field `{key}`, expected one of {}",
+                self.names.join(", ")
+            ))
+        })?;
+        if self.seen & (1 << index) != 0 {
+            return Err(Error::invalid(format!("{what}: duplicate field `{key}`")));
+        }
+        self.seen |= 1 << index;
+        Ok(index)
+    }
+}
+
+/// An input's field, named in messages as `prefix.key`; formatted only when one is written.
+#[derive(Clone, Copy)]
+struct Field<'k>(&'static str, &'k str);
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// A checked value's text, shortened for a message.
+fn shown(value: &str) -> &str {
+    let mut end = value.len().min(40);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// The text of a checked JSON string token, borrowed unless it holds escapes.
+fn string<'t>(what: Field, token: &'t str) -> Result<Cow<'t, str>> {
+    match token.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
+        Some(_) => serde_json::from_str::<String>(token)
+            .map(Cow::Owned)
+            .map_err(|e| Error::from_json(&what.to_string(), &e)),
+        None => Err(Error::invalid(format!(
+            "{what} must be a string, not {}",
+            shown(token)
+        ))),
+    }
+}
+
+fn boolean(what: Field, token: &str) -> Result<bool> {
+    match token {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Error::invalid(format!(
+            "{what} must be true or false, not {}",
+            shown(token)
+        ))),
+    }
+}
+
+fn integer(what: Field, token: &str) -> Result<u64> {
+    token.parse().map_err(|_| {
+        Error::invalid(format!(
+            "{what} must be a non-negative integer, not {}",
+            shown(token)
+        ))
+    })
+}
+
+/// Where a value sits in a span's stored text.
+#[derive(Clone, Copy, Debug)]
+struct Slice {
+    start: usize,
+    end: usize,
+}
+
+impl Slice {
+    /// `part` must be a subslice of `whole`.
+    fn of(whole: &str, part: &str) -> Slice {
+        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        Slice {
+            start,
+            end: start + part.len(),
+        }
+    }
+}
+
+/// What the caller said of a traced function: its span JSON, copied once, and where each value
+/// sits in it. Decoded when the export is built.
+#[derive(Clone, Debug)]
+pub struct SpanFields {
+    text: Box<str>,
+    name: Slice,
+    module: Option<Slice>,
+    args: Option<Slice>,
+    kwargs: Option<Slice>,
+    callsite: Option<Slice>,
 }
 
 /// A traced function that has begun and not yet ended.
 #[derive(Clone, Debug)]
 pub struct OpenSpan {
     pub session_id: SessionId,
-    pub name: Box<str>,
-    pub module: Option<Box<str>>,
-    pub args: Option<Box<RawValue>>,
-    pub kwargs: Option<Box<RawValue>>,
+    pub fields: SpanFields,
     pub enh_prompt: bool,
     pub auto_enhance_after: Option<u64>,
-    pub callsite: Option<Box<Callsite>>,
     pub link: SpanLink,
     pub started_at: f64,
+}
+
+impl SpanFields {
+    /// `input` must have been parsed from `json`.
+    pub fn copy(json: &str, input: &SpanInput) -> SpanFields {
+        let at = |part: &str| Slice::of(json, part);
+        SpanFields {
+            text: json.into(),
+            name: at(input.name),
+            module: input.module.map(at),
+            args: input.args.map(at),
+            kwargs: input.kwargs.map(at),
+            callsite: input.callsite.map(at),
+        }
+    }
+
+    fn raw(&self, slice: Slice) -> &str {
+        &self.text[slice.start..slice.end]
+    }
+
+    /// The text a checked string token decodes to.
+    fn string(&self, slice: Slice) -> Cow<'_, str> {
+        let token = self.raw(slice);
+        match token.get(1..token.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+            _ => Cow::Owned(serde_json::from_str(token).unwrap_or_default()),
+        }
+    }
+
+    /// A checked JSON value, as the raw value the export writes verbatim.
+    fn value(&self, slice: Option<Slice>) -> Option<&RawValue> {
+        slice.and_then(|s| serde_json::from_str(self.raw(s)).ok())
+    }
+
+    pub fn name(&self) -> Cow<'_, str> {
+        self.string(self.name)
+    }
+
+    pub fn module(&self) -> Option<Cow<'_, str>> {
+        self.module.map(|s| self.string(s))
+    }
+
+    pub fn args(&self) -> Option<&RawValue> {
+        self.value(self.args)
+    }
+
+    pub fn kwargs(&self) -> Option<&RawValue> {
+        self.value(self.kwargs)
+    }
+
+    pub fn callsite(&self) -> Option<Callsite> {
+        self.callsite
+            .and_then(|s| serde_json::from_str(self.raw(s)).ok())
+    }
+
+    /// The bytes the span's text takes.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
 }
 
 /// A traced function that has ended: the `function_events` entry of the export.
 #[derive(Clone, Debug)]
 pub struct FunctionEvent {
     pub span: OpenSpan,
-    pub result: Option<Box<RawValue>>,
+    /// The return value's checked JSON text (see [`checked_value`]).
+    pub result: Option<Box<str>>,
     pub error: Option<Box<str>>,
     pub timing: Timing,
     pub enh_prompt_id: Option<Box<str>>,
@@ -408,12 +680,17 @@ pub struct FunctionEvent {
 impl FunctionEvent {
     /// `<module>.<name>`, or the name alone, as the Python SDK's `api` field.
     pub fn api(&self) -> Cow<'_, str> {
-        match &self.span.module {
-            Some(module) if !module.is_empty() => {
-                Cow::Owned(format!("{module}.{}", self.span.name))
-            }
-            _ => Cow::Borrowed(&self.span.name),
+        let fields = &self.span.fields;
+        match fields.module() {
+            Some(module) if !module.is_empty() => Cow::Owned(format!("{module}.{}", fields.name())),
+            _ => fields.name(),
         }
+    }
+
+    pub fn result(&self) -> Option<&RawValue> {
+        self.result
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
     }
 }
 
@@ -428,15 +705,16 @@ fn check_raw(what: &str, raw: Option<&RawValue>) -> Result<()> {
     raw.map_or(Ok(()), |raw| json_check::check_input(what, raw.get()))
 }
 
-/// An optional JSON document from the caller (NULL means `null`), validated and copied.
-pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>> {
+/// An optional JSON document from the caller (NULL means `null`), checked and copied without
+/// its surrounding whitespace. One pass: `json_check` checks the grammar as serde_json reads
+/// it, so the export decodes the copy at flush without fail.
+pub fn checked_value(what: &str, json: Option<&str>) -> Result<Option<Box<str>>> {
     match json {
         None => Ok(None),
         Some(text) => {
             json_check::check_input(what, text)?;
-            let raw: &RawValue =
-                serde_json::from_str(text).map_err(|e| Error::from_json(what, &e))?;
-            Ok((raw.get() != "null").then(|| raw.to_owned()))
+            let value = text.trim_matches([' ', '\n', '\r', '\t']);
+            Ok((value != "null").then(|| value.into()))
         }
     }
 }
@@ -444,6 +722,166 @@ pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The span input as serde's derive reads it: the reference the one-pass parser must agree
+    /// with on what it accepts and what each field decodes to.
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Reference {
+        name: String,
+        #[serde(default)]
+        module: Option<String>,
+        #[serde(default)]
+        args: Option<serde_json::Value>,
+        #[serde(default)]
+        kwargs: Option<serde_json::Value>,
+        #[serde(default)]
+        enh_prompt: bool,
+        #[serde(default)]
+        auto_enhance_after: Option<u64>,
+        #[serde(default)]
+        callsite: Option<Callsite>,
+        #[serde(default)]
+        parent_span_id: Option<Option<String>>,
+        #[serde(default)]
+        thread_parenting: Option<bool>,
+    }
+
+    /// What the parser and the stored span make of an input, in the reference's terms.
+    fn parsed(json: &str) -> Option<Reference> {
+        let input = SpanInput::parse(json).ok()?;
+        let fields = SpanFields::copy(json, &input);
+        let raw = |v: Option<&RawValue>| v.map(|v| serde_json::from_str(v.get()).unwrap());
+        Some(Reference {
+            name: fields.name().into_owned(),
+            module: fields.module().map(Cow::into_owned),
+            args: raw(fields.args()),
+            kwargs: raw(fields.kwargs()),
+            enh_prompt: input.enh_prompt,
+            auto_enhance_after: input.auto_enhance_after,
+            callsite: fields.callsite(),
+            parent_span_id: match input.parent_span_id {
+                ParentChoice::InnermostOnThread => None,
+                ParentChoice::Root => Some(None),
+                ParentChoice::Explicit(id) => Some(Some(id.into_owned())),
+            },
+            thread_parenting: input.thread_parenting,
+        })
+    }
+
+    fn reference(json: &str) -> Option<Reference> {
+        let mut r: Reference = serde_json::from_str(json).ok()?;
+        if r.name.trim().is_empty() {
+            return None;
+        }
+        // An explicit null is a root, as an absent key is not: serde folds null into None.
+        if r.parent_span_id.is_none() && json.contains(r#""parent_span_id":null"#) {
+            r.parent_span_id = Some(None);
+        }
+        // serde_json's own decoding refuses lone surrogates and numbers beyond a double too.
+        Some(r)
+    }
+
+    #[test]
+    fn span_input_agrees_with_serde() {
+        let members = [
+            r#""name":"research""#,
+            r#""name":"r\u00e9search \"q\"""#,
+            r#""name":"""#,
+            r#""name":" ""#,
+            r#""name":5"#,
+            r#""name":null"#,
+            r#""module":"app.pipeline""#,
+            r#""module":null"#,
+            r#""module":["app"]"#,
+            r#""args":["What is an API?",{"k":[1,2.5,null]}]"#,
+            r#""args":null"#,
+            r#""args":[1e400]"#,
+            r#""kwargs":{"depth":2}"#,
+            r#""kwargs":"\ud800""#,
+            r#""enh_prompt":true"#,
+            r#""enh_prompt":null"#,
+            r#""enh_prompt":1"#,
+            r#""auto_enhance_after":3"#,
+            r#""auto_enhance_after":-1"#,
+            r#""auto_enhance_after":2.5"#,
+            r#""auto_enhance_after":null"#,
+            r#""callsite":{"file":"app/p.c","line":30,"function":"main"}"#,
+            r#""callsite":{"file":"a\\b.c","line":null}"#,
+            r#""callsite":{}"#,
+            r#""callsite":null"#,
+            r#""callsite":{"line":4294967296}"#,
+            r#""callsite":{"file":1}"#,
+            r#""callsite":{"lines":1}"#,
+            r#""callsite":{"line":1,"line":2}"#,
+            r#""callsite":"main""#,
+            r#""parent_span_id":"0123456789abcdef""#,
+            r#""parent_span_id":"\u0030123456789abcdef""#,
+            r#""parent_span_id":null"#,
+            r#""parent_span_id":7"#,
+            r#""thread_parenting":false"#,
+            r#""thread_parenting":null"#,
+            r#""thread_parenting":"no""#,
+            r#""nme":"x""#,
+            r#""na\u006de":"escaped key""#,
+        ];
+        let mut checked = 0;
+        let mut accepted = 0;
+        // Every member alone after a name, every pair, and each member twice.
+        for (i, a) in members.iter().enumerate() {
+            let mut inputs = vec![
+                format!("{{{a}}}"),
+                format!(r#"{{"name":"f",{a}}}"#),
+                format!(" {{ {a} , {a} }} "),
+            ];
+            for b in &members[i + 1..] {
+                inputs.push(format!(r#"{{"name":"f",{a},{b}}}"#));
+                inputs.push(format!("{{{b},\n\t{a}}}"));
+            }
+            for json in inputs {
+                let ours = parsed(&json);
+                assert_eq!(ours, reference(&json), "{json}");
+                checked += 1;
+                accepted += usize::from(ours.is_some());
+            }
+        }
+        assert!(
+            accepted > 100 && checked - accepted > 100,
+            "{accepted} of {checked}"
+        );
+        for bad in [
+            "",
+            "[]",
+            "null",
+            "{",
+            r#"{"name":"f"} x"#,
+            r#"{"name":"f",}"#,
+        ] {
+            assert_eq!(parsed(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn span_input_errors_name_the_field() {
+        let message = |json: &str| SpanInput::parse(json).unwrap_err().message;
+        assert!(message(r#"{"name":"f","nme":1}"#).contains("unknown field `nme`"));
+        assert!(message(r#"{"name":"f","name":"g"}"#).contains("duplicate field `name`"));
+        assert!(message(r#"{"module":"m"}"#).contains("missing field `name`"));
+        assert!(message(r#"{"name":"f","enh_prompt":1}"#).contains("span_json.enh_prompt"));
+        assert!(message(r#"{"name":"f","callsite":{"line":-1}}"#).contains("callsite.line"));
+        assert!(message(r#"{"name":"f","args":[1e400]}"#).starts_with("span_json.args: "));
+        assert_eq!(
+            SpanInput::parse("{").unwrap_err().kind,
+            crate::ErrorKind::InvalidJson
+        );
+        assert_eq!(
+            SpanInput::parse("[]").unwrap_err().kind,
+            crate::ErrorKind::InvalidArgument
+        );
+        for (index, name) in SPAN_FIELDS.iter().enumerate() {
+            assert_eq!(span_field(name), Some(index));
+        }
+    }
 
     #[test]
     fn timing_fills_what_is_missing() {

@@ -51,18 +51,13 @@ pub fn of_call(call: &CallEvent) -> usize {
 }
 
 pub fn of_open_span(span: &OpenSpan) -> usize {
-    size_of::<OpenSpan>()
-        + span.name.len()
-        + text(span.module.as_deref())
-        + raw(span.args.as_deref())
-        + raw(span.kwargs.as_deref())
-        + callsite(span.callsite.as_deref())
+    size_of::<OpenSpan>() + span.fields.text_len()
 }
 
 pub fn of_function(function: &FunctionEvent) -> usize {
     size_of::<FunctionEvent>() - size_of::<OpenSpan>()
         + of_open_span(&function.span)
-        + raw(function.result.as_deref())
+        + text(function.result.as_deref())
         + text(function.error.as_deref())
         + text(function.enh_prompt_id.as_deref())
 }

@@ -188,15 +188,17 @@ fn write_function_fields<M: SerializeMap>(
     function: &FunctionEvent,
 ) -> Result<(), M::Error> {
     let span = &function.span;
+    let fields = &span.fields;
     map.serialize_entry("provider", "function")?;
     map.serialize_entry("api", &function.api())?;
-    map.serialize_entry("name", &*span.name)?;
-    map.serialize_entry("module", &span.module)?;
-    map.serialize_entry("args", &span.args)?;
-    map.serialize_entry("kwargs", &span.kwargs)?;
-    map.serialize_entry("result", &function.result)?;
+    map.serialize_entry("name", &fields.name())?;
+    map.serialize_entry("module", &fields.module())?;
+    map.serialize_entry("args", &fields.args())?;
+    map.serialize_entry("kwargs", &fields.kwargs())?;
+    map.serialize_entry("result", &function.result())?;
     map.serialize_entry("error", &function.error)?;
-    write_timing_and_links(map, &function.timing, span.callsite.as_deref(), &span.link)?;
+    let callsite = fields.callsite();
+    write_timing_and_links(map, &function.timing, callsite.as_ref(), &span.link)?;
     map.serialize_entry("enh_prompt", &span.enh_prompt)?;
     map.serialize_entry("enh_prompt_id", &function.enh_prompt_id)?;
     map.serialize_entry("auto_enhance_after", &span.auto_enhance_after)?;

@@ -112,6 +112,8 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         };
         let span = &function.span;
         let api = function.api();
+        let name = span.fields.name();
+        let callsite = span.fields.callsite();
         let view = SpanView {
             trace_id: span.link.trace_id.0,
             span_id: span.link.span_id.0,
@@ -119,14 +121,14 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
             started_at: function.timing.started_at,
             ended_at: function.timing.ended_at,
             error: function.error.as_deref(),
-            callsite: span.callsite.as_deref().map(callsite_view),
+            callsite: callsite.as_ref().map(callsite_view),
             session: &views[&span.session_id],
             source: SpanSource::Function(FunctionView {
-                name: &span.name,
+                name: &name,
                 api: &api,
-                args: span.args.as_deref(),
-                kwargs: span.kwargs.as_deref(),
-                result: function.result.as_deref(),
+                args: span.fields.args(),
+                kwargs: span.fields.kwargs(),
+                result: function.result(),
             }),
         };
         spans.push(mapping::span(&view, options));
