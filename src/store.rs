@@ -19,9 +19,9 @@ use std::sync::{
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
-    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, HttpCall, HttpInput, OpenSpan,
-    ParentChoice, Placement, RecordedCall, SessionId, SpanFields, SpanInput, SpanLink, Timing,
-    checked_value, now, own_raw,
+    CallEvent, CallInput, CallPayload, Callsite, CheckedJson, FunctionEvent, HttpCall, HttpInput,
+    OpenSpan, ParentChoice, Placement, RecordedCall, SessionId, SpanFields, SpanInput, SpanLink,
+    Timing, checked_value, now,
 };
 use crate::footprint;
 use crate::ids::{SpanId, SpanIdMap, TraceId};
@@ -323,13 +323,13 @@ impl Store {
     /// Records one provider call that the caller has already normalised.
     pub fn record_call(&self, event_json: &str) -> Result<()> {
         let limits = self.limits("event_json", event_json.len())?;
-        let mut input = CallInput::parse(event_json)?;
-        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
+        let input = CallInput::parse(event_json)?;
+        let placed = Placed::resolve(input.placement, limits.thread_parenting)?;
         let payload = CallPayload::Recorded(Arc::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
-            request: own_raw(input.request),
-            response: own_raw(input.response),
+            request: input.request.map(CheckedJson::copy),
+            response: input.response.map(CheckedJson::copy),
             error: input.error.map(Into::into),
         }));
         self.push_call(payload, placed, limits.max_memory_bytes)
@@ -346,7 +346,7 @@ impl Store {
         response_body: &[u8],
     ) -> Result<()> {
         self.check_size("exchange_json", exchange_json.len())?;
-        let mut input = HttpInput::parse(exchange_json)?;
+        let input = HttpInput::parse(exchange_json)?;
         let endpoint = llm_endpoint(&input.method, &input.url)?;
         let (limit, capture_content, limits) = {
             let settings = self.read_settings();
@@ -356,7 +356,7 @@ impl Store {
                 Limits::of(&settings),
             )
         };
-        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
+        let placed = Placed::resolve(input.placement, limits.thread_parenting)?;
         let exchange = HttpExchange {
             method: input.method.into_owned(),
             url: input.url.into_owned(),

@@ -67,9 +67,9 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         let parsed;
         let (provider, api, request, response, error) = match &call.body {
             Body::Recorded(recorded) => {
-                parsed = [&recorded.request, &recorded.response].map(|raw| {
-                    raw.as_deref()
-                        .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+                parsed = [&recorded.request, &recorded.response].map(|json| {
+                    json.as_ref()
+                        .and_then(|json| serde_json::from_str::<Value>(json.text()).ok())
                         .unwrap_or(Value::Null)
                 });
                 (
