@@ -527,21 +527,29 @@ impl Fields {
         self.own.iter().chain(placement).copied()
     }
 
+    fn index(&self, key: &str) -> Option<usize> {
+        // Length and first byte rule out most names before a comparison.
+        let find = |names: &[&str]| {
+            names.iter().position(|name| {
+                name.len() == key.len() && name.as_bytes()[0] == key.as_bytes()[0] && *name == key
+            })
+        };
+        find(self.own).or_else(|| {
+            self.placed
+                .then(|| find(&PLACEMENT_FIELDS).map(|i| i + self.own.len()))
+                .flatten()
+        })
+    }
+
     /// The index of `key` among the names, the first time it comes.
     fn first(&mut self, key: &str) -> Result<usize> {
         let what = self.what;
-        // Length and first byte rule out most names before a comparison.
-        let index = self
-            .names()
-            .position(|name| {
-                name.len() == key.len() && name.as_bytes()[0] == key.as_bytes()[0] && name == key
-            })
-            .ok_or_else(|| {
-                Error::invalid(format!(
-                    "{what}: unknown field `{key}`, expected one of {}",
-                    self.names().collect::<Vec<_>>().join(", ")
-                ))
-            })?;
+        let index = self.index(key).ok_or_else(|| {
+            Error::invalid(format!(
+                "{what}: unknown field `{key}`, expected one of {}",
+                self.names().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
         if self.seen & (1 << index) != 0 {
             return Err(Error::invalid(format!("{what}: duplicate field `{key}`")));
         }
@@ -634,10 +642,11 @@ fn integer(what: Field, token: &str) -> Result<u64> {
 }
 
 /// Where a value sits in a span's stored text.
+/// Offsets fit 32 bits: `max_input_bytes` is at most `u32::MAX`.
 #[derive(Clone, Copy, Debug)]
 struct Slice {
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl Slice {
@@ -645,8 +654,8 @@ impl Slice {
     fn of(whole: &str, part: &str) -> Slice {
         let start = part.as_ptr() as usize - whole.as_ptr() as usize;
         Slice {
-            start,
-            end: start + part.len(),
+            start: start as u32,
+            end: (start + part.len()) as u32,
         }
     }
 }
@@ -689,7 +698,7 @@ impl SpanFields {
     }
 
     fn raw(&self, slice: Slice) -> &str {
-        &self.text[slice.start..slice.end]
+        &self.text[slice.start as usize..slice.end as usize]
     }
 
     /// The text a checked string token decodes to.

@@ -51,7 +51,19 @@ impl SpanId {
     }
 
     pub fn parse(text: &str, field: &str) -> Result<Self> {
-        parse_hex(text, 16, field).map(|v| SpanId(v as u64))
+        // Every span end parses one: 64-bit arithmetic, one table lookup per digit.
+        let value = <[u8; 16]>::try_from(text.as_bytes())
+            .ok()
+            .and_then(|digits| {
+                digits.iter().try_fold(0u64, |value, &byte| {
+                    let digit = HEX_VALUES[usize::from(byte)];
+                    (digit < 16).then_some(value << 4 | u64::from(digit))
+                })
+            });
+        match value {
+            Some(value) if value != 0 => Ok(SpanId(value)),
+            _ => Err(invalid_id(text, 16, field)),
+        }
     }
 
     /// The id as its 16 lowercase hex digits, without the formatting machinery.
@@ -65,6 +77,17 @@ impl SpanId {
 }
 
 const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The value of each lowercase hex digit; 16 for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [16; 256];
+    let mut i = 0;
+    while i < 16 {
+        values[HEX_DIGITS[i] as usize] = i as u8;
+        i += 1;
+    }
+    values
+};
 
 /// Span ids are random already: a map keyed by them needs no hashing of its own.
 pub type SpanIdMap<V> = std::collections::HashMap<SpanId, V, BuildIdentityHasher>;
@@ -136,10 +159,14 @@ fn parse_hex(text: &str, digits: usize, field: &str) -> Result<u128> {
         .flatten();
     match value {
         Some(value) if value != 0 => Ok(value),
-        _ => Err(Error::invalid(format!(
-            "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
-        ))),
+        _ => Err(invalid_id(text, digits, field)),
     }
+}
+
+fn invalid_id(text: &str, digits: usize, field: &str) -> Error {
+    Error::invalid(format!(
+        "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
+    ))
 }
 
 /// A fresh uuid4 for sessions and enh_prompt traces, as the Python SDK writes them.

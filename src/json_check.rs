@@ -102,10 +102,15 @@ pub fn members<'t>(
     } else {
         loop {
             let key_start = scanner.at;
-            let key_end = scanner
+            let (key_end, escaped) = scanner
                 .key()
                 .map_err(|problem| invalid_json(what, problem))?;
-            let key = decode_key(&text[key_start..key_end]);
+            let token = &text[key_start..key_end];
+            let key = if escaped {
+                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
+            } else {
+                std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
+            };
             let start = scanner.at;
             scanner
                 .value()
@@ -143,16 +148,6 @@ pub fn members<'t>(
                 kind: ProblemKind::Syntax(TRAILING),
             },
         )),
-    }
-}
-
-/// A checked key token (quotes included) as text: borrowed unless it holds escapes.
-fn decode_key(token: &str) -> std::borrow::Cow<'_, str> {
-    let inner = &token[1..token.len() - 1];
-    if inner.contains('\\') {
-        std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
-    } else {
-        std::borrow::Cow::Borrowed(inner)
     }
 }
 
@@ -230,7 +225,9 @@ impl Scanner<'_> {
                         continue 'value;
                     }
                 }
-                Some(b'"') => self.string()?,
+                Some(b'"') => {
+                    self.string()?;
+                }
                 Some(b'-' | b'0'..=b'9') => self.number()?,
                 Some(b't') => self.literal(b"true")?,
                 Some(b'f') => self.literal(b"false")?,
@@ -266,12 +263,12 @@ impl Scanner<'_> {
     }
 
     /// A member's key and its colon, leaving the scanner at the member's value; returns where
-    /// the key's closing quote ends.
-    fn key(&mut self) -> Result<usize, Problem> {
+    /// the key's closing quote ends and whether the key holds an escape.
+    fn key(&mut self) -> Result<(usize, bool), Problem> {
         if self.peek() != Some(b'"') {
             return self.syntax(EXPECTED_KEY);
         }
-        self.string()?;
+        let escaped = self.string()?;
         let key_end = self.at;
         self.skip_whitespace();
         if self.peek() != Some(b':') {
@@ -279,7 +276,7 @@ impl Scanner<'_> {
         }
         self.at += 1;
         self.skip_whitespace();
-        Ok(key_end)
+        Ok((key_end, escaped))
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<(), Problem> {
@@ -293,16 +290,21 @@ impl Scanner<'_> {
 
     /// A string from its opening quote. The text is valid UTF-8 already; what is left to check
     /// is control characters, escapes and surrogate pairs.
-    fn string(&mut self) -> Result<(), Problem> {
+    /// Returns whether the string holds an escape (so that its text is not its value).
+    fn string(&mut self) -> Result<bool, Problem> {
         self.at += 1;
+        let mut escaped = false;
         loop {
             self.at = skip_plain(self.bytes, self.at);
             match self.peek() {
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(());
+                    return Ok(escaped);
                 }
-                Some(b'\\') => self.escape()?,
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?
+                }
                 Some(_) => return self.syntax("control character in a string"),
                 None => return self.syntax("unterminated string"),
             }
