@@ -19,6 +19,7 @@
 //! token, secret, password, credential, session or signature are refused even if a future entry
 //! of the list matched them (`x-ratelimit-*-tokens` counts tokens and stays).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -152,7 +153,7 @@ impl<'de> Visitor<'de> for HeadersVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResponseHeaders, A::Error> {
         let mut headers = ResponseHeaders::default();
-        while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
             let keep = is_kept(&name);
             // Every value is checked, kept or not, so a binding's mistake shows at once.
             if let Some(value) = map.next_value_seed(HeaderValue { keep })? {
@@ -160,6 +161,33 @@ impl<'de> Visitor<'de> for HeadersVisitor {
             }
         }
         Ok(headers)
+    }
+}
+
+/// A string borrowed from the input when it holds no escape: `Cow<str>` alone always copies.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(text.to_owned())))
     }
 }
 
@@ -190,7 +218,7 @@ impl<'de> Visitor<'de> for HeaderValue {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
         let mut joined: Option<String> = None;
-        while let Some(value) = seq.next_element::<std::borrow::Cow<'de, str>>()? {
+        while let Some(Text(value)) = seq.next_element::<Text<'de>>()? {
             if !self.keep {
                 continue;
             }
