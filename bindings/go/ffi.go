@@ -69,6 +69,7 @@ static aiobs_status aiobs_go_span_begin(const char *span_json, char *id_buf, siz
 import "C"
 
 import (
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -202,7 +203,11 @@ func recordHTTP(exchange, request, response []byte) error {
 // spanBegin begins a span and writes its NUL-terminated id into id.
 func spanBegin(span, id []byte) error {
 	var message *C.char
-	return check(C.aiobs_go_span_begin(ptr(span), ptr(id), C.size_t(len(id)), &message), message)
+	status := C.aiobs_go_span_begin(ptr(span), ptr(id), C.size_t(len(id)), &message)
+	if status == C.AIOBS_ERR_PANIC && message == nil {
+		return &Error{Code: ErrPanic, Message: "the core gave a span id longer than " + strconv.Itoa(len(id)-1) + " bytes"}
+	}
+	return check(status, message)
 }
 
 func spanEnd(id, result, errText []byte) error {
