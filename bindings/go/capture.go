@@ -34,21 +34,10 @@ func putBuffer(b *[]byte) {
 }
 
 // An exchange is one attempt of one HTTP request, from RoundTrip to the end of its response.
-// Once the response arrives it is also what the garbage collector's cleanup of the captured body
-// needs, so it must not point to the capturedBody (nor to the http.Response that holds it).
 type exchange struct {
 	json    *[]byte // the exchange's JSON, opened on the caller's goroutine and closed at record
 	request *[]byte // the request body as sent
 	tee     *requestTee
-
-	// The response body, once there is one (see newCapturedBody).
-	body        io.ReadCloser
-	status      int
-	mu          sync.Mutex
-	response    *[]byte // what the caller has read of it
-	recorded    bool
-	stopContext func() bool
-	cleanup     runtime.Cleanup
 }
 
 // capture sends req with send and records the exchange: at once when no response came, else
@@ -220,19 +209,32 @@ func (t *requestTee) sent() []byte {
 // capturedBody hands the caller every byte of a response body as it arrives and keeps a copy.
 // The exchange is recorded on the first of: EOF, a read error, Close, the request's context
 // ending, or the body being dropped unclosed (found by the garbage collector).
-type capturedBody struct{ ex *exchange }
+type capturedBody struct{ state *bodyState }
+
+// bodyState is what the garbage collector's cleanup needs, so it must not point back to the
+// capturedBody (nor to the http.Response that holds it).
+type bodyState struct {
+	body        io.ReadCloser
+	status      int
+	ex          *exchange
+	mu          sync.Mutex
+	buf         *[]byte
+	recorded    bool
+	stopContext func() bool
+	cleanup     runtime.Cleanup
+}
 
 func newCapturedBody(ctx context.Context, resp *http.Response, ex *exchange) *capturedBody {
-	ex.body, ex.status, ex.response = resp.Body, resp.StatusCode, getBuffer()
-	wrapper := &capturedBody{ex: ex}
-	ex.mu.Lock() // the context may have ended already: its record waits for the setup
-	defer ex.mu.Unlock()
-	ex.cleanup = runtime.AddCleanup(wrapper, func(ex *exchange) {
-		ex.finish("the response body was dropped before its end without being closed")
-	}, ex)
+	state := &bodyState{body: resp.Body, status: resp.StatusCode, ex: ex, buf: getBuffer()}
+	wrapper := &capturedBody{state: state}
+	state.mu.Lock() // the context may have ended already: its record waits for the setup
+	defer state.mu.Unlock()
+	state.cleanup = runtime.AddCleanup(wrapper, func(s *bodyState) {
+		s.finish("the response body was dropped before its end without being closed")
+	}, state)
 	if ctx.Done() != nil {
-		ex.stopContext = context.AfterFunc(ctx, func() {
-			ex.finish("the request's context ended before the response body did: " + context.Cause(ctx).Error())
+		state.stopContext = context.AfterFunc(ctx, func() {
+			state.finish("the request's context ended before the response body did: " + context.Cause(ctx).Error())
 		})
 	}
 	return wrapper
@@ -240,21 +242,21 @@ func newCapturedBody(ctx context.Context, resp *http.Response, ex *exchange) *ca
 
 // Read implements io.Reader, passing through what the body yields.
 func (b *capturedBody) Read(p []byte) (int, error) {
-	ex := b.ex
-	n, err := ex.body.Read(p)
-	ex.mu.Lock()
-	if !ex.recorded {
-		if room := bodyLimit() - len(*ex.response); room > 0 {
-			*ex.response = append(*ex.response, p[:min(n, room)]...)
+	s := b.state
+	n, err := s.body.Read(p)
+	s.mu.Lock()
+	if !s.recorded {
+		if room := bodyLimit() - len(*s.buf); room > 0 {
+			*s.buf = append(*s.buf, p[:min(n, room)]...)
 		}
 		switch {
 		case err == io.EOF:
-			ex.recordBodyLocked("")
+			s.recordLocked("")
 		case err != nil:
-			ex.recordBodyLocked(err.Error())
+			s.recordLocked(err.Error())
 		}
 	}
-	ex.mu.Unlock()
+	s.mu.Unlock()
 	return n, err
 }
 
@@ -262,33 +264,33 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 // read first, so the record holds the provider's error; any other body is recorded with what
 // arrived, so closing a stream early never waits for its end.
 func (b *capturedBody) Close() error {
-	ex := b.ex
-	ex.mu.Lock()
-	if !ex.recorded {
-		if ex.status >= 400 {
-			*ex.response = appendFrom(*ex.response, ex.body, bodyLimit())
+	s := b.state
+	s.mu.Lock()
+	if !s.recorded {
+		if s.status >= 400 {
+			*s.buf = appendFrom(*s.buf, s.body, bodyLimit())
 		}
-		ex.recordBodyLocked("")
+		s.recordLocked("")
 	}
-	ex.mu.Unlock()
-	return ex.body.Close()
+	s.mu.Unlock()
+	return s.body.Close()
 }
 
-func (ex *exchange) finish(transportError string) {
-	ex.mu.Lock()
-	if !ex.recorded {
-		ex.recordBodyLocked(transportError)
+func (s *bodyState) finish(transportError string) {
+	s.mu.Lock()
+	if !s.recorded {
+		s.recordLocked(transportError)
 	}
-	ex.mu.Unlock()
+	s.mu.Unlock()
 }
 
-func (ex *exchange) recordBodyLocked(transportError string) {
-	ex.recorded = true
-	if ex.stopContext != nil {
-		ex.stopContext()
+func (s *bodyState) recordLocked(transportError string) {
+	s.recorded = true
+	if s.stopContext != nil {
+		s.stopContext()
 	}
-	ex.cleanup.Stop()
-	ex.record(*ex.response, transportError)
-	putBuffer(ex.response)
-	ex.response = nil
+	s.cleanup.Stop()
+	s.ex.record(*s.buf, transportError)
+	putBuffer(s.buf)
+	s.buf = nil
 }
