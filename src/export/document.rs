@@ -184,6 +184,13 @@ fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Resul
             map.serialize_entry("response", &captured.response)?;
             map.serialize_entry("error", &captured.error)?;
         }
+        Body::Written(written) => {
+            map.serialize_entry("provider", written.provider)?;
+            map.serialize_entry("api", written.api)?;
+            map.serialize_entry("request", &written.request)?;
+            map.serialize_entry("response", &written.response)?;
+            map.serialize_entry("error", &written.error)?;
+        }
     }
     write_timing_and_links(map, &call.timing, call.callsite.as_ref(), &call.link)?;
     map.serialize_entry("session_id", &**call.session_id)

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use serde_json::value::RawValue;
+
 use crate::event::{CallEvent, CallPayload, Callsite, RecordedCall, SessionId, SpanLink, Timing};
 use crate::providers::{self, CaptureOptions, CapturedCall};
 use crate::session::Session;
@@ -13,6 +15,41 @@ use crate::session::Session;
 pub enum Body<'a> {
     Recorded(&'a RecordedCall),
     Captured(Box<CapturedCall>),
+    Written(Box<WrittenCall>),
+}
+
+/// How parsed provider calls are held until they are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    /// As JSON values, which the OTLP mapping reads into.
+    Values,
+    /// As the compact JSON text the export writes: a fraction of the values' memory, which
+    /// matters when a flush writes a batch of hundreds of MB (operations, folded later, stay
+    /// values).
+    Text,
+}
+
+/// A provider call as the export writes it.
+pub struct WrittenCall {
+    pub provider: &'static str,
+    pub api: &'static str,
+    pub request: Option<Box<RawValue>>,
+    pub response: Option<Box<RawValue>>,
+    pub error: Option<String>,
+}
+
+impl WrittenCall {
+    fn of(call: CapturedCall) -> WrittenCall {
+        // Serialising a JSON value cannot fail (its keys are strings).
+        let text = |value: &serde_json::Value| serde_json::value::to_raw_value(value).ok();
+        WrittenCall {
+            provider: call.provider,
+            api: call.api,
+            request: text(&call.request),
+            response: text(&call.response),
+            error: call.error,
+        }
+    }
 }
 
 pub struct PreparedCall<'a> {
@@ -48,6 +85,7 @@ pub fn prepare<'a>(
     calls: Vec<&'a CallEvent>,
     sessions: &'a [Session],
     earlier: &'a HashMap<String, PendingOperation>,
+    form: Form,
 ) -> Prepared<'a> {
     let mut prepared: Vec<PreparedCall> = Vec::with_capacity(calls.len());
     let mut revived_sessions: Vec<&Session> = Vec::new();
@@ -73,7 +111,11 @@ pub fn prepare<'a>(
             }
         };
         let Some(link) = captured.operation.clone() else {
-            prepared.push(own_event(event, captured));
+            let body = match form {
+                Form::Values => Body::Captured(Box::new(captured)),
+                Form::Text => Body::Written(Box::new(WrittenCall::of(captured))),
+            };
+            prepared.push(own_event(event, body));
             continue;
         };
         if link.is_poll {
@@ -103,7 +145,7 @@ pub fn prepare<'a>(
             }
         }
         operations.insert(link.name, prepared.len());
-        prepared.push(own_event(event, captured));
+        prepared.push(own_event(event, Body::Captured(Box::new(captured))));
     }
     // Operations this flush did not hear of wait on; those it did are decided by their event.
     let mut pending: HashMap<String, PendingOperation> = earlier
@@ -132,9 +174,10 @@ fn still_worth_waiting_for(operation: &PendingOperation) -> bool {
     crate::event::now() - operation.timing.ended_at < OPERATION_WAIT_SECONDS
 }
 
-fn own_event(event: &CallEvent, captured: CapturedCall) -> PreparedCall<'_> {
+/// The event with its own timing and place.
+fn own_event<'a>(event: &'a CallEvent, body: Body<'a>) -> PreparedCall<'a> {
     PreparedCall {
-        body: Body::Captured(Box::new(captured)),
+        body,
         timing: event.timing,
         link: event.link,
         callsite: event.callsite(),

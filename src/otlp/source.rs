@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
-use crate::event::{CallEvent, Callsite, FunctionEvent, SessionId};
+use crate::event::{CallEvent, Callsite, CheckedJson, FunctionEvent, SessionId};
 use crate::export::prepare::{self, Body};
 use crate::otlp::mapping::{
     self, CallView, CallsiteView, FunctionView, MappingOptions, SessionView, SpanSource, SpanView,
@@ -61,17 +62,16 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         })
         .collect();
     let no_operations = HashMap::new();
-    let prepared = prepare::prepare(calls, &[], &no_operations);
+    let prepared = prepare::prepare(calls, &[], &no_operations, prepare::Form::Values);
     let mut spans = Vec::with_capacity(items.len());
     for call in &prepared.calls {
         let parsed;
         let (provider, api, request, response, error) = match &call.body {
             Body::Recorded(recorded) => {
-                parsed = [&recorded.request, &recorded.response].map(|json| {
-                    json.as_ref()
-                        .and_then(|json| serde_json::from_str::<Value>(json.text()).ok())
-                        .unwrap_or(Value::Null)
-                });
+                parsed = values(
+                    [&recorded.request, &recorded.response]
+                        .map(|json| json.as_ref().map(CheckedJson::text)),
+                );
                 (
                     &*recorded.provider,
                     &*recorded.api,
@@ -87,6 +87,19 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
                 &captured.response,
                 captured.error.as_deref(),
             ),
+            Body::Written(written) => {
+                parsed = values(
+                    [&written.request, &written.response]
+                        .map(|raw| raw.as_deref().map(RawValue::get)),
+                );
+                (
+                    written.provider,
+                    written.api,
+                    &parsed[0],
+                    &parsed[1],
+                    written.error.as_deref(),
+                )
+            }
         };
         let view = SpanView {
             trace_id: call.link.trace_id.0,
@@ -134,6 +147,14 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         spans.push(mapping::span(&view, options));
     }
     spans
+}
+
+/// JSON texts read back as values (null when absent).
+fn values(texts: [Option<&str>; 2]) -> [Value; 2] {
+    texts.map(|text| {
+        text.and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or(Value::Null)
+    })
 }
 
 fn session_view<'a>(id: &'a SessionId, info: Option<&'a SessionInfo>) -> SessionView<'a> {
