@@ -12,10 +12,8 @@ module Aiobs
       # The innermost span of the current fiber, else (inside an enumerator's fiber with no span
       # of its own) the span of the fiber that resumed it with `next`, else nil.
       def current_span_id
-        stack = Thread.current[STACK]
-        return stack.last if stack && !stack.empty?
-
-        Thread.current.thread_variable_get(RESUMER)
+        thread = Thread.current
+        thread[STACK]&.last || thread.thread_variable_get(RESUMER)
       end
 
       # The current fiber's stack of open spans, innermost last.

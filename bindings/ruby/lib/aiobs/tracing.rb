@@ -12,7 +12,7 @@ module Aiobs
   # (break, throw, return) still ends. Without an active session the code simply runs.
   module Tracing
     # What stays the same for every call of one traced function. `fixed_json` is its part of the
-    # span JSON, generated once.
+    # span JSON, generated once; `callsite` is the callsite's JSON (see Callsite).
     class Spec
       attr_reader :capture_args, :capture_result, :fixed_json
 
@@ -21,10 +21,14 @@ module Aiobs
         @capture_args = capture_args
         @capture_result = capture_result
         fixed = { "name" => name.to_s, "module" => module_name, "enh_prompt" => enh_prompt ? true : false,
-                  "auto_enhance_after" => auto_enhance_after, "callsite" => callsite }
-        @fixed_json = Serialize.generate(fixed)[1..-2]
+                  "auto_enhance_after" => auto_enhance_after }
+        @fixed_json = "#{Serialize.generate(fixed)[1..-2]},\"callsite\":#{callsite || Serialize::NULL}".freeze
       end
     end
+
+    # A span id as the core writes it: quoted as it is. Anything else (a parent the program
+    # passed) is quoted by the generator.
+    SPAN_ID = /\A\h{16}\z/.freeze
 
     class << self
       # Runs the block inside a span (one frame: this is every traced call's fixed cost).
@@ -53,10 +57,16 @@ module Aiobs
           args_json = Serialize.json(args)
           kwargs_json = Serialize.json(kwargs)
         else
-          args_json = kwargs_json = "null"
+          args_json = kwargs_json = Serialize::NULL
         end
-        parent_json = parent ? "\"#{parent}\"" : "null"
-        "{#{spec.fixed_json},\"args\":#{args_json},\"kwargs\":#{kwargs_json},\"parent_span_id\":#{parent_json}}"
+        "{#{spec.fixed_json},\"args\":#{args_json},\"kwargs\":#{kwargs_json},\"parent_span_id\":#{parent_json(parent)}}"
+      end
+
+      def parent_json(parent)
+        if parent.nil? then Serialize::NULL
+        elsif parent.is_a?(String) && SPAN_ID.match?(parent) then "\"#{parent}\""
+        else Serialize.string(parent.to_s)
+        end
       end
     end
   end
