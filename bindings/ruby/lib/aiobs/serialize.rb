@@ -33,14 +33,22 @@ module Aiobs
         raise
       end
 
-      # JSON of any value, within the limits. Values that need no change (scalars, and arrays or
-      # hashes of scalars, as most arguments are) generate as they are, without a copy.
+      # JSON of any value, within the limits. What needs no change (a short string, a scalar, an
+      # array or hash of those, as most arguments and results are) generates as it is; the rest
+      # goes through `safe` first.
       def json(value)
         case value
-        when Array then return EMPTY_ARRAY if value.empty?
-        when Hash then return EMPTY_HASH if value.empty?
+        when String then return generate(value) if value.bytesize <= MAX_STRING && utf8?(value)
+        when nil then return NULL
+        when true, false, Integer then return value.to_s
+        when Array
+          return EMPTY_ARRAY if value.empty?
+          return generate(value) if value.length <= MAX_ITEMS && plain_items?(value)
+        when Hash
+          return EMPTY_HASH if value.empty?
+          return generate(value) if value.length <= MAX_PAIRS && plain_pairs?(value)
         end
-        generate(plain?(value) ? value : safe(value, 0))
+        generate(safe(value, 0))
       end
 
       # A string (made valid UTF-8) as a JSON string, or null.
@@ -79,14 +87,6 @@ module Aiobs
       end
 
       private
-
-      def plain?(value)
-        case value
-        when Array then value.length <= MAX_ITEMS && plain_items?(value)
-        when Hash then value.length <= MAX_PAIRS && plain_pairs?(value)
-        else scalar?(value)
-        end
-      end
 
       # A loop rather than `all?`: arguments are checked on every traced call, and a block per
       # item costs more than the check.
@@ -132,11 +132,10 @@ module Aiobs
         string.length > MAX_STRING ? "#{string[0, MAX_STRING]}..." : string
       end
 
-      # Valid UTF-8 or plain ASCII in any ASCII-compatible encoding (HTTP headers arrive as
-      # binary strings): both generate as they are.
+      # Plain ASCII in any ASCII-compatible encoding (HTTP headers arrive as binary strings), or
+      # valid UTF-8: both generate as they are.
       def utf8?(string)
-        (string.encoding == Encoding::UTF_8 || string.encoding == Encoding::US_ASCII) && string.valid_encoding? ||
-          string.ascii_only?
+        string.ascii_only? || string.encoding == Encoding::UTF_8 && string.valid_encoding?
       end
 
       def pairs(hash, depth)
