@@ -89,9 +89,13 @@ impl Settings {
                 "settings_json: runtime must be a non-empty string",
             ));
         }
-        if update.max_input_bytes == Some(0) {
+        // A stored input keeps offsets into its text in 32 bits.
+        if update
+            .max_input_bytes
+            .is_some_and(|max| max == 0 || max > u32::MAX as usize)
+        {
             return Err(Error::invalid(
-                "settings_json: max_input_bytes must be at least 1",
+                "settings_json: max_input_bytes must be from 1 to 4294967295",
             ));
         }
         if let Some(age) = update.max_span_age_seconds

@@ -139,10 +139,38 @@ pub enum ParentChoice<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for ParentChoice<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        Ok(match Option::<Cow<'a, str>>::deserialize(deserializer)? {
-            Some(id) => ParentChoice::Explicit(id),
-            None => ParentChoice::Root,
-        })
+        deserializer.deserialize_option(ParentVisitor)
+    }
+}
+
+/// Borrows the id from the input when it can: `Option<Cow<str>>` would always copy it.
+struct ParentVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ParentVisitor {
+    type Value = ParentChoice<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a span id or null")
+    }
+
+    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Root)
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Root)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+
+    fn visit_borrowed_str<E>(self, id: &'de str) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Explicit(Cow::Borrowed(id)))
+    }
+
+    fn visit_str<E>(self, id: &str) -> std::result::Result<Self::Value, E> {
+        Ok(ParentChoice::Explicit(Cow::Owned(id.to_owned())))
     }
 }
 
@@ -158,77 +186,88 @@ pub struct Placement<'a> {
     pub trace_id: Option<Cow<'a, str>>,
 }
 
-/// Declares a call input: its own fields, then the placement fields every call input accepts
-/// (`started_at`, `ended_at`, `duration_ms`, `callsite`, `span_id`, `parent_span_id`,
-/// `trace_id`), with `take_placement` to move those out.
-macro_rules! call_input {
-    ($(#[$meta:meta])* pub struct $name:ident<$lt:lifetime> { $($fields:tt)* }) => {
-        $(#[$meta])*
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct $name<$lt> {
-            $($fields)*
-            #[serde(default)]
-            pub started_at: Option<f64>,
-            #[serde(default)]
-            pub ended_at: Option<f64>,
-            #[serde(default)]
-            pub duration_ms: Option<f64>,
-            #[serde(default)]
-            pub callsite: Option<Callsite>,
-            #[serde(default, borrow)]
-            pub span_id: Option<Cow<$lt, str>>,
-            #[serde(default, borrow)]
-            pub parent_span_id: ParentChoice<$lt>,
-            #[serde(default, borrow)]
-            pub trace_id: Option<Cow<$lt, str>>,
-        }
+/// The placement fields, accepted by every call input after its own.
+const PLACEMENT_FIELDS: [&str; 7] = [
+    "started_at",
+    "ended_at",
+    "duration_ms",
+    "callsite",
+    "span_id",
+    "parent_span_id",
+    "trace_id",
+];
 
-        impl<$lt> $name<$lt> {
-            pub fn take_placement(&mut self) -> Placement<$lt> {
-                Placement {
-                    started_at: self.started_at,
-                    ended_at: self.ended_at,
-                    duration_ms: self.duration_ms,
-                    callsite: self.callsite.take(),
-                    span_id: self.span_id.take(),
-                    parent_span_id: std::mem::take(&mut self.parent_span_id),
-                    trace_id: self.trace_id.take(),
-                }
+impl<'a> Placement<'a> {
+    /// Takes the placement field at `index` (in [`PLACEMENT_FIELDS`]) from its checked text.
+    fn take(&mut self, what: Field, index: usize, value: &'a str) -> Result<()> {
+        let present = (value != "null").then_some(value);
+        match index {
+            0 => self.started_at = present.map(|v| number(what, v)).transpose()?,
+            1 => self.ended_at = present.map(|v| number(what, v)).transpose()?,
+            2 => self.duration_ms = present.map(|v| number(what, v)).transpose()?,
+            3 => {
+                self.callsite = present
+                    .map(|v| {
+                        serde_json::from_str(v).map_err(|e| Error::from_json(&what.to_string(), &e))
+                    })
+                    .transpose()?
             }
+            4 => self.span_id = present.map(|v| string(what, v)).transpose()?,
+            5 => self.parent_span_id = parent(what, present)?,
+            _ => self.trace_id = present.map(|v| string(what, v)).transpose()?,
         }
-    };
-}
-
-call_input! {
-    /// One provider call as `aiobs_record_call` receives it.
-    pub struct CallInput<'a> {
-        #[serde(borrow)]
-        pub provider: Cow<'a, str>,
-        #[serde(borrow)]
-        pub api: Cow<'a, str>,
-        #[serde(default, borrow)]
-        pub request: Option<&'a RawValue>,
-        #[serde(default, borrow)]
-        pub response: Option<&'a RawValue>,
-        #[serde(default, borrow)]
-        pub error: Option<Cow<'a, str>>,
+        Ok(())
     }
 }
 
+/// `parent_span_id` from its checked text: an id, or null for a root.
+fn parent<'a>(what: Field, value: Option<&'a str>) -> Result<ParentChoice<'a>> {
+    Ok(match value {
+        Some(id) => ParentChoice::Explicit(string(what, id)?),
+        None => ParentChoice::Root,
+    })
+}
+
+/// One provider call as `aiobs_record_call` receives it, checked in one pass.
+#[derive(Debug, Default)]
+pub struct CallInput<'a> {
+    pub provider: Cow<'a, str>,
+    pub api: Cow<'a, str>,
+    /// Checked JSON texts, kept verbatim.
+    pub request: Option<&'a str>,
+    pub response: Option<&'a str>,
+    pub error: Option<Cow<'a, str>>,
+    pub placement: Placement<'a>,
+}
+
+const CALL_FIELDS: [&str; 5] = ["provider", "api", "request", "response", "error"];
+
 impl<'a> CallInput<'a> {
     pub fn parse(json: &'a str) -> Result<CallInput<'a>> {
-        let input: CallInput =
-            serde_json::from_str(json).map_err(|e| Error::from_json("event_json", &e))?;
-        for (name, value) in [("provider", &input.provider), ("api", &input.api)] {
+        let mut input = CallInput::default();
+        let mut seen = Fields::new("event_json", &CALL_FIELDS, true);
+        json_check::members("event_json", json, |key, value| {
+            let what = Field("event_json", key);
+            let present = (value != "null").then_some(value);
+            match seen.first(key)? {
+                0 => input.provider = string(what, value)?,
+                1 => input.api = string(what, value)?,
+                2 => input.request = present,
+                3 => input.response = present,
+                4 => input.error = present.map(|v| string(what, v)).transpose()?,
+                i => input.placement.take(what, i - CALL_FIELDS.len(), value)?,
+            }
+            Ok(())
+        })?;
+        for (index, value) in [&input.provider, &input.api].into_iter().enumerate() {
+            seen.require(index)?;
             if value.trim().is_empty() {
                 return Err(Error::invalid(format!(
-                    "event_json: {name} must be a non-empty string"
+                    "event_json: {} must be a non-empty string",
+                    CALL_FIELDS[index]
                 )));
             }
         }
-        check_raw("event_json.request", input.request)?;
-        check_raw("event_json.response", input.response)?;
         check_captured_field(input.request, "attempt", "request.attempt")?;
         check_captured_field(input.response, "headers", "response.headers")?;
         Ok(input)
@@ -238,11 +277,10 @@ impl<'a> CallInput<'a> {
 /// `request.attempt` and `response.headers` mean something in the export (the try of a
 /// retried call, the kept response headers), so a recorded call may carry them only in the
 /// form the core itself writes: an integer from 1, and an object of strings.
-fn check_captured_field(payload: Option<&RawValue>, key: &str, what: &str) -> Result<()> {
-    let Some(payload) = payload else {
+fn check_captured_field(payload: Option<&str>, key: &str, what: &str) -> Result<()> {
+    let Some(text) = payload else {
         return Ok(());
     };
-    let text = payload.get();
     // Most payloads never name the key: skip the second parse unless the key, or an escape
     // that could spell it, is in the text.
     if !text.starts_with('{') || !(text.contains(key) || text.contains("\\u")) {
@@ -272,33 +310,57 @@ fn check_captured_field(payload: Option<&RawValue>, key: &str, what: &str) -> Re
     }
 }
 
-call_input! {
-    /// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies.
-    pub struct HttpInput<'a> {
-        #[serde(borrow)]
-        pub method: Cow<'a, str>,
-        #[serde(borrow)]
-        pub url: Cow<'a, str>,
-        /// The response status; 0 (the default) when no response arrived.
-        #[serde(default)]
-        pub status: u16,
-        #[serde(default, borrow)]
-        pub content_type: Option<Cow<'a, str>>,
-        #[serde(default, borrow)]
-        pub transport_error: Option<Cow<'a, str>>,
-        /// Every response header the binding saw; only the allow-list is kept.
-        #[serde(default)]
-        pub response_headers: ResponseHeaders,
-        /// 1 for the first try (the default), 2 for the first retry, ...
-        #[serde(default)]
-        pub attempt: Option<u32>,
-    }
+/// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies,
+/// checked in one pass.
+#[derive(Debug, Default)]
+pub struct HttpInput<'a> {
+    pub method: Cow<'a, str>,
+    pub url: Cow<'a, str>,
+    /// The response status; 0 (the default) when no response arrived.
+    pub status: u16,
+    pub content_type: Option<Cow<'a, str>>,
+    pub transport_error: Option<Cow<'a, str>>,
+    /// Every response header the binding saw; only the allow-list is kept.
+    pub response_headers: ResponseHeaders,
+    /// 1 for the first try (the default), 2 for the first retry, ...
+    pub attempt: Option<u32>,
+    pub placement: Placement<'a>,
 }
+
+const HTTP_FIELDS: [&str; 7] = [
+    "method",
+    "url",
+    "status",
+    "content_type",
+    "transport_error",
+    "response_headers",
+    "attempt",
+];
 
 impl<'a> HttpInput<'a> {
     pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
-        let input: HttpInput =
-            serde_json::from_str(json).map_err(|e| Error::from_json("exchange_json", &e))?;
+        let mut input = HttpInput::default();
+        let mut seen = Fields::new("exchange_json", &HTTP_FIELDS, true);
+        json_check::members("exchange_json", json, |key, value| {
+            let what = Field("exchange_json", key);
+            let present = (value != "null").then_some(value);
+            match seen.first(key)? {
+                0 => input.method = string(what, value)?,
+                1 => input.url = string(what, value)?,
+                2 => input.status = small(what, value)?,
+                3 => input.content_type = present.map(|v| string(what, v)).transpose()?,
+                4 => input.transport_error = present.map(|v| string(what, v)).transpose()?,
+                5 => {
+                    input.response_headers = serde_json::from_str(value)
+                        .map_err(|e| Error::from_json(&what.to_string(), &e))?
+                }
+                6 => input.attempt = present.map(|v| small(what, v)).transpose()?,
+                i => input.placement.take(what, i - HTTP_FIELDS.len(), value)?,
+            }
+            Ok(())
+        })?;
+        seen.require(0)?;
+        seen.require(1)?;
         if input.attempt == Some(0) {
             return Err(Error::invalid(
                 "exchange_json: attempt must be at least 1 (1 is the first try)",
@@ -313,9 +375,30 @@ impl<'a> HttpInput<'a> {
 pub struct RecordedCall {
     pub provider: Box<str>,
     pub api: Box<str>,
-    pub request: Option<Box<RawValue>>,
-    pub response: Option<Box<RawValue>>,
+    pub request: Option<CheckedJson>,
+    pub response: Option<CheckedJson>,
     pub error: Option<Box<str>>,
+}
+
+/// JSON text that `json_check` took (so every strict reader of the export takes it), copied
+/// verbatim on the caller's thread and read as a JSON value only when the export is built.
+#[derive(Clone, Debug)]
+pub struct CheckedJson(Box<str>);
+
+impl CheckedJson {
+    /// `text` must have passed `json_check` (whitespace around it is dropped).
+    pub fn copy(text: &str) -> CheckedJson {
+        CheckedJson(text.trim_matches([' ', '\n', '\r', '\t']).into())
+    }
+
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    /// The value, to write verbatim; `None` never happens for a checked text.
+    pub fn raw(&self) -> Option<&RawValue> {
+        serde_json::from_str(&self.0).ok()
+    }
 }
 
 /// Shared, so that handing a call to the OTLP exporter as well costs no copy of its bodies.
@@ -342,64 +425,328 @@ pub struct CallEvent {
     pub link: SpanLink,
 }
 
-/// One traced function as `aiobs_span_begin` receives it.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One traced function as `aiobs_span_begin` receives it: each value as the caller's text,
+/// checked in one pass ([`json_check::members`]) and decoded only at flush, so beginning a span
+/// copies its JSON once and allocates nothing else.
+#[derive(Debug, Default)]
 pub struct SpanInput<'a> {
-    #[serde(borrow)]
-    pub name: Cow<'a, str>,
-    #[serde(default, borrow)]
-    pub module: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    pub args: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    pub kwargs: Option<&'a RawValue>,
-    #[serde(default)]
+    pub name: &'a str,
+    pub module: Option<&'a str>,
+    pub args: Option<&'a str>,
+    pub kwargs: Option<&'a str>,
     pub enh_prompt: bool,
-    #[serde(default)]
     pub auto_enhance_after: Option<u64>,
-    #[serde(default)]
-    pub callsite: Option<Callsite>,
-    #[serde(default, borrow)]
+    pub callsite: Option<&'a str>,
     pub parent_span_id: ParentChoice<'a>,
     /// This span's own form of the `thread_parenting` setting (the setting when absent).
-    #[serde(default)]
     pub thread_parenting: Option<bool>,
 }
 
+const SPAN_FIELDS: [&str; 9] = [
+    "name",
+    "module",
+    "args",
+    "kwargs",
+    "enh_prompt",
+    "auto_enhance_after",
+    "callsite",
+    "parent_span_id",
+    "thread_parenting",
+];
+
+const CALLSITE_FIELDS: [&str; 3] = ["file", "line", "function"];
+
 impl<'a> SpanInput<'a> {
     pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
-        let input: SpanInput =
-            serde_json::from_str(json).map_err(|e| Error::from_json("span_json", &e))?;
-        if input.name.trim().is_empty() {
+        let mut input = SpanInput::default();
+        let mut name = None;
+        let mut seen = Fields::new("span_json", &SPAN_FIELDS, false);
+        json_check::members("span_json", json, |key, value| {
+            let what = Field("span_json", key);
+            let present = (value != "null").then_some(value);
+            match seen.first(key)? {
+                0 => name = Some(value),
+                1 => input.module = present.map(|v| string(what, v).map(|_| v)).transpose()?,
+                2 => input.args = present,
+                3 => input.kwargs = present,
+                4 => input.enh_prompt = boolean(what, value)?,
+                5 => input.auto_enhance_after = present.map(|v| integer(what, v)).transpose()?,
+                6 => input.callsite = present.map(|v| check_callsite(v).map(|_| v)).transpose()?,
+                7 => input.parent_span_id = parent(what, present)?,
+                _ => input.thread_parenting = present.map(|v| boolean(what, v)).transpose()?,
+            }
+            Ok(())
+        })?;
+        seen.require(0)?;
+        let name = name.unwrap_or_default();
+        if string(Field("span_json", "name"), name)?.trim().is_empty() {
             return Err(Error::invalid("span_json: name must be a non-empty string"));
         }
-        check_raw("span_json.args", input.args)?;
-        check_raw("span_json.kwargs", input.kwargs)?;
+        input.name = name;
         Ok(input)
     }
+}
+
+/// A callsite object: `file` and `function` strings, `line` an integer, each may be null.
+fn check_callsite(text: &str) -> Result<()> {
+    let mut seen = Fields::new("span_json.callsite", &CALLSITE_FIELDS, false);
+    json_check::members("span_json.callsite", text, |key, value| {
+        let what = Field("span_json.callsite", key);
+        let index = seen.first(key)?;
+        if value == "null" {
+            return Ok(());
+        }
+        match index {
+            1 => small::<u32>(what, value).map(drop),
+            _ => string(what, value).map(drop),
+        }
+    })
+}
+
+/// The known fields of an object input, each allowed once, as serde's derive allows them: the
+/// input's own, then (for a call input) the placement fields.
+struct Fields {
+    what: &'static str,
+    own: &'static [&'static str],
+    placed: bool,
+    seen: u32,
+}
+
+impl Fields {
+    fn new(what: &'static str, own: &'static [&'static str], placed: bool) -> Fields {
+        Fields {
+            what,
+            own,
+            placed,
+            seen: 0,
+        }
+    }
+
+    fn names(&self) -> impl Iterator<Item = &'static str> + use<> {
+        let placement: &'static [&'static str] = if self.placed { &PLACEMENT_FIELDS } else { &[] };
+        self.own.iter().chain(placement).copied()
+    }
+
+    fn index(&self, key: &str) -> Option<usize> {
+        // Length and first byte rule out most names before a comparison.
+        let find = |names: &[&str]| {
+            names.iter().position(|name| {
+                name.len() == key.len() && name.as_bytes()[0] == key.as_bytes()[0] && *name == key
+            })
+        };
+        find(self.own).or_else(|| {
+            self.placed
+                .then(|| find(&PLACEMENT_FIELDS).map(|i| i + self.own.len()))
+                .flatten()
+        })
+    }
+
+    /// The index of `key` among the names, the first time it comes.
+    fn first(&mut self, key: &str) -> Result<usize> {
+        let what = self.what;
+        let index = self.index(key).ok_or_else(|| {
+            Error::invalid(format!(
+                "{what}: unknown field `{key}`, expected one of {}",
+                self.names().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        if self.seen & (1 << index) != 0 {
+            return Err(Error::invalid(format!("{what}: duplicate field `{key}`")));
+        }
+        self.seen |= 1 << index;
+        Ok(index)
+    }
+
+    /// Fails unless the field at `index` came.
+    fn require(&self, index: usize) -> Result<()> {
+        if self.seen & (1 << index) == 0 {
+            return Err(Error::invalid(format!(
+                "{}: missing field `{}`",
+                self.what, self.own[index]
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// An input's field, named in messages as `prefix.key`; formatted only when one is written.
+#[derive(Clone, Copy)]
+struct Field<'k>(&'static str, &'k str);
+
+impl std::fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0, self.1)
+    }
+}
+
+/// A checked value's text, shortened for a message.
+fn shown(value: &str) -> &str {
+    let mut end = value.len().min(40);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
+}
+
+/// The text of a checked JSON string token, borrowed unless it holds escapes.
+fn string<'t>(what: Field, token: &'t str) -> Result<Cow<'t, str>> {
+    match token.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+        Some(inner) if !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
+        Some(_) => serde_json::from_str::<String>(token)
+            .map(Cow::Owned)
+            .map_err(|e| Error::from_json(&what.to_string(), &e)),
+        None => Err(Error::invalid(format!(
+            "{what} must be a string, not {}",
+            shown(token)
+        ))),
+    }
+}
+
+fn boolean(what: Field, token: &str) -> Result<bool> {
+    match token {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(Error::invalid(format!(
+            "{what} must be true or false, not {}",
+            shown(token)
+        ))),
+    }
+}
+
+/// A checked JSON number as a double (the scanner has refused what a double cannot hold).
+fn number(what: Field, token: &str) -> Result<f64> {
+    match token.as_bytes()[0] {
+        b'-' | b'0'..=b'9' => token
+            .parse()
+            .map_err(|_| Error::invalid(format!("{what} must be a number, not {}", shown(token)))),
+        _ => Err(Error::invalid(format!(
+            "{what} must be a number, not {}",
+            shown(token)
+        ))),
+    }
+}
+
+/// A non-negative integer that fits `T` (a status, an attempt, a line).
+fn small<T: TryFrom<u64>>(what: Field, token: &str) -> Result<T> {
+    T::try_from(integer(what, token)?)
+        .map_err(|_| Error::invalid(format!("{what} is too large: {}", shown(token))))
+}
+
+fn integer(what: Field, token: &str) -> Result<u64> {
+    token.parse().map_err(|_| {
+        Error::invalid(format!(
+            "{what} must be a non-negative integer, not {}",
+            shown(token)
+        ))
+    })
+}
+
+/// Where a value sits in a span's stored text.
+/// Offsets fit 32 bits: `max_input_bytes` is at most `u32::MAX`.
+#[derive(Clone, Copy, Debug)]
+struct Slice {
+    start: u32,
+    end: u32,
+}
+
+impl Slice {
+    /// `part` must be a subslice of `whole`.
+    fn of(whole: &str, part: &str) -> Slice {
+        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        Slice {
+            start: start as u32,
+            end: (start + part.len()) as u32,
+        }
+    }
+}
+
+/// What the caller said of a traced function: its span JSON, copied once, and where each value
+/// sits in it. Decoded when the export is built.
+#[derive(Clone, Debug)]
+pub struct SpanFields {
+    text: Box<str>,
+    name: Slice,
+    module: Option<Slice>,
+    args: Option<Slice>,
+    kwargs: Option<Slice>,
+    callsite: Option<Slice>,
 }
 
 /// A traced function that has begun and not yet ended.
 #[derive(Clone, Debug)]
 pub struct OpenSpan {
     pub session_id: SessionId,
-    pub name: Box<str>,
-    pub module: Option<Box<str>>,
-    pub args: Option<Box<RawValue>>,
-    pub kwargs: Option<Box<RawValue>>,
+    pub fields: SpanFields,
     pub enh_prompt: bool,
     pub auto_enhance_after: Option<u64>,
-    pub callsite: Option<Box<Callsite>>,
     pub link: SpanLink,
     pub started_at: f64,
+}
+
+impl SpanFields {
+    /// `input` must have been parsed from `json`.
+    pub fn copy(json: &str, input: &SpanInput) -> SpanFields {
+        let at = |part: &str| Slice::of(json, part);
+        SpanFields {
+            text: json.into(),
+            name: at(input.name),
+            module: input.module.map(at),
+            args: input.args.map(at),
+            kwargs: input.kwargs.map(at),
+            callsite: input.callsite.map(at),
+        }
+    }
+
+    fn raw(&self, slice: Slice) -> &str {
+        &self.text[slice.start as usize..slice.end as usize]
+    }
+
+    /// The text a checked string token decodes to.
+    fn string(&self, slice: Slice) -> Cow<'_, str> {
+        let token = self.raw(slice);
+        match token.get(1..token.len() - 1) {
+            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
+            _ => Cow::Owned(serde_json::from_str(token).unwrap_or_default()),
+        }
+    }
+
+    /// A checked JSON value, as the raw value the export writes verbatim.
+    fn value(&self, slice: Option<Slice>) -> Option<&RawValue> {
+        slice.and_then(|s| serde_json::from_str(self.raw(s)).ok())
+    }
+
+    pub fn name(&self) -> Cow<'_, str> {
+        self.string(self.name)
+    }
+
+    pub fn module(&self) -> Option<Cow<'_, str>> {
+        self.module.map(|s| self.string(s))
+    }
+
+    pub fn args(&self) -> Option<&RawValue> {
+        self.value(self.args)
+    }
+
+    pub fn kwargs(&self) -> Option<&RawValue> {
+        self.value(self.kwargs)
+    }
+
+    pub fn callsite(&self) -> Option<Callsite> {
+        self.callsite
+            .and_then(|s| serde_json::from_str(self.raw(s)).ok())
+    }
+
+    /// The bytes the span's text takes.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
 }
 
 /// A traced function that has ended: the `function_events` entry of the export.
 #[derive(Clone, Debug)]
 pub struct FunctionEvent {
     pub span: OpenSpan,
-    pub result: Option<Box<RawValue>>,
+    pub result: Option<CheckedJson>,
     pub error: Option<Box<str>>,
     pub timing: Timing,
     pub enh_prompt_id: Option<Box<str>>,
@@ -408,35 +755,26 @@ pub struct FunctionEvent {
 impl FunctionEvent {
     /// `<module>.<name>`, or the name alone, as the Python SDK's `api` field.
     pub fn api(&self) -> Cow<'_, str> {
-        match &self.span.module {
-            Some(module) if !module.is_empty() => {
-                Cow::Owned(format!("{module}.{}", self.span.name))
-            }
-            _ => Cow::Borrowed(&self.span.name),
+        let fields = &self.span.fields;
+        match fields.module() {
+            Some(module) if !module.is_empty() => Cow::Owned(format!("{module}.{}", fields.name())),
+            _ => fields.name(),
         }
+    }
+
+    pub fn result(&self) -> Option<&RawValue> {
+        self.result.as_ref().and_then(CheckedJson::raw)
     }
 }
 
-/// Copies a borrowed raw JSON value out of the caller's buffer.
-pub fn own_raw(raw: Option<&RawValue>) -> Option<Box<RawValue>> {
-    raw.map(RawValue::to_owned)
-}
-
-/// A value kept verbatim must be one every strict reader of the export takes (see
-/// `json_check`); serde_json has checked its grammar already.
-fn check_raw(what: &str, raw: Option<&RawValue>) -> Result<()> {
-    raw.map_or(Ok(()), |raw| json_check::check_input(what, raw.get()))
-}
-
-/// An optional JSON document from the caller (NULL means `null`), validated and copied.
-pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>> {
+/// An optional JSON document from the caller (NULL means `null`), checked and copied.
+pub fn checked_value(what: &str, json: Option<&str>) -> Result<Option<CheckedJson>> {
     match json {
         None => Ok(None),
         Some(text) => {
             json_check::check_input(what, text)?;
-            let raw: &RawValue =
-                serde_json::from_str(text).map_err(|e| Error::from_json(what, &e))?;
-            Ok((raw.get() != "null").then(|| raw.to_owned()))
+            let value = CheckedJson::copy(text);
+            Ok((value.text() != "null").then_some(value))
         }
     }
 }
@@ -444,6 +782,263 @@ pub fn parse_raw(what: &str, json: Option<&str>) -> Result<Option<Box<RawValue>>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The span input as serde's derive reads it: the reference the one-pass parser must agree
+    /// with on what it accepts and what each field decodes to.
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Reference {
+        name: String,
+        #[serde(default)]
+        module: Option<String>,
+        #[serde(default)]
+        args: Option<serde_json::Value>,
+        #[serde(default)]
+        kwargs: Option<serde_json::Value>,
+        #[serde(default)]
+        enh_prompt: bool,
+        #[serde(default)]
+        auto_enhance_after: Option<u64>,
+        #[serde(default)]
+        callsite: Option<Callsite>,
+        #[serde(default)]
+        parent_span_id: Option<Option<String>>,
+        #[serde(default)]
+        thread_parenting: Option<bool>,
+    }
+
+    /// What the parser and the stored span make of an input, in the reference's terms.
+    fn parsed(json: &str) -> Option<Reference> {
+        let input = SpanInput::parse(json).ok()?;
+        let fields = SpanFields::copy(json, &input);
+        let raw = |v: Option<&RawValue>| v.map(|v| serde_json::from_str(v.get()).unwrap());
+        Some(Reference {
+            name: fields.name().into_owned(),
+            module: fields.module().map(Cow::into_owned),
+            args: raw(fields.args()),
+            kwargs: raw(fields.kwargs()),
+            enh_prompt: input.enh_prompt,
+            auto_enhance_after: input.auto_enhance_after,
+            callsite: fields.callsite(),
+            parent_span_id: match input.parent_span_id {
+                ParentChoice::InnermostOnThread => None,
+                ParentChoice::Root => Some(None),
+                ParentChoice::Explicit(id) => Some(Some(id.into_owned())),
+            },
+            thread_parenting: input.thread_parenting,
+        })
+    }
+
+    fn reference(json: &str) -> Option<Reference> {
+        let mut r: Reference = serde_json::from_str(json).ok()?;
+        if r.name.trim().is_empty() {
+            return None;
+        }
+        // An explicit null is a root, as an absent key is not: serde folds null into None.
+        if r.parent_span_id.is_none() && json.contains(r#""parent_span_id":null"#) {
+            r.parent_span_id = Some(None);
+        }
+        // serde_json's own decoding refuses lone surrogates and numbers beyond a double too.
+        Some(r)
+    }
+
+    #[test]
+    fn span_input_agrees_with_serde() {
+        let members = [
+            r#""name":"research""#,
+            r#""name":"r\u00e9search \"q\"""#,
+            r#""name":"""#,
+            r#""name":" ""#,
+            r#""name":5"#,
+            r#""name":null"#,
+            r#""module":"app.pipeline""#,
+            r#""module":null"#,
+            r#""module":["app"]"#,
+            r#""args":["What is an API?",{"k":[1,2.5,null]}]"#,
+            r#""args":null"#,
+            r#""args":[1e400]"#,
+            r#""kwargs":{"depth":2}"#,
+            r#""kwargs":"\ud800""#,
+            r#""enh_prompt":true"#,
+            r#""enh_prompt":null"#,
+            r#""enh_prompt":1"#,
+            r#""auto_enhance_after":3"#,
+            r#""auto_enhance_after":-1"#,
+            r#""auto_enhance_after":2.5"#,
+            r#""auto_enhance_after":null"#,
+            r#""callsite":{"file":"app/p.c","line":30,"function":"main"}"#,
+            r#""callsite":{"file":"a\\b.c","line":null}"#,
+            r#""callsite":{}"#,
+            r#""callsite":null"#,
+            r#""callsite":{"line":4294967296}"#,
+            r#""callsite":{"file":1}"#,
+            r#""callsite":{"lines":1}"#,
+            r#""callsite":{"line":1,"line":2}"#,
+            r#""callsite":"main""#,
+            r#""parent_span_id":"0123456789abcdef""#,
+            r#""parent_span_id":"\u0030123456789abcdef""#,
+            r#""parent_span_id":null"#,
+            r#""parent_span_id":7"#,
+            r#""thread_parenting":false"#,
+            r#""thread_parenting":null"#,
+            r#""thread_parenting":"no""#,
+            r#""nme":"x""#,
+            r#""na\u006de":"escaped key""#,
+        ];
+        let mut checked = 0;
+        let mut accepted = 0;
+        // Every member alone after a name, every pair, and each member twice.
+        for (i, a) in members.iter().enumerate() {
+            let mut inputs = vec![
+                format!("{{{a}}}"),
+                format!(r#"{{"name":"f",{a}}}"#),
+                format!(" {{ {a} , {a} }} "),
+            ];
+            for b in &members[i + 1..] {
+                inputs.push(format!(r#"{{"name":"f",{a},{b}}}"#));
+                inputs.push(format!("{{{b},\n\t{a}}}"));
+            }
+            for json in inputs {
+                let ours = parsed(&json);
+                assert_eq!(ours, reference(&json), "{json}");
+                checked += 1;
+                accepted += usize::from(ours.is_some());
+            }
+        }
+        assert!(
+            accepted > 100 && checked - accepted > 100,
+            "{accepted} of {checked}"
+        );
+        for bad in [
+            "",
+            "[]",
+            "null",
+            "{",
+            r#"{"name":"f"} x"#,
+            r#"{"name":"f",}"#,
+        ] {
+            assert_eq!(parsed(bad), None, "{bad}");
+        }
+    }
+
+    /// `aiobs_record_call`'s input as serde's derive reads it.
+    #[derive(Deserialize, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct CallReference {
+        provider: String,
+        api: String,
+        #[serde(default)]
+        request: Option<serde_json::Value>,
+        #[serde(default)]
+        response: Option<serde_json::Value>,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        started_at: Option<f64>,
+        #[serde(default)]
+        ended_at: Option<f64>,
+        #[serde(default)]
+        duration_ms: Option<f64>,
+        #[serde(default)]
+        callsite: Option<Callsite>,
+        #[serde(default)]
+        span_id: Option<String>,
+        #[serde(default)]
+        parent_span_id: Option<String>,
+        #[serde(default)]
+        trace_id: Option<String>,
+    }
+
+    #[test]
+    fn call_input_agrees_with_serde() {
+        let ours = |json: &str| {
+            let input = CallInput::parse(json).ok()?;
+            let value = |v: Option<&str>| v.map(|v| serde_json::from_str(v).unwrap());
+            let p = input.placement;
+            Some(CallReference {
+                provider: input.provider.into_owned(),
+                api: input.api.into_owned(),
+                request: value(input.request),
+                response: value(input.response),
+                error: input.error.map(Cow::into_owned),
+                started_at: p.started_at,
+                ended_at: p.ended_at,
+                duration_ms: p.duration_ms,
+                callsite: p.callsite,
+                span_id: p.span_id.map(Cow::into_owned),
+                parent_span_id: match p.parent_span_id {
+                    ParentChoice::Explicit(id) => Some(id.into_owned()),
+                    _ => None,
+                },
+                trace_id: p.trace_id.map(Cow::into_owned),
+            })
+        };
+        let reference = |json: &str| {
+            let r: CallReference = serde_json::from_str(json).ok()?;
+            (!r.provider.trim().is_empty() && !r.api.trim().is_empty()).then_some(r)
+        };
+        let members = [
+            r#""request":{"messages":[{"role":"user","content":"hi \u00e9"}],"n":1}"#,
+            r#""request":[1e400]"#,
+            r#""response":"\udc00""#,
+            r#""response":null"#,
+            r#""error":"Boom: \"x\"""#,
+            r#""error":3"#,
+            r#""started_at":1700000000.25"#,
+            r#""started_at":"1""#,
+            r#""ended_at":17e8"#,
+            r#""duration_ms":-0.5"#,
+            r#""duration_ms":null"#,
+            r#""callsite":{"file":"a.c","line":3,"function":null}"#,
+            r#""callsite":{"line":true}"#,
+            r#""span_id":"00000000000000ab""#,
+            r#""span_id":12"#,
+            r#""parent_span_id":"00000000000000ab""#,
+            r#""trace_id":null"#,
+            r#""provider":"openai""#,
+            r#""api":" ""#,
+            r#""model":"x""#,
+        ];
+        let (mut checked, mut accepted) = (0, 0);
+        for (i, a) in members.iter().enumerate() {
+            let mut inputs = vec![
+                format!(r#"{{"provider":"p","api":"a",{a}}}"#),
+                format!(r#"{{"api":"a",{a}}}"#),
+            ];
+            for b in &members[i + 1..] {
+                inputs.push(format!(r#"{{"provider":"p",{b},"api":"a",{a}}}"#));
+            }
+            for json in inputs {
+                let parsed = ours(&json);
+                assert_eq!(parsed, reference(&json), "{json}");
+                checked += 1;
+                accepted += usize::from(parsed.is_some());
+            }
+        }
+        assert!(
+            accepted > 50 && checked - accepted > 50,
+            "{accepted} of {checked}"
+        );
+    }
+
+    #[test]
+    fn span_input_errors_name_the_field() {
+        let message = |json: &str| SpanInput::parse(json).unwrap_err().message;
+        assert!(message(r#"{"name":"f","nme":1}"#).contains("unknown field `nme`"));
+        assert!(message(r#"{"name":"f","name":"g"}"#).contains("duplicate field `name`"));
+        assert!(message(r#"{"module":"m"}"#).contains("missing field `name`"));
+        assert!(message(r#"{"name":"f","enh_prompt":1}"#).contains("span_json.enh_prompt"));
+        assert!(message(r#"{"name":"f","callsite":{"line":-1}}"#).contains("callsite.line"));
+        assert!(message(r#"{"name":"f","args":[1e400]}"#).starts_with("span_json.args: "));
+        assert_eq!(
+            SpanInput::parse("{").unwrap_err().kind,
+            crate::ErrorKind::InvalidJson
+        );
+        assert_eq!(
+            SpanInput::parse("[]").unwrap_err().kind,
+            crate::ErrorKind::InvalidArgument
+        );
+    }
 
     #[test]
     fn timing_fills_what_is_missing() {
@@ -478,14 +1073,17 @@ mod tests {
     #[test]
     fn parent_choice_distinguishes_absent_null_and_string() {
         let absent = CallInput::parse(r#"{"provider":"p","api":"a"}"#).unwrap();
-        assert_eq!(absent.parent_span_id, ParentChoice::InnermostOnThread);
+        assert_eq!(
+            absent.placement.parent_span_id,
+            ParentChoice::InnermostOnThread
+        );
         let root = CallInput::parse(r#"{"provider":"p","api":"a","parent_span_id":null}"#).unwrap();
-        assert_eq!(root.parent_span_id, ParentChoice::Root);
+        assert_eq!(root.placement.parent_span_id, ParentChoice::Root);
         let named =
             CallInput::parse(r#"{"provider":"p","api":"a","parent_span_id":"00000000000000ab"}"#)
                 .unwrap();
         assert_eq!(
-            named.parent_span_id,
+            named.placement.parent_span_id,
             ParentChoice::Explicit("00000000000000ab".into())
         );
     }

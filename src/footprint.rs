@@ -6,17 +6,15 @@
 
 use std::mem::size_of;
 
-use serde_json::value::RawValue;
-
-use crate::event::{CallEvent, CallPayload, Callsite, FunctionEvent, OpenSpan};
+use crate::event::{CallEvent, CallPayload, Callsite, CheckedJson, FunctionEvent, OpenSpan};
 use crate::session::Session;
 
 fn text(value: Option<&str>) -> usize {
     value.map_or(0, str::len)
 }
 
-fn raw(value: Option<&RawValue>) -> usize {
-    value.map_or(0, |v| v.get().len())
+fn checked(value: Option<&CheckedJson>) -> usize {
+    value.map_or(0, |v| v.text().len())
 }
 
 fn callsite(value: Option<&Callsite>) -> usize {
@@ -31,8 +29,8 @@ pub fn of_call(call: &CallEvent) -> usize {
             size_of_val(&**r)
                 + r.provider.len()
                 + r.api.len()
-                + raw(r.request.as_deref())
-                + raw(r.response.as_deref())
+                + checked(r.request.as_ref())
+                + checked(r.response.as_ref())
                 + text(r.error.as_deref())
         }
         CallPayload::Http(h) => {
@@ -51,18 +49,13 @@ pub fn of_call(call: &CallEvent) -> usize {
 }
 
 pub fn of_open_span(span: &OpenSpan) -> usize {
-    size_of::<OpenSpan>()
-        + span.name.len()
-        + text(span.module.as_deref())
-        + raw(span.args.as_deref())
-        + raw(span.kwargs.as_deref())
-        + callsite(span.callsite.as_deref())
+    size_of::<OpenSpan>() + span.fields.text_len()
 }
 
 pub fn of_function(function: &FunctionEvent) -> usize {
     size_of::<FunctionEvent>() - size_of::<OpenSpan>()
         + of_open_span(&function.span)
-        + raw(function.result.as_deref())
+        + checked(function.result.as_ref())
         + text(function.error.as_deref())
         + text(function.enh_prompt_id.as_deref())
 }

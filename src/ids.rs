@@ -51,7 +51,67 @@ impl SpanId {
     }
 
     pub fn parse(text: &str, field: &str) -> Result<Self> {
-        parse_hex(text, 16, field).map(|v| SpanId(v as u64))
+        // Every span end parses one: 64-bit arithmetic, one table lookup per digit.
+        let value = <[u8; 16]>::try_from(text.as_bytes())
+            .ok()
+            .and_then(|digits| {
+                digits.iter().try_fold(0u64, |value, &byte| {
+                    let digit = HEX_VALUES[usize::from(byte)];
+                    (digit < 16).then_some(value << 4 | u64::from(digit))
+                })
+            });
+        match value {
+            Some(value) if value != 0 => Ok(SpanId(value)),
+            _ => Err(invalid_id(text, 16, field)),
+        }
+    }
+
+    /// The id as its 16 lowercase hex digits, without the formatting machinery.
+    pub fn hex(self) -> [u8; 16] {
+        let mut digits = [0; 16];
+        for (i, digit) in digits.iter_mut().enumerate() {
+            *digit = HEX_DIGITS[(self.0 >> (60 - 4 * i)) as usize & 0xf];
+        }
+        digits
+    }
+}
+
+const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// The value of each lowercase hex digit; 16 for every other byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [16; 256];
+    let mut i = 0;
+    while i < 16 {
+        values[HEX_DIGITS[i] as usize] = i as u8;
+        i += 1;
+    }
+    values
+};
+
+/// Span ids are random already: a map keyed by them needs no hashing of its own.
+pub type SpanIdMap<V> = std::collections::HashMap<SpanId, V, BuildIdentityHasher>;
+
+pub type BuildIdentityHasher = std::hash::BuildHasherDefault<IdentityHasher>;
+
+/// Hashes a [`SpanId`] to itself.
+#[derive(Default)]
+pub struct IdentityHasher(u64);
+
+impl std::hash::Hasher for IdentityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `SpanId`; anything else is folded in, never ignored.
+        for &byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
     }
 }
 
@@ -72,7 +132,8 @@ impl TraceId {
 
 impl std::fmt::Display for SpanId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:016x}", self.0)
+        // Only ASCII hex digits were written.
+        f.write_str(std::str::from_utf8(&self.hex()).unwrap_or_default())
     }
 }
 
@@ -84,16 +145,28 @@ impl std::fmt::Display for TraceId {
 
 /// Parses exactly `digits` lowercase hex digits, not all zero (OpenTelemetry's invalid id).
 fn parse_hex(text: &str, digits: usize, field: &str) -> Result<u128> {
-    let well_formed = text.len() == digits
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    match u128::from_str_radix(text, 16) {
-        Ok(value) if well_formed && value != 0 => Ok(value),
-        _ => Err(Error::invalid(format!(
-            "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
-        ))),
+    let value = (text.len() == digits)
+        .then(|| {
+            text.bytes().try_fold(0u128, |value, byte| {
+                let digit = match byte {
+                    b'0'..=b'9' => byte - b'0',
+                    b'a'..=b'f' => byte - b'a' + 10,
+                    _ => return None,
+                };
+                Some(value << 4 | u128::from(digit))
+            })
+        })
+        .flatten();
+    match value {
+        Some(value) if value != 0 => Ok(value),
+        _ => Err(invalid_id(text, digits, field)),
     }
+}
+
+fn invalid_id(text: &str, digits: usize, field: &str) -> Error {
+    Error::invalid(format!(
+        "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
+    ))
 }
 
 /// A fresh uuid4 for sessions and enh_prompt traces, as the Python SDK writes them.

@@ -72,6 +72,85 @@ pub fn check_input(what: &str, text: &str) -> crate::Result<()> {
     })
 }
 
+/// Walks the members of the JSON object `text` (between optional whitespace) in one pass,
+/// checking each value as [`check`] does, its depth counted from the value itself. `visit`
+/// gets each key (decoded) and the value's text. A problem inside a value is `InvalidJson`
+/// naming `what.key`; a text that is JSON but no object is `InvalidArgument`.
+pub fn members<'t>(
+    what: &str,
+    text: &'t str,
+    mut visit: impl FnMut(&str, &'t str) -> crate::Result<()>,
+) -> crate::Result<()> {
+    let invalid_json = |what: &str, problem: Problem| {
+        crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
+    };
+    let mut scanner = Scanner {
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    scanner.skip_whitespace();
+    if scanner.peek() != Some(b'{') {
+        check(text).map_err(|problem| invalid_json(what, problem))?;
+        return Err(crate::Error::invalid(format!(
+            "{what} must be a JSON object"
+        )));
+    }
+    scanner.at += 1;
+    scanner.skip_whitespace();
+    if scanner.peek() == Some(b'}') {
+        scanner.at += 1;
+    } else {
+        loop {
+            let key_start = scanner.at;
+            let (key_end, escaped) = scanner
+                .key()
+                .map_err(|problem| invalid_json(what, problem))?;
+            let token = &text[key_start..key_end];
+            let key = if escaped {
+                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
+            } else {
+                std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
+            };
+            let start = scanner.at;
+            scanner
+                .value()
+                .map_err(|problem| invalid_json(&format!("{what}.{key}"), problem))?;
+            visit(&key, &text[start..scanner.at])?;
+            scanner.skip_whitespace();
+            match scanner.peek() {
+                Some(b',') => {
+                    scanner.at += 1;
+                    scanner.skip_whitespace();
+                }
+                Some(b'}') => {
+                    scanner.at += 1;
+                    break;
+                }
+                _ => {
+                    return Err(invalid_json(
+                        what,
+                        Problem {
+                            offset: scanner.at,
+                            kind: ProblemKind::Syntax(EXPECTED_AFTER_MEMBER),
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    scanner.skip_whitespace();
+    match scanner.peek() {
+        None => Ok(()),
+        Some(_) => Err(invalid_json(
+            what,
+            Problem {
+                offset: scanner.at,
+                kind: ProblemKind::Syntax(TRAILING),
+            },
+        )),
+    }
+}
+
 struct Scanner<'a> {
     bytes: &'a [u8],
     at: usize,
@@ -106,12 +185,23 @@ impl Scanner<'_> {
         }
     }
 
-    /// The whole text: one value, iteratively (no recursion, whatever the depth).
+    /// The whole text: one value between optional whitespace.
     fn value_document(mut self) -> Result<(), Problem> {
+        self.skip_whitespace();
+        self.value()?;
+        self.skip_whitespace();
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => self.syntax(TRAILING),
+        }
+    }
+
+    /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
+    /// its depth counted from itself; stops right after it.
+    fn value(&mut self) -> Result<(), Problem> {
         // Bit i of `objects` says whether the container at depth i+1 is an object.
         let mut objects: u64 = 0;
         let mut depth = 0usize;
-        self.skip_whitespace();
         'value: loop {
             match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
@@ -135,7 +225,9 @@ impl Scanner<'_> {
                         continue 'value;
                     }
                 }
-                Some(b'"') => self.string()?,
+                Some(b'"') => {
+                    self.string()?;
+                }
                 Some(b'-' | b'0'..=b'9') => self.number()?,
                 Some(b't') => self.literal(b"true")?,
                 Some(b'f') => self.literal(b"false")?,
@@ -144,13 +236,10 @@ impl Scanner<'_> {
             }
             // After a value: close containers until one continues with a comma.
             loop {
-                self.skip_whitespace();
                 if depth == 0 {
-                    return match self.peek() {
-                        None => Ok(()),
-                        Some(_) => self.syntax(TRAILING),
-                    };
+                    return Ok(());
                 }
+                self.skip_whitespace();
                 let in_object = objects & 1 == 1;
                 match (self.peek(), in_object) {
                     (Some(b','), _) => {
@@ -173,19 +262,21 @@ impl Scanner<'_> {
         }
     }
 
-    /// A member's key and its colon, leaving the scanner at the member's value.
-    fn key(&mut self) -> Result<(), Problem> {
+    /// A member's key and its colon, leaving the scanner at the member's value; returns where
+    /// the key's closing quote ends and whether the key holds an escape.
+    fn key(&mut self) -> Result<(usize, bool), Problem> {
         if self.peek() != Some(b'"') {
             return self.syntax(EXPECTED_KEY);
         }
-        self.string()?;
+        let escaped = self.string()?;
+        let key_end = self.at;
         self.skip_whitespace();
         if self.peek() != Some(b':') {
             return self.syntax(EXPECTED_COLON);
         }
         self.at += 1;
         self.skip_whitespace();
-        Ok(())
+        Ok((key_end, escaped))
     }
 
     fn literal(&mut self, word: &'static [u8]) -> Result<(), Problem> {
@@ -199,16 +290,21 @@ impl Scanner<'_> {
 
     /// A string from its opening quote. The text is valid UTF-8 already; what is left to check
     /// is control characters, escapes and surrogate pairs.
-    fn string(&mut self) -> Result<(), Problem> {
+    /// Returns whether the string holds an escape (so that its text is not its value).
+    fn string(&mut self) -> Result<bool, Problem> {
         self.at += 1;
+        let mut escaped = false;
         loop {
             self.at = skip_plain(self.bytes, self.at);
             match self.peek() {
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(());
+                    return Ok(escaped);
                 }
-                Some(b'\\') => self.escape()?,
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?
+                }
                 Some(_) => return self.syntax("control character in a string"),
                 None => return self.syntax("unterminated string"),
             }

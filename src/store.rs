@@ -19,12 +19,12 @@ use std::sync::{
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
-    CallEvent, CallInput, CallPayload, Callsite, FunctionEvent, HttpCall, HttpInput, OpenSpan,
-    ParentChoice, Placement, RecordedCall, SessionId, SpanInput, SpanLink, Timing, now, own_raw,
-    parse_raw,
+    CallEvent, CallInput, CallPayload, Callsite, CheckedJson, FunctionEvent, HttpCall, HttpInput,
+    OpenSpan, ParentChoice, Placement, RecordedCall, SessionId, SpanFields, SpanInput, SpanLink,
+    Timing, checked_value, now,
 };
 use crate::footprint;
-use crate::ids::{SpanId, TraceId};
+use crate::ids::{SpanId, SpanIdMap, TraceId};
 use crate::labels::{self, Labels};
 use crate::otlp::Pipeline;
 use crate::otlp::source::Item;
@@ -40,12 +40,12 @@ pub(crate) struct State {
     pub calls: Vec<CallEvent>,
     pub functions: Vec<FunctionEvent>,
     /// Spans survive a flush: a span that began before it ends after it.
-    pub open_spans: HashMap<SpanId, OpenSpan>,
+    pub open_spans: SpanIdMap<OpenSpan>,
     /// Trace ids of spans that ended, for calls recorded afterwards that name them as parent
     /// (a binding often records a call after its span has ended). Kept for the current and
     /// the previous flush, so the map stays bounded.
-    pub ended_traces: HashMap<SpanId, TraceId>,
-    pub ended_traces_before_last_flush: HashMap<SpanId, TraceId>,
+    pub ended_traces: SpanIdMap<TraceId>,
+    pub ended_traces_before_last_flush: SpanIdMap<TraceId>,
     /// Video operations still running when last flushed, continued by later polls.
     pub pending_operations: HashMap<String, crate::export::PendingOperation>,
     /// Bytes held by `calls` and `functions` (see [`crate::footprint`]).
@@ -323,13 +323,13 @@ impl Store {
     /// Records one provider call that the caller has already normalised.
     pub fn record_call(&self, event_json: &str) -> Result<()> {
         let limits = self.limits("event_json", event_json.len())?;
-        let mut input = CallInput::parse(event_json)?;
-        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
+        let input = CallInput::parse(event_json)?;
+        let placed = Placed::resolve(input.placement, limits.thread_parenting)?;
         let payload = CallPayload::Recorded(Arc::new(RecordedCall {
             provider: input.provider.into(),
             api: input.api.into(),
-            request: own_raw(input.request),
-            response: own_raw(input.response),
+            request: input.request.map(CheckedJson::copy),
+            response: input.response.map(CheckedJson::copy),
             error: input.error.map(Into::into),
         }));
         self.push_call(payload, placed, limits.max_memory_bytes)
@@ -346,7 +346,7 @@ impl Store {
         response_body: &[u8],
     ) -> Result<()> {
         self.check_size("exchange_json", exchange_json.len())?;
-        let mut input = HttpInput::parse(exchange_json)?;
+        let input = HttpInput::parse(exchange_json)?;
         let endpoint = llm_endpoint(&input.method, &input.url)?;
         let (limit, capture_content, limits) = {
             let settings = self.read_settings();
@@ -356,7 +356,7 @@ impl Store {
                 Limits::of(&settings),
             )
         };
-        let placed = Placed::resolve(input.take_placement(), limits.thread_parenting)?;
+        let placed = Placed::resolve(input.placement, limits.thread_parenting)?;
         let exchange = HttpExchange {
             method: input.method.into_owned(),
             url: input.url.into_owned(),
@@ -435,19 +435,16 @@ impl Store {
         let input = SpanInput::parse(span_json)?;
         let thread_parenting = input.thread_parenting.unwrap_or(limits.thread_parenting);
         let parent = parse_parent(&input.parent_span_id, thread_parenting)?;
+        let fields = SpanFields::copy(span_json, &input);
         let started_at = now();
         let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
         let link = state.link(parent, SpanId::random(), None);
         let span = OpenSpan {
             session_id,
-            name: input.name.into(),
-            module: input.module.map(Into::into),
-            args: own_raw(input.args),
-            kwargs: own_raw(input.kwargs),
+            fields,
             enh_prompt: input.enh_prompt,
             auto_enhance_after: input.auto_enhance_after,
-            callsite: input.callsite.map(Box::new),
             link,
             started_at,
         };
@@ -460,7 +457,10 @@ impl Store {
             thread_spans::push(link.span_id, link.trace_id, |s| open_spans.contains_key(&s));
         }
         drop(state);
-        Ok(link.span_id.to_string())
+        // Room for the NUL the C API appends, so that handing it over does not copy it again.
+        let mut id = String::with_capacity(17);
+        id.push_str(std::str::from_utf8(&link.span_id.hex()).unwrap_or_default());
+        Ok(id)
     }
 
     /// Ends an open span with its result (JSON, NULL for none) or error.
@@ -474,7 +474,7 @@ impl Store {
         let max_memory_bytes = self
             .limits("result_json", result_json.map_or(0, str::len))?
             .max_memory_bytes;
-        let result = parse_raw("result_json", result_json)?;
+        let result = checked_value("result_json", result_json)?;
         let ended_at = now();
         let destinations = self.destinations();
         let mut state = self.lock_state();

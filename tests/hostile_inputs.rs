@@ -84,16 +84,16 @@ fn unreadable_values_are_refused_with_the_argument_named() {
         "settings_json",
         "deeper than 64",
     );
-    // Typed fields are decoded, and serde_json's decoding refuses the same things (in its words).
+    // Typed fields are checked by the same pass, which names them.
     assert_refused(
         store.record_call(r#"{"provider":"p","api":"a","error":"\ud800"}"#),
-        "event_json",
-        "",
+        "event_json.error",
+        "lone surrogate",
     );
     assert_refused(
         store.record_call(r#"{"provider":"p","api":"a","started_at":1e400}"#),
-        "event_json",
-        "out of range",
+        "event_json.started_at",
+        "range of a double",
     );
     assert_refused(
         store.record_http(

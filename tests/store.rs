@@ -463,6 +463,13 @@ fn bad_calls_leave_what_was_recorded_intact() {
         assert_eq!(err.kind, kind, "{json}: {}", err.message);
         assert!(!err.message.is_empty());
     }
+    for limit in ["0", "4294967296"] {
+        let settings = format!(r#"{{"max_input_bytes":{limit}}}"#);
+        assert_eq!(
+            store.configure(&settings).unwrap_err().kind,
+            ErrorKind::InvalidArgument
+        );
+    }
     store.configure(r#"{"max_input_bytes":100}"#).unwrap();
     assert_eq!(
         store.record_call(&chat_event(2)).unwrap_err().kind,

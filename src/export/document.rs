@@ -4,7 +4,7 @@
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::event::{Callsite, FunctionEvent, SpanLink, Timing};
+use crate::event::{Callsite, CheckedJson, FunctionEvent, SpanLink, Timing};
 use crate::export::prepare::{Body, PreparedCall};
 use crate::export::tree::Forest;
 use crate::ids::{SpanId, TraceId};
@@ -167,8 +167,14 @@ fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Resul
         Body::Recorded(recorded) => {
             map.serialize_entry("provider", &*recorded.provider)?;
             map.serialize_entry("api", &*recorded.api)?;
-            map.serialize_entry("request", &recorded.request)?;
-            map.serialize_entry("response", &recorded.response)?;
+            map.serialize_entry(
+                "request",
+                &recorded.request.as_ref().and_then(CheckedJson::raw),
+            )?;
+            map.serialize_entry(
+                "response",
+                &recorded.response.as_ref().and_then(CheckedJson::raw),
+            )?;
             map.serialize_entry("error", &recorded.error)?;
         }
         Body::Captured(captured) => {
@@ -188,15 +194,17 @@ fn write_function_fields<M: SerializeMap>(
     function: &FunctionEvent,
 ) -> Result<(), M::Error> {
     let span = &function.span;
+    let fields = &span.fields;
     map.serialize_entry("provider", "function")?;
     map.serialize_entry("api", &function.api())?;
-    map.serialize_entry("name", &*span.name)?;
-    map.serialize_entry("module", &span.module)?;
-    map.serialize_entry("args", &span.args)?;
-    map.serialize_entry("kwargs", &span.kwargs)?;
-    map.serialize_entry("result", &function.result)?;
+    map.serialize_entry("name", &fields.name())?;
+    map.serialize_entry("module", &fields.module())?;
+    map.serialize_entry("args", &fields.args())?;
+    map.serialize_entry("kwargs", &fields.kwargs())?;
+    map.serialize_entry("result", &function.result())?;
     map.serialize_entry("error", &function.error)?;
-    write_timing_and_links(map, &function.timing, span.callsite.as_deref(), &span.link)?;
+    let callsite = fields.callsite();
+    write_timing_and_links(map, &function.timing, callsite.as_ref(), &span.link)?;
     map.serialize_entry("enh_prompt", &span.enh_prompt)?;
     map.serialize_entry("enh_prompt_id", &function.enh_prompt_id)?;
     map.serialize_entry("auto_enhance_after", &span.auto_enhance_after)?;

@@ -13,8 +13,8 @@ use crate::ffi::strings::{optional, put_string, required};
 /// - `"runtime_version"` (string): the `aiobs_runtime_version` label,
 /// - `"capture_content"` (bool): keep prompts, outputs and embedding vectors (default true, or
 ///   false when the environment has `AIOBS_CAPTURE_CONTENT=false`),
-/// - `"max_input_bytes"` (integer): the largest JSON input or body one call may pass
-///   (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
+/// - `"max_input_bytes"` (integer from 1 to 4294967295): the largest JSON input or body one call
+///   may pass (default 16 MiB); larger inputs get `AIOBS_ERR_TOO_LARGE`,
 /// - `"otlp"` (object): OpenTelemetry export over OTLP/HTTP. Its defaults come from the standard
 ///   variables (`OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT`, `…_PROTOCOL`, `…_HEADERS`, `…_TIMEOUT`,
 ///   `…_COMPRESSION`, `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*`,

@@ -67,9 +67,9 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         let parsed;
         let (provider, api, request, response, error) = match &call.body {
             Body::Recorded(recorded) => {
-                parsed = [&recorded.request, &recorded.response].map(|raw| {
-                    raw.as_deref()
-                        .and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok())
+                parsed = [&recorded.request, &recorded.response].map(|json| {
+                    json.as_ref()
+                        .and_then(|json| serde_json::from_str::<Value>(json.text()).ok())
                         .unwrap_or(Value::Null)
                 });
                 (
@@ -112,6 +112,8 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         };
         let span = &function.span;
         let api = function.api();
+        let name = span.fields.name();
+        let callsite = span.fields.callsite();
         let view = SpanView {
             trace_id: span.link.trace_id.0,
             span_id: span.link.span_id.0,
@@ -119,14 +121,14 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
             started_at: function.timing.started_at,
             ended_at: function.timing.ended_at,
             error: function.error.as_deref(),
-            callsite: span.callsite.as_deref().map(callsite_view),
+            callsite: callsite.as_ref().map(callsite_view),
             session: &views[&span.session_id],
             source: SpanSource::Function(FunctionView {
-                name: &span.name,
+                name: &name,
                 api: &api,
-                args: span.args.as_deref(),
-                kwargs: span.kwargs.as_deref(),
-                result: function.result.as_deref(),
+                args: span.fields.args(),
+                kwargs: span.fields.kwargs(),
+                result: function.result(),
             }),
         };
         spans.push(mapping::span(&view, options));
