@@ -20,8 +20,9 @@ module Aiobs
                      enh_prompt: false, auto_enhance_after: nil, callsite: nil)
         @capture_args = capture_args
         @capture_result = capture_result
-        fixed = { "name" => name.to_s, "module" => module_name, "enh_prompt" => enh_prompt ? true : false,
-                  "auto_enhance_after" => auto_enhance_after }
+        # Keys at the core's default (no module, no enhancement) are left out: less to read per call.
+        fixed = { "name" => name.to_s, "module" => module_name, "enh_prompt" => (true if enh_prompt),
+                  "auto_enhance_after" => auto_enhance_after }.compact
         @fixed_json = "#{Serialize.generate(fixed)[1..-2]},\"callsite\":#{callsite || Serialize::NULL}".freeze
       end
     end
@@ -32,11 +33,12 @@ module Aiobs
 
     class << self
       # Runs the block inside a span (one frame: this is every traced call's fixed cost).
-      def run(spec, args, kwargs, parent = Context.current_span_id)
+      def run(spec, args, kwargs, parent = Context::CURRENT)
+        stack = Context.stack
+        parent = Context.current_span_id(stack) if parent.equal?(Context::CURRENT)
         span_id = Native.span_begin(span_json(spec, args, kwargs, parent))
         return yield(nil) unless span_id
 
-        stack = Context.stack
         stack.push(span_id)
         result = error = nil
         begin
@@ -54,12 +56,11 @@ module Aiobs
 
       def span_json(spec, args, kwargs, parent)
         if spec.capture_args
-          args_json = Serialize.json(args)
-          kwargs_json = Serialize.json(kwargs)
-        else
-          args_json = kwargs_json = Serialize::NULL
+          "{#{spec.fixed_json},\"args\":#{Serialize.json(args)},\"kwargs\":#{Serialize.json(kwargs)}," \
+            "\"parent_span_id\":#{parent_json(parent)}}"
+        else # arguments left out are null to the core
+          "{#{spec.fixed_json},\"parent_span_id\":#{parent_json(parent)}}"
         end
-        "{#{spec.fixed_json},\"args\":#{args_json},\"kwargs\":#{kwargs_json},\"parent_span_id\":#{parent_json(parent)}}"
       end
 
       def parent_json(parent)
