@@ -208,7 +208,7 @@ class CaptureTest < Minitest::Test
   end
 
   def test_response_headers_that_are_not_utf8_still_record
-    exchange = Aiobs::Exchange.new("POST", "https://api.openai.com/v1/embeddings", nil)
+    exchange = Aiobs::Exchange.new("POST", "https://api.openai.com/v1/embeddings")
     exchange.request_body = '{"model":"m","input":"x"}'
     exchange.respond(200, "application/json", { "x-request-id" => ["req_\xff".b] })
     Aiobs.observer.observe(session_name: "bytes")

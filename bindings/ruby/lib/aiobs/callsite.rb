@@ -12,26 +12,25 @@ module Aiobs
     LIBRARY_PREFIXES = [File.expand_path("..", __dir__) + File::SEPARATOR].freeze
     LIBRARY_GEMS = %r{/gems/(?:openai|ruby-openai|faraday|faraday-[a-z_]+|gemini-ai|ruby-gemini|net-http|
                               net-http-persistent|connection_pool|typhoeus|ethon|excon|httpx)-\d}x.freeze
-    NEAR = 5 # most calls find the program within these frames (each frame looked at costs)
+    NEAR = 4 # most calls find the program within these frames (each frame looked at costs)
     FRAMES = 32 # enough for the deepest client stacks seen; deeper callers give no callsite
 
-    CACHED_LINES = 4096 # callsites remembered before the cache starts over (eval'd code varies)
+    CACHED = 4096 # paths or lines remembered before a cache starts over (eval'd code varies)
 
     @prefixes = LIBRARY_PREFIXES.dup
     # Source path => its name relative to the working folder when its frames are the program's,
-    # else false. Paths repeat, and this is the hot part of every captured call: cached.
-    @program_paths = {}
+    # else false. Paths repeat, and this is the hot part of every captured call: cached, by
+    # identity (a location's path is its code's own frozen string, the same at every call).
+    @program_paths = {}.compare_by_identity
     # Program file => line => [function, callsite JSON]: a call from a known line builds nothing.
-    @lines = {}
+    @lines = {}.compare_by_identity
     @line_count = 0
 
     class << self
       # Adds the folder or file a library's sources live under (e.g. net/http once loaded).
       def skip_library(path_prefix)
         @prefixes = (@prefixes + [path_prefix]).uniq.freeze
-        @program_paths = {}
-        @lines = {}
-        @line_count = 0
+        forget
       end
 
       # The caller's location as the core's callsite object in JSON (frozen), or nil when none
@@ -61,10 +60,7 @@ module Aiobs
         known = @lines[file]&.[](line)
         return known[1] if known && known[0] == function
 
-        if (@line_count += 1) > CACHED_LINES
-          @lines = {}
-          @line_count = 1
-        end
+        forget if (@line_count += 1) > CACHED
         callsite = json(file, line, function)
         (@lines[file] ||= {})[line] = [function, callsite]
         callsite
@@ -81,9 +77,16 @@ module Aiobs
         known = @program_paths[path]
         return known unless known.nil?
 
+        forget if @program_paths.size >= CACHED
         program = !path.start_with?("<internal:") && @prefixes.none? { |prefix| path.start_with?(prefix) } &&
                   !LIBRARY_GEMS.match?(path)
         @program_paths[path] = program && relative(path).freeze
+      end
+
+      def forget
+        @program_paths = {}.compare_by_identity
+        @lines = {}.compare_by_identity
+        @line_count = 0
       end
 
       def relative(path)

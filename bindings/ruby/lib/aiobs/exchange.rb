@@ -23,9 +23,15 @@ module Aiobs
     class << self
       # A new exchange of `method` to `url`, or nil when the core would not record it now (no
       # LLM endpoint, no active session): the caller then passes the request through untouched.
+      # It belongs where its capture runs: under the current fiber's span, called from the
+      # program's line (see Callsite), or where an adapter's outer exchange was made (its
+      # caller's fiber could see them).
       def start(method, url)
         url = Serialize.utf8(url)
-        new(method, url) if Native.http_check(method, url)
+        return unless Native.http_check(method, url)
+
+        outer = Thread.current.thread_variable_get(OUTER)
+        outer ? new(method, url, *outer.origin) : new(method, url, Context.current_span_id, Callsite.find)
       end
 
       # Runs the block with `exchange` as the outer exchange of any capture it reaches.
@@ -67,22 +73,14 @@ module Aiobs
     # itself, with the detail only it sees (a body cut mid-read, say).
     attr_accessor :taken_over
 
-    # `url` is valid UTF-8 (Exchange.start makes it so). The exchange belongs where its capture
-    # runs: under the current fiber's span, called from the program's line (see Callsite), or
-    # where an adapter's outer exchange was made (its caller's fiber could see them).
-    def initialize(method, url, retry_count = nil)
+    # `url` is valid UTF-8 (Exchange.start makes it so); `callsite` is JSON (see Callsite).
+    def initialize(method, url, parent_span_id = nil, callsite = nil)
       # Microseconds, written as `<integer>e-6`: cheaper than a float's shortest decimal form.
       @started_us = Process.clock_gettime(Process::CLOCK_REALTIME, :microsecond)
       @method = method
       @url = url
-      @attempt = retry_count && retry_count.to_i + 1
-      outer = Thread.current.thread_variable_get(OUTER)
-      if outer
-        @parent, @callsite = outer.origin
-      else
-        @parent = Context.current_span_id
-        @callsite = Callsite.find
-      end
+      @parent = parent_span_id
+      @callsite = callsite
       @request_body = @response_body = EMPTY
       @status = 0
     end
