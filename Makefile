@@ -21,7 +21,7 @@ CURL_LIBS = $(shell pkg-config --libs libcurl)
 CURL_LIB := $(BUILD)/libaiobs_curl.a
 
 .PHONY: all lib curl-lib curl-deps examples header install install-curl demo test test-deps test-rust test-c test-jaeger \
-	test-cpp test-stub test-curl test-examples test-install test-demo test-ruby test-go test-soak soak compare lint clean
+	test-cpp test-stub test-curl test-examples test-install test-demo test-ruby test-go test-soak soak soak-deps compare lint clean
 
 all: lib
 
@@ -118,32 +118,46 @@ test-c: $(CTEST_LIB)
 	python3 tests/c/compare_fixture_events.py tests/fixtures/providers $(BUILD)/c-test-out/fixtures.json
 
 # The soak (tests/soak/soak.c): THREADS x CALLS recorded calls and spans through periodic and
-# plain flushes, forks and a memory bound; every record is accounted for and RSS stays flat.
-# `make test` runs a short form; `make soak` the full one, niced, with its RSS chart.
+# plain flushes, forks and a memory bound; every record is accounted for and RSS stays flat. Its
+# Go (bindings/go/tests/soak) and Ruby (tests/soak/soak.rb) forms make fewer calls through the
+# bindings' HTTP capture and tracing. `make test` runs short forms; `make soak` the full ones,
+# niced, each with its summary and RSS chart in $(SOAK_OUT)/{c,go,ruby}/.
 SOAK_THREADS ?= 8
 SOAK_CALLS ?= 1000000
+GO_SOAK_GOROUTINES ?= 8
+GO_SOAK_CALLS ?= 300000
+RUBY_SOAK_THREADS ?= 4
+RUBY_SOAK_CALLS ?= 150000
 SOAK_OUT := $(BUILD)/soak-out
+SOAK_RUBY = env AIOBS_LIB=$(1) ruby -Ibindings/ruby/lib tests/soak/soak.rb
 
-test-soak: $(CTEST_LIB)
+soak-deps:
+	scripts/install-debian-packages.sh ruby ruby-ffi
+
+test-soak: $(CTEST_LIB) soak-deps
 	mkdir -p $(BUILD)
 	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak-short
 	rm -rf $(BUILD)/soak-short-out
 	$(BUILD)/soak-short $(BUILD)/soak-short-out 8 20000
+	$(CARGO) build --release --lib
+	cd bindings/go/tests && go build -o $(CURDIR)/$(BUILD)/soak-go ./soak
+	$(BUILD)/soak-go $(BUILD)/soak-short-out/go 4 4000
+	$(call SOAK_RUBY,target/ctest/libaiobs.so) $(BUILD)/soak-short-out/ruby 3 1500
 	rm -rf $(BUILD)/soak-short-out
 
-soak:
+soak: soak-deps
 	scripts/install-matplotlib.sh
 	$(CARGO) build --release -p aiobs
 	mkdir -p $(BUILD)
 	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak-run
-	rm -rf $(SOAK_OUT) && mkdir -p $(SOAK_OUT)
-	nice $(BUILD)/soak-run $(SOAK_OUT) $(SOAK_THREADS) $(SOAK_CALLS) > $(SOAK_OUT)/summary.txt; \
-	  status=$$?; cat $(SOAK_OUT)/summary.txt; \
-	  /usr/bin/python3 tests/soak/plot_rss.py $(SOAK_OUT)/rss.csv $(SOAK_OUT)/rss.png; exit $$status
-	find $(SOAK_OUT) -name '*.json' -delete
-	@echo "soak: summary, rss.csv and the RSS chart rss.png in $(SOAK_OUT)/"
+	cd bindings/go/tests && go build -o $(CURDIR)/$(BUILD)/soak-go ./soak
+	tests/soak/run.sh $(SOAK_OUT)/c $(BUILD)/soak-run $(SOAK_OUT)/c $(SOAK_THREADS) $(SOAK_CALLS)
+	tests/soak/run.sh $(SOAK_OUT)/go $(BUILD)/soak-go $(SOAK_OUT)/go $(GO_SOAK_GOROUTINES) $(GO_SOAK_CALLS)
+	tests/soak/run.sh $(SOAK_OUT)/ruby $(call SOAK_RUBY,target/release/libaiobs.so) $(SOAK_OUT)/ruby \
+	  $(RUBY_SOAK_THREADS) $(RUBY_SOAK_CALLS)
 
-# Python aiobs 0.2.0 and the native core on one workload: build/compare/results.md and compare.png.
+# Python aiobs 0.2.0 and the native core from C, Go and Ruby on one workload: build/compare/results.md
+# and compare.png.
 compare:
 	nice bench/compare/run $(BUILD)/compare
 

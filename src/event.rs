@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
@@ -135,43 +135,6 @@ pub enum ParentChoice<'a> {
     InnermostOnThread,
     Root,
     Explicit(Cow<'a, str>),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for ParentChoice<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        deserializer.deserialize_option(ParentVisitor)
-    }
-}
-
-/// Borrows the id from the input when it can: `Option<Cow<str>>` would always copy it.
-struct ParentVisitor;
-
-impl<'de> serde::de::Visitor<'de> for ParentVisitor {
-    type Value = ParentChoice<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a span id or null")
-    }
-
-    fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
-        Ok(ParentChoice::Root)
-    }
-
-    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
-        Ok(ParentChoice::Root)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Self::Value, D::Error> {
-        d.deserialize_str(self)
-    }
-
-    fn visit_borrowed_str<E>(self, id: &'de str) -> std::result::Result<Self::Value, E> {
-        Ok(ParentChoice::Explicit(Cow::Borrowed(id)))
-    }
-
-    fn visit_str<E>(self, id: &str) -> std::result::Result<Self::Value, E> {
-        Ok(ParentChoice::Explicit(Cow::Owned(id.to_owned())))
-    }
 }
 
 /// Where and when a call happened: the fields every way of recording a call shares.

@@ -348,6 +348,8 @@ impl Store {
         self.check_size("exchange_json", exchange_json.len())?;
         let input = HttpInput::parse(exchange_json)?;
         let endpoint = llm_endpoint(&input.method, &input.url)?;
+        // Before the bodies are copied: outside a session they would be copied for nothing.
+        self.require_session()?;
         let (limit, capture_content, limits) = {
             let settings = self.read_settings();
             (

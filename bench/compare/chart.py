@@ -31,9 +31,19 @@ def load(out_dir, name):
     return result
 
 
-def ratio(baseline, value, higher_is_better):
+def ratio(baseline, value, higher_is_better, better):
+    """How value compares with baseline: "5.4x faster", or "2.9x slower" when it is worse."""
     times = value / baseline if higher_is_better else baseline / value
-    return f"{times:,.0f}x" if times >= 10 else f"{times:,.1f}x"
+    if times < 1:
+        times, better = 1 / times, WORSE[better]
+    return (f"{times:,.0f}x" if times >= 10 else f"{times:,.1f}x") + " " + better
+
+
+WORSE = {"faster": "slower", "less": "more"}
+
+
+def better(key):
+    return "less" if key == "bytes_per_event" else "faster"
 
 
 def figure(value, key):
@@ -50,14 +60,17 @@ def table(results):
              "| --- |" + " ---: |" * (2 * len(names) - 1)]
     for key, title, unit, higher in MEASURES:
         cells = [figure(r[key], key) for r in results]
-        ratios = [ratio(base[key], r[key], higher) + (" faster" if key != "bytes_per_event"
-                                                       else " less") for r in results[1:]]
+        ratios = [ratio(base[key], r[key], higher, better(key)) for r in results[1:]]
         lines.append(f"| {title} ({unit}) | " + " | ".join(cells) + " | " + " | ".join(ratios)
                      + " |")
     flush_mb = " / ".join(f"{r['language']} {r['flush_mb_per_s']:,.1f} MB/s "
                           f"({r['flush_bytes_per_event']:,.0f} B/event)" for r in results)
     lines.append("")
     lines.append(f"Flush in MB/s (file bytes over flush time): {flush_mb}.")
+    for r in results:
+        if "recorded_as" in r:
+            lines.append("")
+            lines.append(f"{r['language']}: {r['recorded_as']}.")
     return "\n".join(lines) + "\n"
 
 
@@ -77,14 +90,21 @@ def chart(results, path):
         for bar, r in zip(bars, results):
             label = figure(r[key], key)
             if r is not base:
-                better = "faster" if key != "bytes_per_event" else "less"
-                label += f"  ({ratio(base[key], r[key], higher)} {better})"
+                label += f"  ({ratio(base[key], r[key], higher, better(key))})"
             ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, " " + label,
                     va="center", fontsize=8)
         # Bars on a log scale start from a power of ten well below the smallest value.
         ax.set_xlim(left=10 ** math.floor(math.log10(min(values)) - 1), right=max(values) * 30)
-    fig.suptitle("aiobs: the Python SDK 0.2.0 and the native core, same workload", fontsize=11)
-    fig.tight_layout()
+    languages = [r["language"].rsplit(" ", 1)[-1] for r in results[1:]]
+    listed = " and ".join(filter(None, [", ".join(languages[:-1]), languages[-1]]))
+    fig.suptitle(f"aiobs: the Python SDK 0.2.0 and the native core from {listed}, same workload",
+                 fontsize=11)
+    captured = [r["language"].rsplit(" ", 1)[-1] for r in results if "recorded_as" in r]
+    if captured:
+        fig.text(0.5, 0.005, f"{' and '.join(captured)}: a call is recorded through the binding's "
+                 "HTTP capture (the same calls, as HTTP exchanges); see results.md",
+                 ha="center", fontsize=8)
+    fig.tight_layout(rect=(0, 0.02, 1, 1))
     fig.savefig(path)
 
 

@@ -1,6 +1,9 @@
 """Writes the comparison's workload: N distinct OpenAI chat events (about 1.25 KB of compact JSON
-each: system and user message, parameters, response text and usage, callsite, ids), one per line. Every language reads the same file, so
-each records byte-for-byte the same events. Usage: events.py N OUT_JSONL."""
+each: system and user message, parameters, response text and usage, callsite, ids), one per line.
+Every language reads the same file, so each records byte-for-byte the same events. With
+EXCHANGES_JSONL it also writes the same calls as they cross the wire, one object per line with
+the request body and the response body as strings: what an HTTP capture (the Go and Ruby
+bindings) sees of each call. Usage: events.py N OUT_JSONL [EXCHANGES_JSONL]."""
 
 import json
 import sys
@@ -42,11 +45,34 @@ def make_event(i):
     }
 
 
-def main(count, path):
+def compact(value):
+    return json.dumps(value, separators=(",", ":"))
+
+
+def make_exchange(event):
+    """The chat completion request and response an OpenAI client sends and gets for `event`."""
+    request = {key: value for key, value in event["request"].items() if key != "other"}
+    response = event["response"]
+    body = {
+        "id": response["id"], "object": "chat.completion", "created": int(event["started_at"]),
+        "model": response["model"],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": response["text"]},
+                     "finish_reason": "stop"}],
+        "usage": response["usage"],
+    }
+    return {"request_body": compact(request), "response_body": compact(body)}
+
+
+def main(count, path, exchanges_path=None):
+    events = [make_event(i) for i in range(count)]
     with open(path, "w") as out:
-        for i in range(count):
-            out.write(json.dumps(make_event(i), separators=(",", ":")) + "\n")
+        for event in events:
+            out.write(compact(event) + "\n")
+    if exchanges_path:
+        with open(exchanges_path, "w") as out:
+            for event in events:
+                out.write(compact(make_exchange(event)) + "\n")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[2])
+    main(int(sys.argv[1]), *sys.argv[2:4])

@@ -41,9 +41,13 @@ type exchange struct {
 }
 
 // capture sends req with send and records the exchange: at once when no response came, else
-// when the response body ends (see capturedBody).
+// when the response body ends (see capturedBody). A request the core would not record (no LLM
+// endpoint, no active session) goes out untouched, at the cost of one question to the core.
 func capture(req *http.Request, send func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	ex := beginExchange(req)
+	if ex == nil {
+		return send(req)
+	}
 	if ex.tee != nil {
 		teed := *req
 		teed.Body = ex.tee
@@ -71,17 +75,29 @@ func capture(req *http.Request, send func(*http.Request) (*http.Response, error)
 }
 
 // beginExchange notes what is known before the request goes out: method, URL, start time, the
-// user's callsite, the parent span, the attempt number and the request body.
+// user's callsite, the parent span, the attempt number and the request body. It returns nil
+// when the core would not record the exchange.
 func beginExchange(req *http.Request) *exchange {
-	ex := &exchange{json: getBuffer(), request: getBuffer()}
-	j := append(*ex.json, `{"method":`...)
+	url := req.URL.String()
+	json := getBuffer()
+	j := append(append(*json, req.Method...), 0)
+	j = append(append(j, url...), 0)
+	if !httpCheck(j[:len(req.Method)+1], j[len(req.Method)+1:]) {
+		*json = j
+		putBuffer(json)
+		return nil
+	}
+	ex := &exchange{json: json, request: getBuffer()}
+	j = append(j[:0], `{"method":`...)
 	j = appendString(j, req.Method)
-	j = appendString(append(j, `,"url":`...), req.URL.String())
+	j = appendString(append(j, `,"url":`...), url)
 	j = appendTime(append(j, `,"started_at":`...), time.Now())
-	j = appendCallsite(append(j, `,"callsite":`...), 2, 8)
+	j = appendCallsite(append(j, `,"callsite":`...))
 	j = appendParent(append(j, `,"parent_span_id":`...), req.Context())
-	if retries, err := strconv.Atoi(req.Header.Get("X-Stainless-Retry-Count")); err == nil && retries >= 0 {
-		j = appendInt(append(j, `,"attempt":`...), retries+1)
+	if retry := req.Header.Get("X-Stainless-Retry-Count"); retry != "" {
+		if retries, err := strconv.Atoi(retry); err == nil && retries >= 0 {
+			j = appendInt(append(j, `,"attempt":`...), retries+1)
+		}
 	}
 	*ex.json = j
 	switch {

@@ -9,10 +9,16 @@ package aiobs
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
 #cgo LDFLAGS: ${SRCDIR}/../../target/release/libaiobs.a -lpthread -ldl -lm
+#cgo noescape aiobs_version
+#cgo nocallback aiobs_version
+#cgo noescape aiobs_string_free
+#cgo nocallback aiobs_string_free
 #cgo noescape aiobs_configure
 #cgo nocallback aiobs_configure
 #cgo noescape aiobs_observe
 #cgo nocallback aiobs_observe
+#cgo noescape aiobs_end
+#cgo nocallback aiobs_end
 #cgo noescape aiobs_flush
 #cgo nocallback aiobs_flush
 #cgo noescape aiobs_add_label
@@ -21,18 +27,49 @@ package aiobs
 #cgo nocallback aiobs_set_labels
 #cgo noescape aiobs_remove_label
 #cgo nocallback aiobs_remove_label
+#cgo noescape aiobs_get_labels
+#cgo nocallback aiobs_get_labels
+#cgo noescape aiobs_http_check
+#cgo nocallback aiobs_http_check
 #cgo noescape aiobs_record_http
 #cgo nocallback aiobs_record_http
-#cgo noescape aiobs_span_begin
-#cgo nocallback aiobs_span_begin
+#cgo noescape aiobs_go_span_begin
+#cgo nocallback aiobs_go_span_begin
 #cgo noescape aiobs_span_end
 #cgo nocallback aiobs_span_end
+#cgo noescape aiobs_stats
+#cgo nocallback aiobs_stats
+#cgo noescape aiobs_shutdown
+#cgo nocallback aiobs_shutdown
 #include <stdlib.h>
+#include <string.h>
 #include "aiobs.h"
+
+// aiobs_go_span_begin begins a span and copies its id into id_buf (id_cap bytes, NUL-terminated),
+// so that a span costs Go one call into C, not a second one to free the id. An id that does not
+// fit (the core makes them 16 hex digits) ends the span at once and is an internal error.
+static aiobs_status aiobs_go_span_begin(const char *span_json, char *id_buf, size_t id_cap,
+                                        char **error_out) {
+	char *id = NULL;
+	aiobs_status status = aiobs_span_begin(span_json, &id, error_out);
+	if (status != AIOBS_OK) {
+		return status;
+	}
+	size_t len = strlen(id);
+	if (len >= id_cap) {
+		aiobs_span_end(id, NULL, NULL, NULL);
+		aiobs_string_free(id);
+		return AIOBS_ERR_PANIC;
+	}
+	memcpy(id_buf, id, len + 1);
+	aiobs_string_free(id);
+	return status;
+}
 */
 import "C"
 
 import (
+	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -147,6 +184,12 @@ func getLabels() (string, error) {
 	return takeString(labels), nil
 }
 
+// httpCheck says whether the core would record an exchange of method to url now (both
+// NUL-terminated). The status alone answers, so no message is asked for.
+func httpCheck(method, url []byte) bool {
+	return C.aiobs_http_check(ptr(method), ptr(url), nil) == C.AIOBS_OK
+}
+
 // recordHTTP hands one exchange to the core; the bodies are borrowed for the call and copied.
 func recordHTTP(exchange, request, response []byte) error {
 	var message *C.char
@@ -157,12 +200,14 @@ func recordHTTP(exchange, request, response []byte) error {
 	return check(status, message)
 }
 
-func spanBegin(span []byte) (string, error) {
-	var id, message *C.char
-	if err := check(C.aiobs_span_begin(ptr(span), &id, &message), message); err != nil {
-		return "", err
+// spanBegin begins a span and writes its NUL-terminated id into id.
+func spanBegin(span, id []byte) error {
+	var message *C.char
+	status := C.aiobs_go_span_begin(ptr(span), ptr(id), C.size_t(len(id)), &message)
+	if status == C.AIOBS_ERR_PANIC && message == nil {
+		return &Error{Code: ErrPanic, Message: "the core gave a span id longer than " + strconv.Itoa(len(id)-1) + " bytes"}
 	}
-	return takeString(id), nil
+	return check(status, message)
 }
 
 func spanEnd(id, result, errText []byte) error {

@@ -13,12 +13,29 @@ import (
 // become its children, from any goroutine. A nil *Span (no active session) is valid and does
 // nothing.
 type Span struct {
-	id            []byte // NUL-terminated, as the core takes it
+	id            [spanIDLen + 1]byte // NUL-terminated, as the core takes it
 	captureResult bool
 	ended         atomic.Bool
 }
 
+// spanIDLen is the length of a span id: 16 hex digits.
+const spanIDLen = 16
+
 type spanKey struct{}
+
+// spanContext is the context that carries a span: the span and the context in one allocation.
+type spanContext struct {
+	context.Context
+	span Span
+}
+
+// Value implements context.Context: the span for spanKey, else the parent's value.
+func (c *spanContext) Value(key any) any {
+	if key == (spanKey{}) {
+		return &c.span
+	}
+	return c.Context.Value(key)
+}
 
 // SpanFromContext returns the span ctx carries, or nil.
 func SpanFromContext(ctx context.Context) *Span {
@@ -31,7 +48,7 @@ func (s *Span) ID() string {
 	if s == nil {
 		return ""
 	}
-	return string(s.id[:len(s.id)-1])
+	return string(s.id[:spanIDLen])
 }
 
 type spanOptions struct {
@@ -78,20 +95,21 @@ func AutoEnhanceAfter(n int) SpanOption {
 // active session it returns ctx unchanged and a nil span, and nothing is recorded. Safe for
 // concurrent use.
 func StartSpan(ctx context.Context, name string, opts ...SpanOption) (context.Context, *Span) {
-	span, err := startSpan(ctx, name, 1, opts)
+	spanCtx, err := startSpan(ctx, name, opts)
 	if err != nil {
 		reportCaptureError(err)
 		return ctx, nil
 	}
-	return context.WithValue(ctx, spanKey{}, span), span
+	return spanCtx, &spanCtx.span
 }
 
-func startSpan(ctx context.Context, name string, skip int, opts []SpanOption) (*Span, error) {
-	options := spanOptions{captureArgs: true, captureResult: true, autoEnhanceAfter: -1}
-	for _, opt := range opts {
-		opt(&options)
+func startSpan(ctx context.Context, name string, opts []SpanOption) (*spanContext, error) {
+	options := defaultSpanOptions
+	if len(opts) > 0 {
+		options = applySpanOptions(opts)
 	}
-	request := appendString(append(make([]byte, 0, 256), `{"name":`...), name)
+	var buf [512]byte // the request of a span without arguments fits, and stays on the stack
+	request := appendString(append(buf[:0], `{"name":`...), name)
 	if options.module != "" {
 		request = appendString(append(request, `,"module":`...), options.module)
 	}
@@ -107,13 +125,25 @@ func startSpan(ctx context.Context, name string, skip int, opts []SpanOption) (*
 	if options.autoEnhanceAfter >= 0 {
 		request = appendInt(append(request, `,"auto_enhance_after":`...), options.autoEnhanceAfter)
 	}
-	request = appendCallsite(append(request, `,"callsite":`...), skip+1, 1)
+	request = appendCallsite(append(request, `,"callsite":`...))
 	request = appendParent(append(request, `,"parent_span_id":`...), ctx)
-	id, err := spanBegin(append(request, '}', 0))
-	if err != nil {
+	spanCtx := &spanContext{Context: ctx, span: Span{captureResult: options.captureResult}}
+	if err := spanBegin(append(request, '}', 0), spanCtx.span.id[:]); err != nil {
 		return nil, err
 	}
-	return &Span{id: append([]byte(id), 0), captureResult: options.captureResult}, nil
+	return spanCtx, nil
+}
+
+var defaultSpanOptions = spanOptions{captureArgs: true, captureResult: true, autoEnhanceAfter: -1}
+
+// applySpanOptions is apart from startSpan because the options escape to the heap once an
+// option function sees them: a span without options allocates nothing for them.
+func applySpanOptions(opts []SpanOption) spanOptions {
+	options := defaultSpanOptions
+	for _, opt := range opts {
+		opt(&options)
+	}
+	return options
 }
 
 // appendParent appends the id of the span ctx carries, or null: the core is always told the
@@ -121,7 +151,7 @@ func startSpan(ctx context.Context, name string, skip int, opts []SpanOption) (*
 func appendParent(dst []byte, ctx context.Context) []byte {
 	if parent := SpanFromContext(ctx); parent != nil {
 		dst = append(dst, '"')
-		dst = append(dst, parent.id[:len(parent.id)-1]...)
+		dst = append(dst, parent.id[:spanIDLen]...)
 		return append(dst, '"')
 	}
 	return append(dst, "null"...)
@@ -145,7 +175,7 @@ func (s *Span) End(result any, err error) error {
 		text := strings.ReplaceAll(errorType(err)+": "+err.Error(), "\x00", "")
 		errText = append([]byte(text), 0)
 	}
-	return spanEnd(s.id, resultJSON, errText)
+	return spanEnd(s.id[:], resultJSON, errText)
 }
 
 // errorType names an error's type the way Python names an exception's class: the type without
@@ -173,11 +203,12 @@ func errorType(err error) string {
 // fn gets the span's context, so LLM calls made with it are the span's children. A panic in fn
 // is recorded as the span's error and then continues.
 func Trace[T any](ctx context.Context, name string, fn func(context.Context) (T, error), opts ...SpanOption) (result T, err error) {
-	span, startErr := startSpan(ctx, name, 1, opts)
+	spanCtx, startErr := startSpan(ctx, name, opts)
 	if startErr != nil {
 		reportCaptureError(startErr)
 		return fn(ctx)
 	}
+	span := &spanCtx.span
 	defer func() {
 		if recovered := recover(); recovered != nil {
 			reportCaptureError(span.End(nil, panicError{recovered}))
@@ -185,7 +216,7 @@ func Trace[T any](ctx context.Context, name string, fn func(context.Context) (T,
 		}
 		reportCaptureError(span.End(result, err))
 	}()
-	return fn(context.WithValue(ctx, spanKey{}, span))
+	return fn(spanCtx)
 }
 
 // panicError records a panic that went through a traced function.

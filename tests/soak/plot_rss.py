@@ -10,8 +10,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend is chosen first)
 
+# The phases of soak.c, soak.rb and the Go soak (bindings/go/tests/soak).
 PHASE_COLOURS = {"periodic": "#e8f0fe", "periodic+forks": "#fef7e0", "bounded": "#fce8e6",
-                 "exporter down": "#f3e8fd", "plain": "#e6f4ea"}
+                 "exporter down": "#f3e8fd", "plain": "#e6f4ea", "periodic again": "#d2e3fc"}
 
 
 def main(csv_path, png_path):

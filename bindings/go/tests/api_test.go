@@ -185,3 +185,26 @@ func TestSpanCallsite(t *testing.T) {
 		}
 	}
 }
+
+// The context a span comes in is its parent's in every other respect: values, deadline and
+// cancellation pass through, and contexts derived from it still carry the span.
+func TestSpanContextKeepsTheParent(t *testing.T) {
+	failOnCaptureErrors(t)
+	type key struct{}
+	type otherKey struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "value"))
+	observed(t, nil, func() {
+		ctx, span := aiobs.StartSpan(parent, "step")
+		defer span.End(nil, nil)
+		derived, stop := context.WithCancel(context.WithValue(ctx, otherKey{}, 1))
+		defer stop()
+		if ctx.Value(key{}) != "value" || aiobs.SpanFromContext(ctx) != span || aiobs.SpanFromContext(derived) != span {
+			t.Errorf("the span's context lost a value or the span")
+		}
+		cancel()
+		<-derived.Done()
+		if !errors.Is(ctx.Err(), context.Canceled) || !errors.Is(derived.Err(), context.Canceled) {
+			t.Errorf("cancelling the parent: %v, %v", ctx.Err(), derived.Err())
+		}
+	})
+}

@@ -97,6 +97,73 @@ func TestNothingRecordedOutsideSessionsOrLLMEndpoints(t *testing.T) {
 	}
 }
 
+// A request the core would not record reaches the wrapped transport as it is: the same request,
+// its body not wrapped for a copy.
+func TestUnrecordedRequestsReachTheTransportAsTheyAre(t *testing.T) {
+	failOnCaptureErrors(t)
+	var seen *http.Request
+	base := roundTripper(func(req *http.Request) (*http.Response, error) {
+		seen = req
+		return &http.Response{StatusCode: 200, Body: http.NoBody, Request: req}, nil
+	})
+	send := func(url string) {
+		req, err := http.NewRequest("POST", url, io.NopCloser(bytes.NewReader([]byte("{}"))))
+		must(t, err)
+		if _, err := aiobs.Transport(base).RoundTrip(req); err != nil {
+			t.Fatal(err)
+		}
+		if seen != req || seen.Body != req.Body {
+			t.Errorf("%s: the transport got another request or body", url)
+		}
+	}
+	send("http://llm.invalid/v1/chat/completions") // no session
+	out := observed(t, nil, func() { send("http://example.invalid/upload") })
+	if len(out.Events) != 0 {
+		t.Errorf("want no events, got %v", out.Events)
+	}
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// The session ends while a call is under way: the capture began (the core said it would record),
+// but the core decides again when the exchange ends, so nothing is recorded, no error is
+// reported, and the caller gets every byte.
+func TestSessionEndedDuringTheCall(t *testing.T) {
+	failOnCaptureErrors(t)
+	f := loadFixture(t, "openai_chat_basic")
+	server := newReplayServer(t, f.steps[0])
+	endsTheSession := endingTransport{base: http.DefaultTransport}
+	if _, err := aiobs.Observe(t.Name(), nil); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := aiobs.HTTPClient(&http.Client{Transport: endsTheSession}).Post(
+		server.localURL(f.steps[0].URL), "application/json", bytes.NewReader(f.steps[0].request))
+	if err != nil {
+		t.Fatal(err)
+	}
+	received, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Equal(received, f.steps[0].response) {
+		t.Errorf("the response changed on the way: %q", received)
+	}
+	out := flushed(t)
+	if len(out.Sessions) != 1 || len(out.Events) != 0 {
+		t.Errorf("want the session and no events, got %d sessions and events %v", len(out.Sessions), out.Events)
+	}
+}
+
+// endingTransport ends the active session before it sends a request.
+type endingTransport struct{ base http.RoundTripper }
+
+func (e endingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := aiobs.End(); err != nil {
+		return nil, err
+	}
+	return e.base.RoundTrip(req)
+}
+
 // 64 goroutines call at once, each inside its own span: exactly 64 events, each the child of
 // its goroutine's span.
 func TestConcurrentCalls(t *testing.T) {
