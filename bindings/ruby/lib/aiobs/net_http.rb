@@ -11,9 +11,6 @@ module Aiobs
   # `read_body { }`, or not at all. The exchange is recorded once, from an `ensure`, however the
   # request ends: returned, raised, or left early with break or throw.
   module NetHTTPCapture
-    CAPTURED = :@__aiobs_captured
-    EXCHANGE = :@__aiobs_exchange
-
     def request(req, body = nil, &block)
       unless started?
         # Net::HTTP connects, then calls `request` again (captured there). A failure to connect
@@ -21,7 +18,7 @@ module Aiobs
         begin
           return super
         rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
-          NetHTTPCapture.record_failure(self, req, e) unless req.instance_variable_get(CAPTURED)
+          NetHTTPCapture.record_failure(self, req, e) unless req.instance_variable_get(:@__aiobs_captured)
           raise
         end
       end
@@ -29,7 +26,7 @@ module Aiobs
       exchange = Exchange.start(req.method, NetHTTPCapture.url(self, req))
       return super unless exchange
 
-      req.instance_variable_set(CAPTURED, true)
+      req.instance_variable_set(:@__aiobs_captured, true)
       exchange.retry_count = req["x-stainless-retry-count"]
       Exchange.take_over_outer
       stream = req.body_stream unless body || req.body
@@ -84,7 +81,7 @@ module Aiobs
         content_type = headers["content-type"]
         content_type = content_type.length == 1 ? content_type.first : content_type.join(", ") if content_type
         exchange.respond(response.code.to_i, content_type, headers)
-        response.instance_variable_set(EXCHANGE, exchange)
+        response.instance_variable_set(:@__aiobs_exchange, exchange)
       end
     end
 
