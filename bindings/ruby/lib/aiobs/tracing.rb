@@ -44,7 +44,7 @@ module Aiobs
         begin
           result = yield(span_id)
         rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
-          error = "#{e.class}: #{e.message}"
+          error = error_text(e)
           raise
         ensure
           stack.pop
@@ -61,6 +61,13 @@ module Aiobs
         else # arguments left out are null to the core
           "{#{spec.fixed_json},\"parent_span_id\":#{parent_json(parent)}}"
         end
+      end
+
+      # "Class: message" as the core takes it: valid UTF-8 without NUL (a message may hold any
+      # bytes; refused, it would leave the span open, or replace the program's exception).
+      def error_text(exception)
+        text = Serialize.utf8("#{exception.class}: #{exception.message}")
+        text.include?("\0") ? text.gsub("\0") { '\0' } : text
       end
 
       def parent_json(parent)
