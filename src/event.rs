@@ -143,7 +143,8 @@ pub struct Placement<'a> {
     pub started_at: Option<f64>,
     pub ended_at: Option<f64>,
     pub duration_ms: Option<f64>,
-    pub callsite: Option<Callsite>,
+    /// Checked JSON text.
+    pub callsite: Option<&'a str>,
     pub span_id: Option<Cow<'a, str>>,
     pub parent_span_id: ParentChoice<'a>,
     pub trace_id: Option<Cow<'a, str>>,
@@ -162,7 +163,14 @@ const PLACEMENT_FIELDS: [&str; 7] = [
 
 impl<'a> Placement<'a> {
     /// Takes the placement field at `index` (in [`PLACEMENT_FIELDS`]) from its checked text.
-    fn take(&mut self, what: Field, index: usize, value: &'a str) -> Result<()> {
+    fn take(
+        &mut self,
+        input: CallInputName,
+        index: usize,
+        key: &str,
+        value: &'a str,
+    ) -> Result<()> {
+        let what = Field(input.name, key);
         let present = (value != "null").then_some(value);
         match index {
             0 => self.started_at = present.map(|v| number(what, v)).transpose()?,
@@ -170,9 +178,7 @@ impl<'a> Placement<'a> {
             2 => self.duration_ms = present.map(|v| number(what, v)).transpose()?,
             3 => {
                 self.callsite = present
-                    .map(|v| {
-                        serde_json::from_str(v).map_err(|e| Error::from_json(&what.to_string(), &e))
-                    })
+                    .map(|v| check_callsite(input.callsite, v).map(|_| v))
                     .transpose()?
             }
             4 => self.span_id = present.map(|v| string(what, v)).transpose()?,
@@ -182,6 +188,23 @@ impl<'a> Placement<'a> {
         Ok(())
     }
 }
+
+/// How a call input and its callsite are named in messages.
+#[derive(Clone, Copy)]
+struct CallInputName {
+    name: &'static str,
+    callsite: &'static str,
+}
+
+const EVENT_JSON: CallInputName = CallInputName {
+    name: "event_json",
+    callsite: "event_json.callsite",
+};
+
+const EXCHANGE_JSON: CallInputName = CallInputName {
+    name: "exchange_json",
+    callsite: "exchange_json.callsite",
+};
 
 /// `parent_span_id` from its checked text: an id, or null for a root.
 fn parent<'a>(what: Field, value: Option<&'a str>) -> Result<ParentChoice<'a>> {
@@ -218,7 +241,9 @@ impl<'a> CallInput<'a> {
                 2 => input.request = present,
                 3 => input.response = present,
                 4 => input.error = present.map(|v| string(what, v)).transpose()?,
-                i => input.placement.take(what, i - CALL_FIELDS.len(), value)?,
+                i => input
+                    .placement
+                    .take(EVENT_JSON, i - CALL_FIELDS.len(), key, value)?,
             }
             Ok(())
         })?;
@@ -318,7 +343,9 @@ impl<'a> HttpInput<'a> {
                         .map_err(|e| Error::from_json(&what.to_string(), &e))?
                 }
                 6 => input.attempt = present.map(|v| small(what, v)).transpose()?,
-                i => input.placement.take(what, i - HTTP_FIELDS.len(), value)?,
+                i => input
+                    .placement
+                    .take(EXCHANGE_JSON, i - HTTP_FIELDS.len(), key, value)?,
             }
             Ok(())
         })?;
@@ -384,8 +411,22 @@ pub struct CallEvent {
     pub session_id: SessionId,
     pub payload: CallPayload,
     pub timing: Timing,
-    pub callsite: Option<Box<Callsite>>,
+    /// Checked by [`check_callsite`], decoded at flush.
+    pub callsite: Option<CheckedJson>,
     pub link: SpanLink,
+}
+
+impl CallEvent {
+    pub fn callsite(&self) -> Option<Callsite> {
+        self.callsite
+            .as_ref()
+            .and_then(|c| decode_callsite(c.text()))
+    }
+}
+
+/// A callsite that [`check_callsite`] took.
+fn decode_callsite(text: &str) -> Option<Callsite> {
+    serde_json::from_str(text).ok()
 }
 
 /// One traced function as `aiobs_span_begin` receives it: each value as the caller's text,
@@ -434,7 +475,11 @@ impl<'a> SpanInput<'a> {
                 3 => input.kwargs = present,
                 4 => input.enh_prompt = boolean(what, value)?,
                 5 => input.auto_enhance_after = present.map(|v| integer(what, v)).transpose()?,
-                6 => input.callsite = present.map(|v| check_callsite(v).map(|_| v)).transpose()?,
+                6 => {
+                    input.callsite = present
+                        .map(|v| check_callsite("span_json.callsite", v).map(|_| v))
+                        .transpose()?
+                }
                 7 => input.parent_span_id = parent(what, present)?,
                 _ => input.thread_parenting = present.map(|v| boolean(what, v)).transpose()?,
             }
@@ -450,11 +495,12 @@ impl<'a> SpanInput<'a> {
     }
 }
 
-/// A callsite object: `file` and `function` strings, `line` an integer, each may be null.
-fn check_callsite(text: &str) -> Result<()> {
-    let mut seen = Fields::new("span_json.callsite", &CALLSITE_FIELDS, false);
-    json_check::members("span_json.callsite", text, |key, value| {
-        let what = Field("span_json.callsite", key);
+/// A callsite object (`what` names it): `file` and `function` strings, `line` an integer, each
+/// may be null. Checked here, decoded by [`decode_callsite`] at flush.
+fn check_callsite(what: &'static str, text: &str) -> Result<()> {
+    let mut seen = Fields::new(what, &CALLSITE_FIELDS, false);
+    json_check::members(what, text, |key, value| {
+        let what = Field(what, key);
         let index = seen.first(key)?;
         if value == "null" {
             return Ok(());
@@ -695,8 +741,7 @@ impl SpanFields {
     }
 
     pub fn callsite(&self) -> Option<Callsite> {
-        self.callsite
-            .and_then(|s| serde_json::from_str(self.raw(s)).ok())
+        self.callsite.and_then(|s| decode_callsite(self.raw(s)))
     }
 
     /// The bytes the span's text takes.
@@ -927,7 +972,7 @@ mod tests {
                 started_at: p.started_at,
                 ended_at: p.ended_at,
                 duration_ms: p.duration_ms,
-                callsite: p.callsite,
+                callsite: p.callsite.and_then(decode_callsite),
                 span_id: p.span_id.map(Cow::into_owned),
                 parent_span_id: match p.parent_span_id {
                     ParentChoice::Explicit(id) => Some(id.into_owned()),

@@ -6,7 +6,7 @@
 
 use std::mem::size_of;
 
-use crate::event::{CallEvent, CallPayload, Callsite, CheckedJson, FunctionEvent, OpenSpan};
+use crate::event::{CallEvent, CallPayload, CheckedJson, FunctionEvent, OpenSpan};
 use crate::session::Session;
 
 fn text(value: Option<&str>) -> usize {
@@ -15,12 +15,6 @@ fn text(value: Option<&str>) -> usize {
 
 fn checked(value: Option<&CheckedJson>) -> usize {
     value.map_or(0, |v| v.text().len())
-}
-
-fn callsite(value: Option<&Callsite>) -> usize {
-    value.map_or(0, |c| {
-        size_of::<Callsite>() + text(c.file.as_deref()) + text(c.function.as_deref())
-    })
 }
 
 pub fn of_call(call: &CallEvent) -> usize {
@@ -45,7 +39,7 @@ pub fn of_call(call: &CallEvent) -> usize {
                 + e.response_headers.iter().map(pair).sum::<usize>()
         }
     };
-    size_of::<CallEvent>() + payload + callsite(call.callsite.as_deref())
+    size_of::<CallEvent>() + payload + checked(call.callsite.as_ref())
 }
 
 pub fn of_open_span(span: &OpenSpan) -> usize {

@@ -19,9 +19,9 @@ use std::sync::{
 use crate::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
-    CallEvent, CallInput, CallPayload, Callsite, CheckedJson, FunctionEvent, HttpCall, HttpInput,
-    OpenSpan, ParentChoice, Placement, RecordedCall, SessionId, SpanFields, SpanInput, SpanLink,
-    Timing, checked_value, now,
+    CallEvent, CallInput, CallPayload, CheckedJson, FunctionEvent, HttpCall, HttpInput, OpenSpan,
+    ParentChoice, Placement, RecordedCall, SessionId, SpanFields, SpanInput, SpanLink, Timing,
+    checked_value, now,
 };
 use crate::footprint;
 use crate::ids::{SpanId, SpanIdMap, TraceId};
@@ -396,7 +396,7 @@ impl Store {
         placed: Placed,
         max_memory_bytes: usize,
     ) -> Result<()> {
-        let callsite = placed.callsite.map(Box::new);
+        let callsite = placed.callsite;
         let destinations = self.destinations();
         let mut state = self.lock_state();
         let session_id = state.active_session_id()?;
@@ -613,7 +613,7 @@ impl Destinations {
 /// malformed input fails before the lock is taken.
 struct Placed {
     timing: Timing,
-    callsite: Option<Callsite>,
+    callsite: Option<CheckedJson>,
     span_id: Option<SpanId>,
     parent: Parent,
     trace_id: Option<TraceId>,
@@ -637,7 +637,7 @@ impl Placed {
                 .trace_id
                 .map(|t| TraceId::parse(&t, "trace_id"))
                 .transpose()?,
-            callsite: placement.callsite,
+            callsite: placement.callsite.map(CheckedJson::copy),
         })
     }
 }

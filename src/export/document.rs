@@ -185,7 +185,7 @@ fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Resul
             map.serialize_entry("error", &captured.error)?;
         }
     }
-    write_timing_and_links(map, &call.timing, call.callsite, &call.link)?;
+    write_timing_and_links(map, &call.timing, call.callsite.as_ref(), &call.link)?;
     map.serialize_entry("session_id", &**call.session_id)
 }
 

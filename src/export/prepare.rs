@@ -20,7 +20,7 @@ pub struct PreparedCall<'a> {
     /// The event's own timing, or from its submit to its last poll.
     pub timing: Timing,
     pub link: SpanLink,
-    pub callsite: Option<&'a Callsite>,
+    pub callsite: Option<Callsite>,
     pub session_id: &'a SessionId,
 }
 
@@ -60,7 +60,7 @@ pub fn prepare<'a>(
                     body: Body::Recorded(recorded),
                     timing: event.timing,
                     link: event.link,
-                    callsite: event.callsite.as_deref(),
+                    callsite: event.callsite(),
                     session_id: &event.session_id,
                 });
                 continue;
@@ -86,7 +86,7 @@ pub fn prepare<'a>(
                     body: Body::Captured(Box::new(origin.call.clone())),
                     timing: origin.timing,
                     link: origin.link,
-                    callsite: origin.callsite.as_ref(),
+                    callsite: origin.callsite.clone(),
                     session_id: &origin.session.id,
                 };
                 fold_poll(&mut revived, &captured, event.timing.ended_at);
@@ -137,7 +137,7 @@ fn own_event(event: &CallEvent, captured: CapturedCall) -> PreparedCall<'_> {
         body: Body::Captured(Box::new(captured)),
         timing: event.timing,
         link: event.link,
-        callsite: event.callsite.as_deref(),
+        callsite: event.callsite(),
         session_id: &event.session_id,
     }
 }
@@ -176,7 +176,7 @@ fn still_running(
                 call: (**captured).clone(),
                 timing: call.timing,
                 link: call.link,
-                callsite: call.callsite.cloned(),
+                callsite: call.callsite.clone(),
                 session,
             };
             Some((name.clone(), pending))

@@ -95,7 +95,7 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
             started_at: call.timing.started_at,
             ended_at: call.timing.ended_at,
             error,
-            callsite: call.callsite.map(callsite_view),
+            callsite: call.callsite.as_ref().map(callsite_view),
             session: &views[call.session_id],
             source: SpanSource::Call(CallView {
                 provider,
