@@ -4,8 +4,9 @@
 # same calls with the capture bypassed) and per traced method call (against the plain method).
 # Measured in the calling thread's CPU time, in alternating batches, so that other load on the
 # machine stays out of the figures. Net::HTTP talks to an in-memory socket that answers every
-# request with a small chat completion: the network's cost varies far more than the capture's,
-# and it is the same with and without capture.
+# request with a small chat completion and the headers OpenAI sends with it (the fixture's, 13
+# with content-length; HEADERS=minimal sends content-type and content-length only): the
+# network's cost varies far more than the capture's, and it is the same with and without capture.
 #
 #   AIOBS_LIB=target/release/libaiobs.so ruby -I bindings/ruby/lib bindings/ruby/bench/overhead.rb
 
@@ -18,7 +19,12 @@ METHOD_CALLS = Integer(ENV.fetch("METHOD_CALLS", "2000"))
 FIXTURE = File.expand_path("../../../tests/fixtures/providers/openai_chat_basic", __dir__)
 BODY = File.binread(File.join(FIXTURE, "response.body"))
 REQUEST = File.binread(File.join(FIXTURE, "request.body"))
-RESPONSE = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: #{BODY.bytesize}\r\n\r\n".b + BODY
+HEADERS = (if ENV["HEADERS"] == "minimal"
+             { "content-type" => "application/json" }
+           else
+             JSON.parse(File.read(File.join(FIXTURE, "exchange.json")))["response_headers"]
+           end).merge("content-length" => BODY.bytesize.to_s)
+RESPONSE = "HTTP/1.1 200 OK\r\n#{HEADERS.map { |name, value| "#{name}: #{value}\r\n" }.join}\r\n".b + BODY
 
 # A connected socket in memory: what is written is dropped, and each request written makes the
 # canned response readable. Net::BufferedIO reads it with read_nonblock.
@@ -106,5 +112,6 @@ Aiobs.observer.flush(out)
 events = JSON.parse(File.read(out))["events"].length
 raise "expected #{BATCHES * HTTP_CALLS} events, got #{events}" unless events == BATCHES * HTTP_CALLS
 
-puts format("Net::HTTP call to an LLM endpoint: %.1f µs added (the call alone: %.1f µs)", http_added, http_base)
+puts format("Net::HTTP call to an LLM endpoint, %d response headers: %.1f µs added (the call alone: %.1f µs)",
+            HEADERS.length, http_added, http_base)
 puts format("traced method call: %.2f µs added (the plain call: %.3f µs)", method_added, method_base)

@@ -17,7 +17,7 @@ require_relative "aiobs/observer"
 # and Faraday, `extend Aiobs::Observe` traces methods, and `Aiobs.observer` writes the session.
 module Aiobs
   @observer = Observer.new
-  CURRENT_SPAN = Object.new.freeze # Aiobs.span's default parent: the current fiber's span
+  CURRENT_SPAN = Context::CURRENT # Aiobs.span's default parent: the current fiber's span
 
   class << self
     # The process's observer (the user documentation's `observer`).
@@ -35,7 +35,6 @@ module Aiobs
     def span(name, parent: CURRENT_SPAN, capture_result: true, enh_prompt: false, auto_enhance_after: nil, &block)
       spec = Tracing::Spec.new(name: name, capture_args: false, capture_result: capture_result, enh_prompt: enh_prompt,
                                auto_enhance_after: auto_enhance_after, callsite: Callsite.find)
-      parent = Context.current_span_id if parent.equal?(CURRENT_SPAN)
       Tracing.run(spec, nil, nil, parent, &block)
     end
 

@@ -208,7 +208,7 @@ class CaptureTest < Minitest::Test
   end
 
   def test_response_headers_that_are_not_utf8_still_record
-    exchange = Aiobs::Exchange.new("POST", "https://api.openai.com/v1/embeddings", nil)
+    exchange = Aiobs::Exchange.new("POST", "https://api.openai.com/v1/embeddings")
     exchange.request_body = '{"model":"m","input":"x"}'
     exchange.respond(200, "application/json", { "x-request-id" => ["req_\xff".b] })
     Aiobs.observer.observe(session_name: "bytes")
@@ -230,6 +230,24 @@ class CaptureTest < Minitest::Test
       http.request(Net::HTTP::Get.new("/health", "X-Fixture" => "openai_chat_basic"))
     end
     assert_empty flush_export["events"]
+  end
+
+  # A request the core would not record (no session, or no LLM endpoint) is left alone: its body
+  # stream is not swapped for a tee, no response chunk passes through aiobs, nothing is recorded.
+  def test_requests_not_recorded_pass_through_untouched
+    kase = FIXTURES.to_h["openai_chat_stream"].first
+    [[nil, kase.url_path], ["other", "/health"]].each do |session, path|
+      Aiobs.observer.observe(session_name: session) if session
+      assert_equal [false, false], net_http_teed(kase, path), "Net::HTTP to #{path} in session #{session.inspect}"
+      assert_equal [false], faraday_teed(kase, path), "Faraday to #{path} in session #{session.inspect}"
+      Aiobs.observer.end
+    end
+    assert_empty flush_export["events"]
+
+    Aiobs.observer.observe(session_name: "recorded")
+    assert_equal [true, true], net_http_teed(kase, kase.url_path)
+    assert_equal [true], faraday_teed(kase, kase.url_path)
+    assert_equal 2, flush_export["events"].length
   end
 
   def test_callsites_and_parents
@@ -308,6 +326,39 @@ class CaptureTest < Minitest::Test
 
   def faraday_headers(kase)
     kase.headers.merge("Content-Type" => "application/json")
+  end
+
+  # [whether the body stream was swapped while the request ran, whether each response chunk
+  # came through aiobs]: a stream upload read back with read_body { }.
+  def net_http_teed(kase, path)
+    stream = StringIO.new(kase.request_body)
+    request = Net::HTTPGenericRequest.new("POST", true, true, path,
+                                          kase.headers.merge("content-type" => "application/json"))
+    request.body_stream = stream
+    request["content-length"] = kase.request_body.bytesize.to_s
+    swapped = nil
+    chunks = []
+    Net::HTTP.start("127.0.0.1", SERVER.port) do |http|
+      http.request(request) do |response|
+        swapped = !request.body_stream.equal?(stream)
+        response.read_body { chunks << through_aiobs?("net_http.rb", "<<") }
+      end
+    end
+    [swapped, *chunks.uniq]
+  end
+
+  # Whether each chunk Faraday hands to on_data came through aiobs.
+  def faraday_teed(kase, path)
+    teed = []
+    connection(kase).run_request(:post, path, kase.request_body, faraday_headers(kase)) do |request|
+      request.options.on_data = proc { teed << through_aiobs?("faraday.rb", "tee_on_data") }
+    end
+    teed.uniq
+  end
+
+  # Whether a frame of aiobs's `method` in `file` is among the callers.
+  def through_aiobs?(file, method)
+    caller_locations.any? { |location| location.path.end_with?("lib/aiobs/#{file}") && location.base_label == method }
   end
 
   def drain_requests

@@ -73,6 +73,17 @@ class TracingTest < Minitest::Test
     assert events.key?("secret")
   end
 
+  def test_exception_messages_of_any_bytes_end_the_span_and_are_reraised
+    Aiobs.observer.observe(session_name: "messages")
+    ["nul\0byte", "bad\xffbyte".b].each do |message|
+      error = assert_raises(ArgumentError) { Aiobs.span("raising") { raise ArgumentError, message } }
+      assert_equal message, error.message
+    end
+    assert_equal 0, Aiobs.stats["open_spans"]
+    errors = flush_export["function_events"].map { |event| event["error"] }
+    assert_equal ["ArgumentError: bad\uFFFDbyte", "ArgumentError: nul\\0byte"], errors.sort
+  end
+
   def test_untraced_without_a_session
     assert_equal "AB", Pipeline.new.summarize("ab")
     assert_equal 3, Aiobs.span("no session") { 3 }

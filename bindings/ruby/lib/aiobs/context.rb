@@ -7,15 +7,14 @@ module Aiobs
   module Context
     STACK = :__aiobs_span_stack # fiber-local: Thread#[] is per fiber
     RESUMER = :__aiobs_resumer_span # thread-wide: Thread#thread_variable_get
+    CURRENT = Object.new.freeze # as a parent: whatever current_span_id is when the span opens
 
     class << self
-      # The innermost span of the current fiber, else (inside an enumerator's fiber with no span
-      # of its own) the span of the fiber that resumed it with `next`, else nil.
-      def current_span_id
-        stack = Thread.current[STACK]
-        return stack.last if stack && !stack.empty?
-
-        Thread.current.thread_variable_get(RESUMER)
+      # The innermost span of the current fiber (whose stack a caller may already hold), else
+      # (inside an enumerator's fiber with no span of its own) the span of the fiber that
+      # resumed it with `next`, else nil.
+      def current_span_id(stack = Thread.current[STACK])
+        stack&.last || Thread.current.thread_variable_get(RESUMER)
       end
 
       # The current fiber's stack of open spans, innermost last.

@@ -9,16 +9,31 @@ require_relative "serialize"
 module Aiobs
   # One HTTP exchange as a capture sees it: the request as sent, the response as received
   # (status, content type, headers, body bytes teed while the caller reads them), and how it
-  # ended. `record` hands it to the core once; the core ignores what is no LLM endpoint.
+  # ended. `record` hands it to the core once. Captures start one only for an exchange the core
+  # would record (`Exchange.start`); all other traffic is left alone.
   class Exchange
     # The core keeps the first max_input_bytes (16 MiB by default) of a body; holding more is waste.
     MAX_BODY = 16 * 1024 * 1024
+    EMPTY = "".b.freeze
     # The exchange of a capture higher up (Faraday, a client adapter) while its transport runs.
     # Faraday's is fiber-local; an adapter's is thread-wide, because the openai gem runs its
     # transport inside an enumerator's fiber.
     OUTER = :__aiobs_outer_exchange
 
     class << self
+      # A new exchange of `method` to `url`, or nil when the core would not record it now (no
+      # LLM endpoint, no active session): the caller then passes the request through untouched.
+      # It belongs where its capture runs: under the current fiber's span, called from the
+      # program's line (see Callsite), or where an adapter's outer exchange was made (its
+      # caller's fiber could see them).
+      def start(method, url)
+        url = Serialize.utf8(url)
+        return unless Native.http_check(method, url)
+
+        outer = Thread.current.thread_variable_get(OUTER)
+        outer ? new(method, url, *outer.origin) : new(method, url, Context.current_span_id, Callsite.find)
+      end
+
       # Runs the block with `exchange` as the outer exchange of any capture it reaches.
       def handing_over(exchange, thread_wide: false)
         previous = outer_get(thread_wide)
@@ -30,22 +45,17 @@ module Aiobs
         end
       end
 
-      # Where an exchange starting now belongs: [parent span id, callsite], those of an adapter's
-      # outer exchange when there is one (its caller's fiber could see them).
-      def origin
-        outer = Thread.current.thread_variable_get(OUTER)
-        outer ? outer.origin : [Context.current_span_id, Callsite.find]
-      end
-
       # A lower capture records the exchange: the outer one must not record it again.
       def take_over_outer
-        [false, true].each do |thread_wide|
-          outer = outer_get(thread_wide)
-          next unless outer
-
+        thread = Thread.current
+        if (outer = thread[OUTER])
           outer.taken_over = true
-          outer_set(thread_wide, nil)
+          thread[OUTER] = nil
         end
+        return unless (outer = thread.thread_variable_get(OUTER))
+
+        outer.taken_over = true
+        thread.thread_variable_set(OUTER, nil)
       end
 
       private
@@ -63,23 +73,25 @@ module Aiobs
     # itself, with the detail only it sees (a body cut mid-read, say).
     attr_accessor :taken_over
 
-    def initialize(method, url, retry_count)
-      @started_at = Process.clock_gettime(Process::CLOCK_REALTIME)
+    # `url` is valid UTF-8 (Exchange.start makes it so); `callsite` is JSON (see Callsite).
+    def initialize(method, url, parent_span_id = nil, callsite = nil)
+      # Microseconds, written as `<integer>e-6`: cheaper than a float's shortest decimal form.
+      @started_us = Process.clock_gettime(Process::CLOCK_REALTIME, :microsecond)
       @method = method
       @url = url
-      @attempt = retry_count && retry_count.to_i + 1
-      @parent, @callsite = Exchange.origin
-      @request_body = "".b
-      @response_body = "".b
+      @parent = parent_span_id
+      @callsite = callsite
+      @request_body = @response_body = EMPTY
       @status = 0
-      @content_type = nil
-      @headers = nil
-      @transport_error = nil
-      @recorded = false
     end
 
     def origin
       [@parent, @callsite]
+    end
+
+    # The X-Stainless-Retry-Count an official client sent, or nil: attempt is one more.
+    def retry_count=(count)
+      @attempt = count && count.to_i + 1
     end
 
     def request_body=(body)
@@ -92,7 +104,7 @@ module Aiobs
     end
 
     def append_request(chunk)
-      append(@request_body, chunk)
+      @request_body = append(@request_body, chunk)
     end
 
     # The response's status line and headers arrived; `headers` maps names to strings or arrays.
@@ -103,10 +115,11 @@ module Aiobs
     end
 
     def append_response(chunk)
-      append(@response_body, chunk)
+      @response_body = append(@response_body, chunk)
     end
 
-    # The whole response body, when the transport hands it over in one piece.
+    # The whole response body, when the transport hands it over in one piece. Kept as it is: the
+    # exchange is recorded before the caller can change it.
     def response_body=(body)
       @response_body = body.to_s
     end
@@ -115,8 +128,8 @@ module Aiobs
       @transport_error = "#{exception.class}: #{exception.message}"
     end
 
-    # Records the exchange into the active session, once. Never raises: capture must not break
-    # the program's request.
+    # Records the exchange into the active session, once; returns the core's status. Never
+    # raises: capture must not break the program's request.
     def record
       return if @recorded
 
@@ -128,40 +141,44 @@ module Aiobs
 
     private
 
+    # The exchange as the core reads it, built as one string: strings are quoted by the JSON
+    # generator, the rest needs no quoting. Absent keys take the core's defaults: `ended_at` the
+    # time of the call (now), `content_type` and `transport_error` null.
+    def exchange_json
+      json = "{\"method\":#{Serialize.quoted(@method)},\"url\":#{Serialize.quoted(@url)},\"status\":#{@status}," \
+             "\"started_at\":#{@started_us}e-6,\"callsite\":#{@callsite || Serialize::NULL}," \
+             "\"parent_span_id\":#{@parent ? "\"#{@parent}\"" : Serialize::NULL}"
+      json << ",\"content_type\":" << Serialize.quoted(@content_type) if @content_type
+      json << ",\"transport_error\":" << Serialize.string(@transport_error) if @transport_error
+      if Native::EXCHANGE_EXTRAS
+        json << ",\"response_headers\":" << headers_json if @headers
+        json << ",\"attempt\":" << @attempt.to_s if @attempt
+      end
+      json << "}"
+    end
+
     # Headers are passed as received; only when they do not generate (bytes that are not UTF-8,
     # which servers may send) are they made valid first.
-    def exchange_json
-      Serialize.generate(fields)
+    def headers_json
+      Serialize.generate(@headers)
     rescue JSON::GeneratorError, EncodingError
-      @headers = valid_headers
-      Serialize.generate(fields)
-    end
-
-    def append(buffer, chunk)
-      return if chunk.nil? || buffer.bytesize >= MAX_BODY
-
-      buffer << (chunk.encoding == Encoding::BINARY ? chunk : chunk.b)
-    end
-
-    def fields
-      fields = {
-        "method" => @method, "url" => Serialize.utf8(@url), "status" => @status,
-        "content_type" => Serialize.utf8(@content_type), "transport_error" => Serialize.utf8(@transport_error),
-        "started_at" => @started_at,
-        "ended_at" => Process.clock_gettime(Process::CLOCK_REALTIME), "callsite" => @callsite,
-        "parent_span_id" => @parent
-      }
-      if Native::EXCHANGE_EXTRAS
-        fields["response_headers"] = @headers if @headers
-        fields["attempt"] = @attempt if @attempt
-      end
-      fields
+      Serialize.generate(valid_headers)
     end
 
     def valid_headers
       @headers.to_h do |name, value|
         [Serialize.utf8(name.to_s), value.is_a?(Array) ? value.map { |item| Serialize.utf8(item.to_s) } : Serialize.utf8(value.to_s)]
       end
+    end
+
+    # The buffer with `chunk` appended. The first chunk is kept as a shared copy (no bytes copied;
+    # the caller changing its string later leaves it as it was), later ones are copied in.
+    def append(buffer, chunk)
+      return buffer if chunk.nil? || buffer.bytesize >= MAX_BODY
+      return chunk.b if buffer.empty?
+
+      buffer = +buffer if buffer.frozen?
+      buffer << (chunk.encoding == Encoding::BINARY ? chunk : chunk.b)
     end
 
     # A request body stream that keeps a copy of what is read from it. It reads exactly what the

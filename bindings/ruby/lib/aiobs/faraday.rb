@@ -3,18 +3,22 @@
 require_relative "exchange"
 
 module Aiobs
-  # Faraday middleware that captures each request as an Exchange. It is placed innermost, next to
-  # the adapter, so it sees the body as sent and the response as received, before any JSON or
-  # error middleware. Streams read through `on_data` are teed chunk by chunk. When the adapter
-  # uses Net::HTTP, that capture records the exchange instead (it also sees a body cut short), so
-  # an exchange is recorded once whatever the adapter.
+  # Faraday middleware that captures each request to an LLM endpoint as an Exchange (other
+  # requests pass through untouched). It is placed innermost, next to the adapter, so it sees the
+  # body as sent and the response as received, before any JSON or error middleware. Streams read
+  # through `on_data` are teed chunk by chunk. When the adapter uses Net::HTTP, that capture
+  # records the exchange instead (it also sees a body cut short), so an exchange is recorded once
+  # whatever the adapter.
   class FaradayCapture
     def initialize(app, _options = nil)
       @app = app
     end
 
     def call(env)
-      exchange = Exchange.new(env.method.to_s.upcase, env.url.to_s, env.request_headers["X-Stainless-Retry-Count"])
+      exchange = Exchange.start(env.method.to_s.upcase, env.url.to_s)
+      return @app.call(env) unless exchange
+
+      exchange.retry_count = env.request_headers["X-Stainless-Retry-Count"]
       take_request_body(env, exchange)
       on_data = tee_on_data(env, exchange)
       response = nil

@@ -71,6 +71,7 @@ module Aiobs
     HAS_STATS = attach_optional(:aiobs_stats, %i[pointer pointer], :uint32)
     HAS_SHUTDOWN = attach_optional(:aiobs_shutdown, %i[uint32 pointer], :uint32, blocking: true)
     HAS_TEST_PANIC = attach_optional(:aiobs_test_panic, %i[pointer], :uint32)
+    HAS_HTTP_CHECK = attach_optional(:aiobs_http_check, %i[string string pointer], :uint32)
 
     class << self
       def version
@@ -132,6 +133,16 @@ module Aiobs
       def record_http(exchange_json, request_body, response_body)
         aiobs_record_http(exchange_json, request_body, request_body.bytesize,
                           response_body, response_body.bytesize, nil)
+      end
+
+      # Whether an exchange of `method` to `url` would be recorded now (an LLM endpoint, a session
+      # active): asked before any body is teed, so other traffic costs one call. No message is
+      # allocated (NULL error_out). A core without the check leaves the answer to record_http; a
+      # URL ffi cannot pass (a NUL byte) is no endpoint.
+      def http_check(method, url)
+        !HAS_HTTP_CHECK || aiobs_http_check(method, url, nil) == OK
+      rescue ArgumentError
+        false
       end
 
       # Opens a span; returns its id, or nil when none opened (no active session, say). The

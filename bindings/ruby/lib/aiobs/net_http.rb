@@ -4,9 +4,10 @@ require "net/http"
 require_relative "exchange"
 
 module Aiobs
-  # Capture of Net::HTTP: every request a started connection makes becomes an Exchange. Request
+  # Capture of Net::HTTP: every request a started connection makes to an LLM endpoint, while a
+  # session is active, becomes an Exchange; other requests pass through untouched. Request
   # bodies are taken as given (a string, or a `body_stream` read through a tee); response bodies
-  # are teed as Net::HTTP decodes them, whether the caller reads them whole, with
+  # are kept as Net::HTTP decodes them, whether the caller reads them whole, with
   # `read_body { }`, or not at all. The exchange is recorded once, from an `ensure`, however the
   # request ends: returned, raised, or left early with break or throw.
   module NetHTTPCapture
@@ -22,8 +23,11 @@ module Aiobs
         end
       end
 
+      exchange = Exchange.start(req.method, NetHTTPCapture.url(self, req))
+      return super unless exchange
+
       req.instance_variable_set(:@__aiobs_captured, true)
-      exchange = Exchange.new(req.method, NetHTTPCapture.url(self, req), req["x-stainless-retry-count"])
+      exchange.retry_count = req["x-stainless-retry-count"]
       Exchange.take_over_outer
       stream = req.body_stream unless body || req.body
       if stream
@@ -33,8 +37,7 @@ module Aiobs
       end
       begin
         super(req, body) do |response|
-          exchange.respond(response.code.to_i, response["content-type"], NetHTTPCapture.headers(response))
-          response.instance_variable_set(:@__aiobs_exchange, exchange)
+          NetHTTPCapture.respond(exchange, response)
           block&.call(response)
         end
       rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
@@ -48,7 +51,10 @@ module Aiobs
 
     class << self
       def record_failure(http, req, exception)
-        exchange = Exchange.new(req.method, url(http, req), req["x-stainless-retry-count"])
+        exchange = Exchange.start(req.method, url(http, req))
+        return unless exchange
+
+        exchange.retry_count = req["x-stainless-retry-count"]
         Exchange.take_over_outer
         exchange.request_body = req.body if req.body
         exchange.fail(exception)
@@ -58,35 +64,50 @@ module Aiobs
       # The request's full URL (a request built from a full URL, as the openai gem does, keeps it).
       def url(http, req)
         path = req.path
-        return path if path.match?(%r{\Ahttps?://}i)
+        return path if !path.start_with?("/") && path.match?(%r{\Ahttps?://}i)
 
-        scheme, default_port = http.use_ssl? ? ["https", 443] : ["http", 80]
         host = http.address.include?(":") ? "[#{http.address}]" : http.address
-        port = http.port == default_port ? "" : ":#{http.port}"
-        "#{scheme}://#{host}#{port}#{path}"
+        if http.use_ssl?
+          http.port == 443 ? "https://#{host}#{path}" : "https://#{host}:#{http.port}#{path}"
+        else
+          http.port == 80 ? "http://#{host}#{path}" : "http://#{host}:#{http.port}#{path}"
+        end
       end
 
-      # Lowercase names to arrays of values (the core takes a string or an array of strings).
-      def headers(response)
-        response.to_hash
+      # The status line and headers arrived: the exchange takes them (headers as Net::HTTP holds
+      # them, lowercase names to arrays of values) and the response's body is kept for it.
+      def respond(exchange, response)
+        headers = response.to_hash
+        content_type = headers["content-type"]
+        content_type = content_type.length == 1 ? content_type.first : content_type.join(", ") if content_type
+        exchange.respond(response.code.to_i, content_type, headers)
+        response.instance_variable_set(:@__aiobs_exchange, exchange)
       end
     end
 
-    # Prepended to Net::HTTPResponse: every decoded body chunk of a captured response is also
-    # appended to its exchange.
+    # Prepended to Net::HTTPResponse: the decoded body of a captured response is also kept by its
+    # exchange.
     module ResponseTee
       private
 
       def read_body_0(dest)
         exchange = @__aiobs_exchange
         return super unless exchange
+        return super(Tee.new(dest, exchange)) unless dest.is_a?(String)
 
-        super(Tee.new(dest, exchange))
+        # Read whole into a string: what it gains is taken once when the read ends, however it
+        # ends (after a read_body { } left early, Net::HTTP reads the rest this way).
+        start = dest.bytesize
+        begin
+          super
+        ensure
+          exchange.append_response(start.zero? ? dest : dest.byteslice(start..))
+        end
       end
     end
 
-    # Stands in for the body's destination (a String or Net::ReadAdapter): each chunk goes to
-    # the exchange, then on to where it was going.
+    # Stands in for the body's destination (a Net::ReadAdapter for `read_body { }`, or any
+    # object taking `<<`): each chunk goes to the exchange, then on to where it was going.
     class Tee
       def initialize(dest, exchange)
         @dest = dest

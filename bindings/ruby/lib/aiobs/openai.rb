@@ -16,8 +16,10 @@ module Aiobs
     end
 
     def execute(request)
-      exchange = Exchange.new(request[:method].to_s.upcase, request[:url].to_s,
-                              request[:headers]&.find { |name, _| name.casecmp?("x-stainless-retry-count") }&.last)
+      exchange = Exchange.start(request[:method].to_s.upcase, request[:url].to_s)
+      return @transport.execute(request) unless exchange
+
+      exchange.retry_count = request[:headers]&.find { |name, _| name.casecmp?("x-stainless-retry-count") }&.last
       exchange.request_body = request[:body] if request[:body].is_a?(String)
       Exchange.handing_over(exchange, thread_wide: true) { @transport.execute(request) }
     rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised

@@ -12,10 +12,14 @@ module Aiobs
     MAX_ITEMS = 10
     MAX_PAIRS = 20
     MAX_DEPTH = 16
+    MAX_KEY = 100
+    NULL = "null"
     EMPTY_ARRAY = "[]"
     EMPTY_HASH = "{}"
+    QUOTED_STRINGS = 256 # recurring strings kept quoted before the cache starts over
 
     @state = JSON::State.new
+    @quoted = {}
 
     class << self
       # JSON of data made of core types only, through one reused generator state: creating a
@@ -29,11 +33,38 @@ module Aiobs
         raise
       end
 
+      # JSON of any value, within the limits. What needs no change (a short string, a scalar, an
+      # array or hash of those, as most arguments and results are) generates as it is; the rest
+      # goes through `safe` first.
       def json(value)
-        return EMPTY_ARRAY if value.is_a?(Array) && value.empty?
-        return EMPTY_HASH if value.is_a?(Hash) && value.empty?
-
+        case value
+        when String then return generate(value) if value.bytesize <= MAX_STRING && utf8?(value)
+        when nil then return NULL
+        when true, false, Integer then return value.to_s
+        when Array
+          return EMPTY_ARRAY if value.empty?
+          return generate(value) if value.length <= MAX_ITEMS && plain_items?(value)
+        when Hash
+          return EMPTY_HASH if value.empty?
+          return generate(value) if value.length <= MAX_PAIRS && plain_pairs?(value)
+        end
         generate(safe(value, 0))
+      end
+
+      # A string (made valid UTF-8) as a JSON string, or null.
+      def string(value)
+        value.nil? ? NULL : generate(utf8(value))
+      end
+
+      # The same for strings that recur call after call (HTTP methods, endpoint URLs, content
+      # types): each is quoted once and kept (frozen), up to QUOTED_STRINGS of them.
+      def quoted(value)
+        return NULL if value.nil?
+
+        @quoted[value] || begin
+          @quoted = {} if @quoted.size >= QUOTED_STRINGS
+          @quoted[value] = string(value).freeze
+        end
       end
 
       def safe(value, depth)
@@ -57,6 +88,42 @@ module Aiobs
 
       private
 
+      # A loop rather than `all?`: arguments are checked on every traced call, and a block per
+      # item costs more than the check.
+      def plain_items?(array)
+        index = 0
+        while index < array.length
+          return false unless scalar?(array[index])
+
+          index += 1
+        end
+        true
+      end
+
+      # Keys all of one class cannot name one JSON key twice (`:a` and `"a"` would).
+      def plain_pairs?(hash)
+        key_class = nil
+        hash.all? { |key, item| (key_class ||= key.class) == key.class && key?(key) && scalar?(item) }
+      end
+
+      def scalar?(value)
+        case value
+        when String then value.bytesize <= MAX_STRING && utf8?(value)
+        when nil, true, false, Integer then true
+        when Float then value.finite?
+        else false
+        end
+      end
+
+      # A key that generates as it is: a short symbol or string (a symbol is valid in its encoding).
+      def key?(key)
+        case key
+        when Symbol then key.length <= MAX_KEY && (key.encoding == Encoding::UTF_8 || key.encoding == Encoding::US_ASCII)
+        when String then key.bytesize <= MAX_KEY && utf8?(key)
+        else false
+        end
+      end
+
       def text(string)
         # Short valid UTF-8, the common case, needs no copy (bytes bound characters).
         return string if string.bytesize <= MAX_STRING && utf8?(string)
@@ -65,12 +132,14 @@ module Aiobs
         string.length > MAX_STRING ? "#{string[0, MAX_STRING]}..." : string
       end
 
+      # Plain ASCII in any ASCII-compatible encoding (HTTP headers arrive as binary strings), or
+      # valid UTF-8: both generate as they are.
       def utf8?(string)
-        (string.encoding == Encoding::UTF_8 || string.encoding == Encoding::US_ASCII) && string.valid_encoding?
+        string.ascii_only? || string.encoding == Encoding::UTF_8 && string.valid_encoding?
       end
 
       def pairs(hash, depth)
-        hash.first(MAX_PAIRS).to_h { |key, item| [text(key.to_s)[0, 100], safe(item, depth + 1)] }
+        hash.first(MAX_PAIRS).to_h { |key, item| [text(key.to_s)[0, MAX_KEY], safe(item, depth + 1)] }
       end
     end
   end

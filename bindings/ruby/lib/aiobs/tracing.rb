@@ -12,7 +12,7 @@ module Aiobs
   # (break, throw, return) still ends. Without an active session the code simply runs.
   module Tracing
     # What stays the same for every call of one traced function. `fixed_json` is its part of the
-    # span JSON, generated once.
+    # span JSON, generated once; `callsite` is the callsite's JSON (see Callsite).
     class Spec
       attr_reader :capture_args, :capture_result, :fixed_json
 
@@ -20,25 +20,31 @@ module Aiobs
                      enh_prompt: false, auto_enhance_after: nil, callsite: nil)
         @capture_args = capture_args
         @capture_result = capture_result
-        fixed = { "name" => name.to_s, "module" => module_name, "enh_prompt" => enh_prompt ? true : false,
-                  "auto_enhance_after" => auto_enhance_after, "callsite" => callsite }
-        @fixed_json = Serialize.generate(fixed)[1..-2]
+        # Keys at the core's default (no module, no enhancement) are left out: less to read per call.
+        fixed = { "name" => name.to_s, "module" => module_name, "enh_prompt" => (true if enh_prompt),
+                  "auto_enhance_after" => auto_enhance_after }.compact
+        @fixed_json = "#{Serialize.generate(fixed)[1..-2]},\"callsite\":#{callsite || Serialize::NULL}".freeze
       end
     end
 
+    # A span id as the core writes it: quoted as it is. Anything else (a parent the program
+    # passed) is quoted by the generator.
+    SPAN_ID = /\A\h{16}\z/.freeze
+
     class << self
       # Runs the block inside a span (one frame: this is every traced call's fixed cost).
-      def run(spec, args, kwargs, parent = Context.current_span_id)
+      def run(spec, args, kwargs, parent = Context::CURRENT)
+        stack = Context.stack
+        parent = Context.current_span_id(stack) if parent.equal?(Context::CURRENT)
         span_id = Native.span_begin(span_json(spec, args, kwargs, parent))
         return yield(nil) unless span_id
 
-        stack = Context.stack
         stack.push(span_id)
         result = error = nil
         begin
           result = yield(span_id)
         rescue Exception => e # rubocop:disable Lint/RescueException -- recorded, then re-raised
-          error = "#{e.class}: #{e.message}"
+          error = error_text(e)
           raise
         ensure
           stack.pop
@@ -50,13 +56,25 @@ module Aiobs
 
       def span_json(spec, args, kwargs, parent)
         if spec.capture_args
-          args_json = Serialize.json(args)
-          kwargs_json = Serialize.json(kwargs)
-        else
-          args_json = kwargs_json = "null"
+          "{#{spec.fixed_json},\"args\":#{Serialize.json(args)},\"kwargs\":#{Serialize.json(kwargs)}," \
+            "\"parent_span_id\":#{parent_json(parent)}}"
+        else # arguments left out are null to the core
+          "{#{spec.fixed_json},\"parent_span_id\":#{parent_json(parent)}}"
         end
-        parent_json = parent ? "\"#{parent}\"" : "null"
-        "{#{spec.fixed_json},\"args\":#{args_json},\"kwargs\":#{kwargs_json},\"parent_span_id\":#{parent_json}}"
+      end
+
+      # "Class: message" as the core takes it: valid UTF-8 without NUL (a message may hold any
+      # bytes; refused, it would leave the span open, or replace the program's exception).
+      def error_text(exception)
+        text = Serialize.utf8("#{exception.class}: #{exception.message}")
+        text.include?("\0") ? text.gsub("\0") { '\0' } : text
+      end
+
+      def parent_json(parent)
+        if parent.nil? then Serialize::NULL
+        elsif parent.is_a?(String) && SPAN_ID.match?(parent) then "\"#{parent}\""
+        else Serialize.string(parent.to_s)
+        end
       end
     end
   end
