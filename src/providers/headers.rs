@@ -129,11 +129,30 @@ fn is_sensitive(name: &str) -> bool {
         "signature",
         "organization",
     ];
-    let lower = name.to_ascii_lowercase();
-    FRAGMENTS.iter().any(|fragment| lower.contains(fragment))
+    // Called for every rate-limit header of every response: lower-cased on the stack, not in
+    // a new string, and searched plainly (a `str::contains` searcher costs more to set up than
+    // a header name takes to scan).
+    let mut buffer = [0u8; 64];
+    let owned;
+    let lower: &[u8] = match buffer.get_mut(..name.len()) {
+        Some(room) => {
+            room.copy_from_slice(name.as_bytes());
+            room.make_ascii_lowercase();
+            room
+        }
+        None => {
+            owned = name.to_ascii_lowercase();
+            owned.as_bytes()
+        }
+    };
+    let holds = |text: &[u8], fragment: &str| {
+        text.windows(fragment.len())
+            .any(|window| window == fragment.as_bytes())
+    };
+    FRAGMENTS.iter().any(|fragment| holds(lower, fragment))
         || lower
-            .split(['-', '_'])
-            .any(|word| word.contains("token") && word != "tokens")
+            .split(|&b| b == b'-' || b == b'_')
+            .any(|word| holds(word, "token") && word != b"tokens")
 }
 
 impl<'de> Deserialize<'de> for ResponseHeaders {
