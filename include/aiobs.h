@@ -42,6 +42,9 @@
  */
 #define AIOBS_CALLSITE __FILE__, __LINE__, __func__
 
+/** The bytes aiobs_span_begin_into writes: a span id's 16 lowercase hex digits and a NUL. */
+#define AIOBS_SPAN_ID_SIZE 17
+
 /**
  * The result of a fallible aiobs call. 0 is success; every other code comes with a message
  * through `error_out`. Codes are only ever appended, so treat an unknown code as an error.
@@ -424,6 +427,19 @@ aiobs_status aiobs_shutdown(uint32_t timeout_ms, char **error_out);
  * `span_json` is NULL or NUL-terminated; out-parameters are NULL or writable.
  */
 aiobs_status aiobs_span_begin(const char *span_json, char **span_id_out, char **error_out);
+
+/**
+ * Opens a span as `aiobs_span_begin` does, and writes its id (16 lowercase hex digits and a
+ * NUL: `AIOBS_SPAN_ID_SIZE` bytes) into `span_id_buf`, which the caller owns and which must
+ * have room for `AIOBS_SPAN_ID_SIZE` bytes. No string is allocated, so a binding makes one call
+ * per begin and none to free the id. `span_id_buf` is written only on `AIOBS_OK`; NULL gives
+ * `AIOBS_ERR_INVALID_ARGUMENT` and opens nothing. Safe to call from any thread at any time.
+ *
+ * # Safety
+ * `span_json` is NULL or NUL-terminated; `span_id_buf` is NULL or writable for
+ * `AIOBS_SPAN_ID_SIZE` bytes; `error_out` is NULL or writable.
+ */
+aiobs_status aiobs_span_begin_into(const char *span_json, char *span_id_buf, char **error_out);
 
 /**
  * Ends an open span and records it as a function event of the session it began in.

@@ -433,6 +433,15 @@ impl Store {
 
     /// Opens a span for a traced function and returns its id (16 hex digits).
     pub fn span_begin(&self, span_json: &str) -> Result<String> {
+        let id = self.begin_span(span_json)?;
+        // Room for the NUL the C API appends, so that handing it over does not copy it again.
+        let mut text = String::with_capacity(17);
+        text.push_str(std::str::from_utf8(&id.hex()).unwrap_or_default());
+        Ok(text)
+    }
+
+    /// [`Store::span_begin`], with the id as a number.
+    pub fn begin_span(&self, span_json: &str) -> Result<SpanId> {
         let limits = self.limits("span_json", span_json.len())?;
         let input = SpanInput::parse(span_json)?;
         let thread_parenting = input.thread_parenting.unwrap_or(limits.thread_parenting);
@@ -459,10 +468,7 @@ impl Store {
             thread_spans::push(link.span_id, link.trace_id, |s| open_spans.contains_key(&s));
         }
         drop(state);
-        // Room for the NUL the C API appends, so that handing it over does not copy it again.
-        let mut id = String::with_capacity(17);
-        id.push_str(std::str::from_utf8(&link.span_id.hex()).unwrap_or_default());
-        Ok(id)
+        Ok(link.span_id)
     }
 
     /// Ends an open span with its result (JSON, NULL for none) or error.

@@ -33,8 +33,8 @@ package aiobs
 #cgo nocallback aiobs_http_check
 #cgo noescape aiobs_record_http
 #cgo nocallback aiobs_record_http
-#cgo noescape aiobs_go_span_begin
-#cgo nocallback aiobs_go_span_begin
+#cgo noescape aiobs_span_begin_into
+#cgo nocallback aiobs_span_begin_into
 #cgo noescape aiobs_span_end
 #cgo nocallback aiobs_span_end
 #cgo noescape aiobs_stats
@@ -42,34 +42,12 @@ package aiobs
 #cgo noescape aiobs_shutdown
 #cgo nocallback aiobs_shutdown
 #include <stdlib.h>
-#include <string.h>
 #include "aiobs.h"
 
-// aiobs_go_span_begin begins a span and copies its id into id_buf (id_cap bytes, NUL-terminated),
-// so that a span costs Go one call into C, not a second one to free the id. An id that does not
-// fit (the core makes them 16 hex digits) ends the span at once and is an internal error.
-static aiobs_status aiobs_go_span_begin(const char *span_json, char *id_buf, size_t id_cap,
-                                        char **error_out) {
-	char *id = NULL;
-	aiobs_status status = aiobs_span_begin(span_json, &id, error_out);
-	if (status != AIOBS_OK) {
-		return status;
-	}
-	size_t len = strlen(id);
-	if (len >= id_cap) {
-		aiobs_span_end(id, NULL, NULL, NULL);
-		aiobs_string_free(id);
-		return AIOBS_ERR_PANIC;
-	}
-	memcpy(id_buf, id, len + 1);
-	aiobs_string_free(id);
-	return status;
-}
 */
 import "C"
 
 import (
-	"strconv"
 	"strings"
 	"unsafe"
 )
@@ -200,14 +178,15 @@ func recordHTTP(exchange, request, response []byte) error {
 	return check(status, message)
 }
 
-// spanBegin begins a span and writes its NUL-terminated id into id.
+// A span's id buffer holds exactly what aiobs_span_begin_into writes (a constant that
+// overflows, failing the build, when the two differ).
+const _ = uint(spanIDLen+1-C.AIOBS_SPAN_ID_SIZE) + uint(C.AIOBS_SPAN_ID_SIZE-spanIDLen-1)
+
+// spanBegin begins a span and writes its NUL-terminated id into id, which holds at least
+// C.AIOBS_SPAN_ID_SIZE bytes: one call into C, and no string to free.
 func spanBegin(span, id []byte) error {
 	var message *C.char
-	status := C.aiobs_go_span_begin(ptr(span), ptr(id), C.size_t(len(id)), &message)
-	if status == C.AIOBS_ERR_PANIC && message == nil {
-		return &Error{Code: ErrPanic, Message: "the core gave a span id longer than " + strconv.Itoa(len(id)-1) + " bytes"}
-	}
-	return check(status, message)
+	return check(C.aiobs_span_begin_into(ptr(span), ptr(id), &message), message)
 }
 
 func spanEnd(id, result, errText []byte) error {

@@ -49,6 +49,41 @@ pub unsafe extern "C" fn aiobs_span_begin(
     }
 }
 
+/// Opens a span as `aiobs_span_begin` does, and writes its id (16 lowercase hex digits and a
+/// NUL: `AIOBS_SPAN_ID_SIZE` bytes) into `span_id_buf`, which the caller owns and which must
+/// have room for `AIOBS_SPAN_ID_SIZE` bytes. No string is allocated, so a binding makes one call
+/// per begin and none to free the id. `span_id_buf` is written only on `AIOBS_OK`; NULL gives
+/// `AIOBS_ERR_INVALID_ARGUMENT` and opens nothing. Safe to call from any thread at any time.
+///
+/// # Safety
+/// `span_json` is NULL or NUL-terminated; `span_id_buf` is NULL or writable for
+/// `AIOBS_SPAN_ID_SIZE` bytes; `error_out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn aiobs_span_begin_into(
+    span_json: *const c_char,
+    span_id_buf: *mut c_char,
+    error_out: *mut *mut c_char,
+) -> aiobs_status {
+    // SAFETY: the caller's guarantees are those of each helper, and `span_id_buf` has room for
+    // AIOBS_SPAN_ID_SIZE bytes.
+    unsafe {
+        run(error_out, || {
+            let json = required(span_json, "span_json")?;
+            if span_id_buf.is_null() {
+                return Err(crate::Error::invalid("span_id_buf must not be NULL"));
+            }
+            let digits = Store::global().begin_span(json)?.hex();
+            std::ptr::copy_nonoverlapping(
+                digits.as_ptr().cast::<c_char>(),
+                span_id_buf,
+                digits.len(),
+            );
+            *span_id_buf.add(digits.len()) = 0;
+            Ok(())
+        })
+    }
+}
+
 /// Ends an open span and records it as a function event of the session it began in.
 /// - `result_json`: the return value as JSON, or NULL (null: none, or not captured), within the
 ///   limits of `request` in `aiobs_record_call` (else `AIOBS_ERR_INVALID_JSON`; the span stays

@@ -29,6 +29,9 @@ static void test_no_session_yet(void) {
   char *span = NULL;
   CHECK_STATUS(AIOBS_ERR_NO_SESSION, aiobs_span_begin("{\"name\":\"f\"}", &span, ERR));
   CHECK(span == NULL);
+  char id[AIOBS_SPAN_ID_SIZE] = "";
+  CHECK_STATUS(AIOBS_ERR_NO_SESSION, aiobs_span_begin_into("{\"name\":\"f\"}", id, ERR));
+  CHECK(id[0] == '\0');
 }
 
 static void test_error_messages(void) {
@@ -170,6 +173,18 @@ static void test_unreadable_values_are_refused(void) {
   CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_span_end(span, "\"\\ud800\"", NULL, ERR));
   CHECK_STATUS(AIOBS_OK, aiobs_span_end(span, "\"\\ud83d\\ude00\"", NULL, ERR));
   aiobs_string_free(span);
+
+  /* The same span begun into the caller's buffer: its id, NUL-terminated, and nothing to free. */
+  char id[AIOBS_SPAN_ID_SIZE + 1];
+  memset(id, 'x', sizeof id);
+  CHECK_STATUS(AIOBS_ERR_INVALID_ARGUMENT, aiobs_span_begin_into("{\"name\":\"f\"}", NULL, ERR));
+  CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_span_begin_into("{\"name\":\"f\",\"args\":[1e400]}", id, ERR));
+  CHECK(id[0] == 'x');
+  CHECK_STATUS(AIOBS_OK, aiobs_span_begin_into("{\"name\":\"into\"}", id, ERR));
+  CHECK(strlen(id) + 1 == AIOBS_SPAN_ID_SIZE && strspn(id, "0123456789abcdef") == 16);
+  CHECK(id[AIOBS_SPAN_ID_SIZE] == 'x');
+  CHECK_STATUS(AIOBS_OK, aiobs_span_end(id, NULL, NULL, ERR));
+  CHECK_STATUS(AIOBS_ERR_UNKNOWN_SPAN, aiobs_span_end(id, NULL, NULL, ERR));
   CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_set_labels("{\"a\":\"\\ud800\"}", true, ERR));
   CHECK_STATUS(AIOBS_ERR_INVALID_JSON, aiobs_configure("{\"max_input_bytes\":1e400}", ERR));
 

@@ -72,6 +72,9 @@ module Aiobs
     HAS_SHUTDOWN = attach_optional(:aiobs_shutdown, %i[uint32 pointer], :uint32, blocking: true)
     HAS_TEST_PANIC = attach_optional(:aiobs_test_panic, %i[pointer], :uint32)
     HAS_HTTP_CHECK = attach_optional(:aiobs_http_check, %i[string string pointer], :uint32)
+    HAS_SPAN_BEGIN_INTO = attach_optional(:aiobs_span_begin_into, %i[string pointer pointer], :uint32)
+    # What aiobs_span_begin_into writes: 16 hex digits and a NUL (AIOBS_SPAN_ID_SIZE).
+    SPAN_ID_SIZE = 17
 
     class << self
       def version
@@ -146,9 +149,17 @@ module Aiobs
       end
 
       # Opens a span; returns its id, or nil when none opened (no active session, say). The
-      # out-parameter is the thread's own, reused: the call does not switch threads or fibers.
+      # buffer is the thread's own, reused: the call does not switch threads or fibers. A core
+      # that writes the id into it takes one call; an older one hands back a string to free.
       def span_begin(span_json)
         thread = Thread.current
+        if HAS_SPAN_BEGIN_INTO
+          buffer = thread.thread_variable_get(:__aiobs_span_id) ||
+                   thread.thread_variable_set(:__aiobs_span_id, FFI::MemoryPointer.new(:char, SPAN_ID_SIZE))
+          return nil unless aiobs_span_begin_into(span_json, buffer, nil) == OK
+
+          return buffer.read_string(SPAN_ID_SIZE - 1).force_encoding(Encoding::UTF_8)
+        end
         out = thread.thread_variable_get(:__aiobs_span_out) ||
               thread.thread_variable_set(:__aiobs_span_out, FFI::MemoryPointer.new(:pointer))
         return nil unless aiobs_span_begin(span_json, out, nil) == OK
