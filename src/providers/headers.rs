@@ -145,14 +145,26 @@ fn is_sensitive(name: &str) -> bool {
             owned.as_bytes()
         }
     };
-    let holds = |text: &[u8], fragment: &str| {
-        text.windows(fragment.len())
-            .any(|window| window == fragment.as_bytes())
+    // One pass: only where a fragment could start (its first letter) are the fragments tried.
+    const STARTS: [bool; 256] = {
+        let mut starts = [false; 256];
+        let mut i = 0;
+        while i < FRAGMENTS.len() {
+            starts[FRAGMENTS[i].as_bytes()[0] as usize] = true;
+            i += 1;
+        }
+        starts
     };
-    FRAGMENTS.iter().any(|fragment| holds(lower, fragment))
+    let named = (0..lower.len()).any(|at| {
+        STARTS[usize::from(lower[at])]
+            && FRAGMENTS
+                .iter()
+                .any(|fragment| lower[at..].starts_with(fragment.as_bytes()))
+    });
+    named
         || lower
             .split(|&b| b == b'-' || b == b'_')
-            .any(|word| holds(word, "token") && word != b"tokens")
+            .any(|word| word != b"tokens" && word.windows(5).any(|w| w == b"token"))
 }
 
 impl<'de> Deserialize<'de> for ResponseHeaders {
