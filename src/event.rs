@@ -339,8 +339,8 @@ impl<'a> HttpInput<'a> {
                 3 => input.content_type = present.map(|v| string(what, v)).transpose()?,
                 4 => input.transport_error = present.map(|v| string(what, v)).transpose()?,
                 5 => {
-                    input.response_headers = serde_json::from_str(value)
-                        .map_err(|e| Error::from_json(&what.to_string(), &e))?
+                    input.response_headers =
+                        ResponseHeaders::read("exchange_json.response_headers", value)?
                 }
                 6 => input.attempt = present.map(|v| small(what, v)).transpose()?,
                 i => input
@@ -599,16 +599,8 @@ fn shown(value: &str) -> &str {
 
 /// The text of a checked JSON string token, borrowed unless it holds escapes.
 fn string<'t>(what: Field, token: &'t str) -> Result<Cow<'t, str>> {
-    match token.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(inner) if !inner.contains('\\') => Ok(Cow::Borrowed(inner)),
-        Some(_) => serde_json::from_str::<String>(token)
-            .map(Cow::Owned)
-            .map_err(|e| Error::from_json(&what.to_string(), &e)),
-        None => Err(Error::invalid(format!(
-            "{what} must be a string, not {}",
-            shown(token)
-        ))),
-    }
+    json_check::string_value(token)
+        .ok_or_else(|| Error::invalid(format!("{what} must be a string, not {}", shown(token))))
 }
 
 fn boolean(what: Field, token: &str) -> Result<bool> {

@@ -151,6 +151,19 @@ pub fn members<'t>(
     }
 }
 
+/// The text of a JSON string token that [`check`] or [`members`] took (quotes included):
+/// borrowed unless it holds escapes; `None` when the token is no string.
+pub fn string_value(token: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = token.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str(token)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    } else {
+        Some(std::borrow::Cow::Borrowed(inner))
+    }
+}
+
 struct Scanner<'a> {
     bytes: &'a [u8],
     at: usize,

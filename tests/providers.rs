@@ -12,7 +12,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use aiobs::providers::{
-    CaptureOptions, CapturedCall, Endpoint, HttpExchange, apply_poll, capture, classify,
+    CaptureOptions, CapturedCall, Endpoint, HttpExchange, ResponseHeaders, apply_poll, capture,
+    classify,
 };
 use serde_json::{Value, json};
 
@@ -58,7 +59,10 @@ fn load(dir: &Path) -> Case {
         transport_error: string("transport_error"),
         response_headers: meta
             .get("response_headers")
-            .map(|headers| serde_json::from_value(headers.clone()).expect("response_headers"))
+            .map(|headers| {
+                ResponseHeaders::read("response_headers", &headers.to_string())
+                    .expect("response_headers")
+            })
             .unwrap_or_default(),
         attempt: meta
             .get("attempt")

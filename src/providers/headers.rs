@@ -21,10 +21,10 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+use crate::json_check;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
 /// with `", "`, as HTTP folds them).
@@ -56,6 +56,26 @@ impl ResponseHeaders {
                 .map(|(name, value)| (name.clone(), serde_json::Value::from(value.as_str())))
                 .collect(),
         )
+    }
+
+    /// Reads the response headers a binding passed (`text`: checked JSON, an object of name ->
+    /// string or array of strings), keeping the allow-list only. `what` names it in messages.
+    pub fn read(what: &str, text: &str) -> crate::Result<ResponseHeaders> {
+        let mut headers = ResponseHeaders::default();
+        json_check::members(what, text, |name, value| {
+            let keep = is_kept(name);
+            // Every value is checked, kept or not, so a binding's mistake shows at once.
+            let value = header_value(value, keep).ok_or_else(|| {
+                crate::Error::invalid(format!(
+                    "{what}.{name} must be a string or an array of strings"
+                ))
+            })?;
+            if let Some(value) = value {
+                headers.add(name.to_ascii_lowercase(), value);
+            }
+            Ok(())
+        })?;
+        Ok(headers)
     }
 
     fn add(&mut self, name: String, mut value: String) {
@@ -167,102 +187,16 @@ fn is_sensitive(name: &str) -> bool {
             .any(|word| word != b"tokens" && word.windows(5).any(|w| w == b"token"))
 }
 
-impl<'de> Deserialize<'de> for ResponseHeaders {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(HeadersVisitor)
+/// A header's value as the binding passed it (checked JSON): a string, or an array of strings
+/// (a repeated header, joined with `", "`). `Some(None)` when the header is not kept or the
+/// array is empty; `None` when the value is neither.
+fn header_value(token: &str, keep: bool) -> Option<Option<String>> {
+    if let Some(text) = json_check::string_value(token) {
+        return Some(keep.then(|| text.into_owned()));
     }
-}
-
-struct HeadersVisitor;
-
-impl<'de> Visitor<'de> for HeadersVisitor {
-    type Value = ResponseHeaders;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object of header name -> string or array of strings")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ResponseHeaders, A::Error> {
-        let mut headers = ResponseHeaders::default();
-        while let Some(Text(name)) = map.next_key::<Text<'de>>()? {
-            let keep = is_kept(&name);
-            // Every value is checked, kept or not, so a binding's mistake shows at once.
-            if let Some(value) = map.next_value_seed(HeaderValue { keep })? {
-                headers.add(name.to_ascii_lowercase(), value);
-            }
-        }
-        Ok(headers)
-    }
-}
-
-/// A string borrowed from the input when it holds no escape: `Cow<str>` alone always copies.
-struct Text<'de>(Cow<'de, str>);
-
-impl<'de> Deserialize<'de> for Text<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(TextVisitor)
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Text<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Borrowed(text)))
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'de>, E> {
-        Ok(Text(Cow::Owned(text.to_owned())))
-    }
-}
-
-/// One header's value: a string, or an array of strings (a repeated header). Yields the value
-/// only when the header is kept, and `None` for an empty array.
-struct HeaderValue {
-    keep: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for HeaderValue {
-    type Value = Option<String>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for HeaderValue {
-    type Value = Option<String>;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a header value: a string or an array of strings")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Option<String>, E> {
-        Ok(self.keep.then(|| value.to_owned()))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<String>, A::Error> {
-        let mut joined: Option<String> = None;
-        while let Some(Text(value)) = seq.next_element::<Text<'de>>()? {
-            if !self.keep {
-                continue;
-            }
-            match &mut joined {
-                Some(text) => {
-                    text.push_str(", ");
-                    text.push_str(&value);
-                }
-                None => joined = Some(value.into_owned()),
-            }
-        }
-        Ok(joined)
-    }
+    // A repeated header is rare: serde reads the array.
+    let values: Vec<Cow<str>> = serde_json::from_str(token).ok()?;
+    Some((keep && !values.is_empty()).then(|| values.join(", ")))
 }
 
 #[cfg(test)]
@@ -271,7 +205,7 @@ mod tests {
     use serde_json::json;
 
     fn read(json: &str) -> ResponseHeaders {
-        serde_json::from_str(json).unwrap()
+        ResponseHeaders::read("response_headers", json).unwrap()
     }
 
     #[test]
@@ -337,7 +271,7 @@ mod tests {
             r#"["x-request-id"]"#,
         ] {
             assert!(
-                serde_json::from_str::<ResponseHeaders>(bad).is_err(),
+                ResponseHeaders::read("response_headers", bad).is_err(),
                 "{bad}"
             );
         }
