@@ -463,13 +463,12 @@ const CALLSITE_FIELDS: [&str; 3] = ["file", "line", "function"];
 impl<'a> SpanInput<'a> {
     pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
         let mut input = SpanInput::default();
-        let mut name = None;
         let mut seen = Fields::new("span_json", &SPAN_FIELDS, false);
         json_check::members("span_json", json, |key, value| {
             let what = Field("span_json", key);
             let present = (value != "null").then_some(value);
             match seen.first(key)? {
-                0 => name = Some(value),
+                0 => input.name = value,
                 1 => input.module = present.map(|v| string(what, v).map(|_| v)).transpose()?,
                 2 => input.args = present,
                 3 => input.kwargs = present,
@@ -486,11 +485,12 @@ impl<'a> SpanInput<'a> {
             Ok(())
         })?;
         seen.require(0)?;
-        let name = name.unwrap_or_default();
-        if string(Field("span_json", "name"), name)?.trim().is_empty() {
+        if string(Field("span_json", "name"), input.name)?
+            .trim()
+            .is_empty()
+        {
             return Err(Error::invalid("span_json: name must be a non-empty string"));
         }
-        input.name = name;
         Ok(input)
     }
 }
