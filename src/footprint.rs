@@ -36,7 +36,7 @@ pub fn of_call(call: &CallEvent) -> usize {
                 + e.response_body.len()
                 + text(e.content_type.as_deref())
                 + text(e.transport_error.as_deref())
-                + e.response_headers.iter().map(pair).sum::<usize>()
+                + e.response_headers.heap_bytes()
         }
     };
     size_of::<CallEvent>() + payload + checked(call.callsite.as_ref())

@@ -20,40 +20,64 @@
 //! of the list matched them (`x-ratelimit-*-tokens` counts tokens and stays).
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::json_check;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
-/// with `", "`, as HTTP folds them).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct ResponseHeaders(BTreeMap<String, String>);
+/// with `", "`, as HTTP folds them), in name order. Every name and value sits in one string,
+/// so that keeping an exchange's headers costs two allocations, not two per header.
+#[derive(Clone, Debug, Default)]
+pub struct ResponseHeaders {
+    text: String,
+    /// Where each header's name and value sit in `text`, in name order.
+    entries: Vec<Entry>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    name: (u32, u32),
+    value: (u32, u32),
+}
 
 impl ResponseHeaders {
+    fn slice(&self, (start, end): (u32, u32)) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+
+    /// Where `name` is, or where it would go.
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.entries
+            .binary_search_by(|entry| self.slice(entry.name).cmp(name))
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
+        let at = self.find(name).ok()?;
+        Some(self.slice(self.entries[at].value))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.entries.is_empty()
     }
 
-    /// Each kept header as name and value.
+    /// Each kept header as name and value, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0
+        self.entries
             .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .map(|entry| (self.slice(entry.name), self.slice(entry.value)))
+    }
+
+    /// The bytes the kept headers take.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.len() + self.entries.len() * size_of::<Entry>()
     }
 
     /// The kept headers as a JSON object.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::Value::Object(
-            self.0
-                .iter()
-                .map(|(name, value)| (name.clone(), serde_json::Value::from(value.as_str())))
+            self.iter()
+                .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
                 .collect(),
         )
     }
@@ -71,25 +95,61 @@ impl ResponseHeaders {
                 ))
             })?;
             if let Some(value) = value {
-                headers.add(name.to_ascii_lowercase(), value);
+                headers.add(name, &value);
             }
             Ok(())
         })?;
         Ok(headers)
     }
 
-    fn add(&mut self, name: String, mut value: String) {
-        match self.0.get_mut(&name) {
-            Some(existing) => {
-                existing.push_str(", ");
-                existing.push_str(&value);
-                cap(existing);
+    /// Appends `text` (cut to [`MAX_VALUE_BYTES`]) and returns where it sits.
+    fn push(&mut self, text: &str) -> (u32, u32) {
+        let start = self.text.len();
+        self.text.push_str(capped(text));
+        if text.len() > MAX_VALUE_BYTES {
+            self.text.push_str(CUT_MARKER);
+        }
+        // A value is at most 1 KiB and a binding passes a response's headers: far below 4 GiB.
+        (start as u32, self.text.len() as u32)
+    }
+
+    fn add(&mut self, name: &str, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(name);
+        self.text[start..].make_ascii_lowercase();
+        let name_at = (start as u32, self.text.len() as u32);
+        match self.find(self.slice(name_at)) {
+            Ok(at) => {
+                // A repeated header: the joined value goes to the end, in place of the old one.
+                self.text.truncate(start);
+                let joined = format!("{}, {value}", self.slice(self.entries[at].value));
+                self.entries[at].value = self.push(&joined);
             }
-            None => {
-                cap(&mut value);
-                self.0.insert(name, value);
+            Err(at) => {
+                let value = self.push(value);
+                self.entries.insert(
+                    at,
+                    Entry {
+                        name: name_at,
+                        value,
+                    },
+                );
             }
         }
+    }
+}
+
+impl PartialEq for ResponseHeaders {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for ResponseHeaders {}
+
+impl Serialize for ResponseHeaders {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
     }
 }
 
@@ -100,17 +160,16 @@ const MAX_VALUE_BYTES: usize = 1024;
 /// Marks a value cut at [`MAX_VALUE_BYTES`].
 const CUT_MARKER: &str = "…[cut by aiobs]";
 
-/// Cuts `value` to its first [`MAX_VALUE_BYTES`] (at a character boundary) plus the marker.
-fn cap(value: &mut String) {
+/// `value`'s first [`MAX_VALUE_BYTES`] (cut at a character boundary).
+fn capped(value: &str) -> &str {
     if value.len() <= MAX_VALUE_BYTES {
-        return;
+        return value;
     }
     let mut end = MAX_VALUE_BYTES;
     while !value.is_char_boundary(end) {
         end -= 1;
     }
-    value.truncate(end);
-    value.push_str(CUT_MARKER);
+    &value[..end]
 }
 
 /// The headers kept by their exact name (any case).
@@ -190,13 +249,13 @@ fn is_sensitive(name: &str) -> bool {
 /// A header's value as the binding passed it (checked JSON): a string, or an array of strings
 /// (a repeated header, joined with `", "`). `Some(None)` when the header is not kept or the
 /// array is empty; `None` when the value is neither.
-fn header_value(token: &str, keep: bool) -> Option<Option<String>> {
+fn header_value(token: &str, keep: bool) -> Option<Option<Cow<'_, str>>> {
     if let Some(text) = json_check::string_value(token) {
-        return Some(keep.then(|| text.into_owned()));
+        return Some(keep.then_some(text));
     }
     // A repeated header is rare: serde reads the array.
     let values: Vec<Cow<str>> = serde_json::from_str(token).ok()?;
-    Some((keep && !values.is_empty()).then(|| values.join(", ")))
+    Some((keep && !values.is_empty()).then(|| Cow::Owned(values.join(", "))))
 }
 
 #[cfg(test)]
@@ -260,6 +319,32 @@ mod tests {
         );
         assert_eq!(headers.get("server-timing"), Some("a;dur=1, b;dur=2, c"));
         assert_eq!(headers.get("x-request-id"), None);
+    }
+
+    #[test]
+    fn headers_come_out_in_name_order_and_a_joined_value_is_cut_too() {
+        let long = "é".repeat(400);
+        let headers = read(&format!(
+            r#"{{"x-ratelimit-reset-tokens":"1s","X-Request-Id":"req","retry-after":"2",
+                "server-timing":"{long}","Server-Timing":"{long}"}}"#
+        ));
+        let names: Vec<&str> = headers.iter().map(|(name, _)| name).collect();
+        assert_eq!(
+            names,
+            [
+                "retry-after",
+                "server-timing",
+                "x-ratelimit-reset-tokens",
+                "x-request-id"
+            ]
+        );
+        assert_eq!(headers.get("x-request-id"), Some("req"));
+        let timing = headers.get("server-timing").unwrap();
+        assert!(timing.ends_with(CUT_MARKER) && timing.len() <= MAX_VALUE_BYTES + CUT_MARKER.len());
+        assert_eq!(
+            headers,
+            read(&serde_json::to_string(&headers.to_json()).unwrap())
+        );
     }
 
     #[test]
