@@ -146,12 +146,7 @@ fn sessions<'d>(dataset: &'d Dataset<'_>) -> HashMap<&'d str, SessionView<'d>> {
             let view = SessionView {
                 id: &session.id,
                 name: &session.name,
-                labels: session
-                    .labels
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_ref(), v.as_ref()))
-                    .collect(),
+                labels: session.all_labels().collect(),
             };
             (session.id.as_ref(), view)
         })

@@ -249,12 +249,7 @@ fn in_session_order<'a, T>(
 /// Writes the document and returns the video operations still running after it.
 fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, PendingOperation>> {
     let calls = in_session_order(&batch.calls, &batch.sessions, |c| &c.session_id);
-    let prepared = prepare::prepare(
-        calls,
-        &batch.sessions,
-        &batch.pending_operations,
-        prepare::Form::Text,
-    );
+    let prepared = prepare::prepare(calls, &batch.sessions, &batch.pending_operations);
     let calls = prepared.calls;
     let functions = in_session_order(&batch.functions, &batch.sessions, |f| &f.span.session_id);
     let keys: Vec<NodeKey<SpanId>> = calls

@@ -18,18 +18,9 @@ pub enum Body<'a> {
     Written(Box<WrittenCall>),
 }
 
-/// How parsed provider calls are held until they are written.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Form {
-    /// As JSON values, which the OTLP mapping reads into.
-    Values,
-    /// As the compact JSON text the export writes: a fraction of the values' memory, which
-    /// matters when a flush writes a batch of hundreds of MB (operations, folded later, stay
-    /// values).
-    Text,
-}
-
-/// A provider call as the export writes it.
+/// A provider call held as the compact JSON text the export writes: a fraction of the memory of
+/// its JSON values, which matters when a flush writes a batch of hundreds of MB. (Operations,
+/// which later polls fold into, stay values.)
 pub struct WrittenCall {
     pub provider: &'static str,
     pub api: &'static str,
@@ -85,7 +76,6 @@ pub fn prepare<'a>(
     calls: Vec<&'a CallEvent>,
     sessions: &'a [Session],
     earlier: &'a HashMap<String, PendingOperation>,
-    form: Form,
 ) -> Prepared<'a> {
     let mut prepared: Vec<PreparedCall> = Vec::with_capacity(calls.len());
     let mut revived_sessions: Vec<&Session> = Vec::new();
@@ -111,10 +101,7 @@ pub fn prepare<'a>(
             }
         };
         let Some(link) = captured.operation.clone() else {
-            let body = match form {
-                Form::Values => Body::Captured(Box::new(captured)),
-                Form::Text => Body::Written(Box::new(WrittenCall::of(captured))),
-            };
+            let body = Body::Written(Box::new(WrittenCall::of(captured)));
             prepared.push(own_event(event, body));
             continue;
         };

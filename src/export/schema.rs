@@ -252,13 +252,18 @@ pub struct Session<'a> {
 }
 
 impl Session<'_> {
-    /// The labels a user set, i.e. without the SDK's system labels, sorted by key.
-    pub fn user_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+    /// Every label, system labels included, sorted by key.
+    pub fn all_labels(&self) -> impl Iterator<Item = (&str, &str)> {
         self.labels
             .iter()
             .flatten()
-            .filter(|(key, _)| !key.starts_with(SYSTEM_LABEL_PREFIX))
             .map(|(key, value)| (key.as_ref(), value.as_ref()))
+    }
+
+    /// The labels a user set, i.e. without the SDK's system labels, sorted by key.
+    pub fn user_labels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.all_labels()
+            .filter(|(key, _)| !key.starts_with(SYSTEM_LABEL_PREFIX))
     }
 }
 

@@ -62,7 +62,7 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         })
         .collect();
     let no_operations = HashMap::new();
-    let prepared = prepare::prepare(calls, &[], &no_operations, prepare::Form::Values);
+    let prepared = prepare::prepare(calls, &[], &no_operations);
     let mut spans = Vec::with_capacity(items.len());
     for call in &prepared.calls {
         let parsed;

@@ -299,12 +299,7 @@ pub fn build<'d>(
                 name: &session.name,
                 started_at: session.started_at,
                 ended_at: session.ended_at,
-                labels: session
-                    .labels
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.as_ref(), v.as_ref()))
-                    .collect(),
+                labels: session.all_labels().collect(),
             })
             .collect(),
         spans: columns,
