@@ -34,9 +34,10 @@ module Aiobs
       end
 
       # The caller's location as the core's callsite object in JSON (frozen), or nil when none
-      # is found.
-      def find
-        from(caller_locations(2, NEAR)) || from(caller_locations(2 + NEAR, FRAMES - NEAR))
+      # is found. `skip` frames above the caller are aiobs's own (each looked at costs).
+      def find(skip = 0)
+        start = 2 + skip
+        from(caller_locations(start, NEAR)) || from(caller_locations(start + NEAR, FRAMES - NEAR))
       end
 
       # The callsite of a method's definition (what the user documentation gives traced
