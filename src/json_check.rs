@@ -81,9 +81,18 @@ pub fn members<'t>(
     text: &'t str,
     mut visit: impl FnMut(&str, &'t str) -> crate::Result<()>,
 ) -> crate::Result<()> {
-    let invalid_json = |what: &str, problem: Problem| {
-        crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
-    };
+    walk_members(what, text, &mut |key, member| visit(key, member.text()?))
+}
+
+/// [`members`], with each value handed over unread: the visitor takes it as text
+/// ([`Member::text`]) or walks an object value member by member ([`Member::object_or_null`]),
+/// so that a nested object is read once, not once as text and again as members. A value the
+/// visitor leaves unread is checked all the same.
+pub fn walk_members<'t>(
+    what: &str,
+    text: &'t str,
+    visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+) -> crate::Result<()> {
     let mut scanner = Scanner {
         bytes: text.as_bytes(),
         at: 0,
@@ -96,48 +105,7 @@ pub fn members<'t>(
         )));
     }
     scanner.at += 1;
-    scanner.skip_whitespace();
-    if scanner.peek() == Some(b'}') {
-        scanner.at += 1;
-    } else {
-        loop {
-            let key_start = scanner.at;
-            let (key_end, escaped) = scanner
-                .key()
-                .map_err(|problem| invalid_json(what, problem))?;
-            let token = &text[key_start..key_end];
-            let key = if escaped {
-                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
-            } else {
-                std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
-            };
-            let start = scanner.at;
-            scanner
-                .value()
-                .map_err(|problem| invalid_json(&format!("{what}.{key}"), problem))?;
-            visit(&key, &text[start..scanner.at])?;
-            scanner.skip_whitespace();
-            match scanner.peek() {
-                Some(b',') => {
-                    scanner.at += 1;
-                    scanner.skip_whitespace();
-                }
-                Some(b'}') => {
-                    scanner.at += 1;
-                    break;
-                }
-                _ => {
-                    return Err(invalid_json(
-                        what,
-                        Problem {
-                            offset: scanner.at,
-                            kind: ProblemKind::Syntax(EXPECTED_AFTER_MEMBER),
-                        },
-                    ));
-                }
-            }
-        }
-    }
+    scanner.members(text, what, MAX_DEPTH, visit)?;
     scanner.skip_whitespace();
     match scanner.peek() {
         None => Ok(()),
@@ -148,6 +116,56 @@ pub fn members<'t>(
                 kind: ProblemKind::Syntax(TRAILING),
             },
         )),
+    }
+}
+
+fn invalid_json(what: &str, problem: Problem) -> crate::Error {
+    crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
+}
+
+/// A member's value that [`walk_members`] has not read yet.
+pub struct Member<'s, 't> {
+    scanner: &'s mut Scanner<'t>,
+    text: &'t str,
+    /// `what.key`'s two parts, for messages.
+    what: &'s str,
+    key: &'s str,
+    /// Levels of arrays and objects the value may still open.
+    depth_left: usize,
+}
+
+impl<'t> Member<'_, 't> {
+    /// The value's text, checked as [`check`] does.
+    pub fn text(self) -> crate::Result<&'t str> {
+        let start = self.scanner.at;
+        self.scanner
+            .value_within(self.depth_left)
+            .map_err(|problem| invalid_json(&format!("{}.{}", self.what, self.key), problem))?;
+        Ok(&self.text[start..self.scanner.at])
+    }
+
+    /// An object value walked member by member (its members named `what.key` in messages),
+    /// or `null`; returns the object's text. Any other value is `InvalidArgument`.
+    pub fn object_or_null(
+        self,
+        what: &str,
+        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    ) -> crate::Result<Option<&'t str>> {
+        let start = self.scanner.at;
+        match self.scanner.peek() {
+            Some(b'{') if self.depth_left > 0 => {
+                self.scanner.at += 1;
+                self.scanner
+                    .members(self.text, what, self.depth_left - 1, visit)?;
+                Ok(Some(&self.text[start..self.scanner.at]))
+            }
+            _ => match self.text()? {
+                "null" => Ok(None),
+                _ => Err(crate::Error::invalid(format!(
+                    "{what} must be a JSON object"
+                ))),
+            },
+        }
     }
 }
 
@@ -176,7 +194,7 @@ const EXPECTED_AFTER_MEMBER: &str = "expected ',' or '}'";
 const EXPECTED_AFTER_ELEMENT: &str = "expected ',' or ']'";
 const TRAILING: &str = "unexpected characters after the value";
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn fail<T>(&self, kind: ProblemKind) -> Result<T, Problem> {
         Err(Problem {
             offset: self.at,
@@ -209,16 +227,82 @@ impl Scanner<'_> {
         }
     }
 
-    /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
-    /// its depth counted from itself; stops right after it.
+    /// From just after an object's `{` to just after its `}`: each member's key decoded and its
+    /// value handed to `visit` unread (checked here if `visit` leaves it), values opening at most
+    /// `depth_left` levels.
+    fn members(
+        &mut self,
+        text: &'a str,
+        what: &str,
+        depth_left: usize,
+        visit: &mut dyn FnMut(&str, Member<'_, 'a>) -> crate::Result<()>,
+    ) -> crate::Result<()> {
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            let key_start = self.at;
+            let (key_end, escaped) = self.key().map_err(|problem| invalid_json(what, problem))?;
+            let token = &text[key_start..key_end];
+            let key = if escaped {
+                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
+            } else {
+                std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
+            };
+            let start = self.at;
+            visit(
+                &key,
+                Member {
+                    scanner: self,
+                    text,
+                    what,
+                    key: &key,
+                    depth_left,
+                },
+            )?;
+            // Every value takes at least one byte: none taken means the visitor left it unread.
+            if self.at == start {
+                self.value_within(depth_left)
+                    .map_err(|problem| invalid_json(&format!("{what}.{key}"), problem))?;
+            }
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    self.skip_whitespace();
+                }
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(invalid_json(what, self.problem(EXPECTED_AFTER_MEMBER))),
+            }
+        }
+    }
+
+    fn problem(&self, expected: &'static str) -> Problem {
+        Problem {
+            offset: self.at,
+            kind: ProblemKind::Syntax(expected),
+        }
+    }
+
     fn value(&mut self) -> Result<(), Problem> {
+        self.value_within(MAX_DEPTH)
+    }
+
+    /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
+    /// opening at most `max_depth` levels; stops right after it.
+    fn value_within(&mut self, max_depth: usize) -> Result<(), Problem> {
         // Bit i of `objects` says whether the container at depth i+1 is an object.
         let mut objects: u64 = 0;
         let mut depth = 0usize;
         'value: loop {
             match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
-                    if depth == MAX_DEPTH {
+                    if depth == max_depth {
                         return self.fail(ProblemKind::TooDeep);
                     }
                     let is_object = open == b'{';
