@@ -238,14 +238,20 @@ impl<'a> CallInput<'a> {
                 return input.placement.take(EVENT_JSON, placed, key, member);
             }
             let what = Field("event_json", key);
-            let value = member.text()?;
-            let present = (value != "null").then_some(value);
             match index {
-                0 => input.provider = string(what, value)?,
-                1 => input.api = string(what, value)?,
-                2 => input.request = present,
-                3 => input.response = present,
-                _ => input.error = present.map(|v| string(what, v)).transpose()?,
+                2 => input.request = walk_payload(REQUEST, member)?,
+                3 => input.response = walk_payload(RESPONSE, member)?,
+                _ => {
+                    let value = member.text()?;
+                    match index {
+                        0 => input.provider = string(what, value)?,
+                        1 => input.api = string(what, value)?,
+                        _ => {
+                            input.error =
+                                (value != "null").then(|| string(what, value)).transpose()?
+                        }
+                    }
+                }
             }
             Ok(())
         })?;
@@ -258,46 +264,66 @@ impl<'a> CallInput<'a> {
                 )));
             }
         }
-        check_captured_field(input.request, "attempt", "request.attempt")?;
-        check_captured_field(input.response, "headers", "response.headers")?;
         Ok(input)
     }
 }
 
-/// `request.attempt` and `response.headers` mean something in the export (the try of a
-/// retried call, the kept response headers), so a recorded call may carry them only in the
-/// form the core itself writes: an integer from 1, and an object of strings.
-fn check_captured_field(payload: Option<&str>, key: &str, what: &str) -> Result<()> {
-    let Some(text) = payload else {
-        return Ok(());
-    };
-    // Most payloads never name the key: skip the second parse unless the key, or an escape
-    // that could spell it, is in the text.
-    if !text.starts_with('{') || !(text.contains(key) || text.contains("\\u")) {
-        return Ok(());
-    }
-    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| Error::invalid(format!("event_json: {what}: {e}")))?;
-    let Some(value) = object.remove(key) else {
-        return Ok(());
-    };
-    let valid = match key {
-        "attempt" => value.as_u64().is_some_and(|n| n >= 1),
-        _ => value
-            .as_object()
-            .is_some_and(|headers| headers.values().all(serde_json::Value::is_string)),
-    };
-    if valid {
-        Ok(())
-    } else {
-        let wanted = match key {
-            "attempt" => "an integer of 1 or more",
-            _ => "an object of strings",
-        };
-        Err(Error::invalid(format!(
-            "event_json: {what} must be {wanted}, not {value}"
-        )))
-    }
+/// A recorded call's payload (`request` or `response`) and the one member of it that means
+/// something in the export: `request.attempt` (the try of a retried call) and
+/// `response.headers` (the kept response headers). A call may carry them only in the form the
+/// core itself writes: an integer from 1, and an object of strings.
+struct Payload {
+    what: &'static str,
+    key: &'static str,
+    field: &'static str,
+    wanted: &'static str,
+    /// Whether the member's value is valid, and its text.
+    valid: for<'s, 't> fn(Member<'s, 't>) -> Result<(bool, &'t str)>,
+}
+
+const REQUEST: Payload = Payload {
+    what: "event_json.request",
+    key: "attempt",
+    field: "request.attempt",
+    wanted: "an integer of 1 or more",
+    valid: |value| {
+        let text = value.text()?;
+        Ok((text.parse::<u64>().is_ok_and(|n| n >= 1), text))
+    },
+};
+
+const RESPONSE: Payload = Payload {
+    what: "event_json.response",
+    key: "headers",
+    field: "response.headers",
+    wanted: "an object of strings",
+    valid: |value| {
+        let mut strings = true;
+        let object = value.object_or_text("event_json.response.headers", &mut |_, header| {
+            strings &= header.text()?.starts_with('"');
+            Ok(())
+        })?;
+        Ok((strings && object.starts_with('{'), object))
+    },
+};
+
+/// A payload's checked text (`None` for null), walked once: its own member checked on the way.
+fn walk_payload<'a>(payload: Payload, member: Member<'_, 'a>) -> Result<Option<&'a str>> {
+    let text = member.object_or_text(payload.what, &mut |key, value| {
+        if key != payload.key {
+            return Ok(());
+        }
+        match (payload.valid)(value)? {
+            (true, _) => Ok(()),
+            (false, text) => Err(Error::invalid(format!(
+                "event_json: {} must be {}, not {}",
+                payload.field,
+                payload.wanted,
+                shown(text)
+            ))),
+        }
+    })?;
+    Ok((text != "null").then_some(text))
 }
 
 /// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies,

@@ -151,21 +151,46 @@ impl<'t> Member<'_, 't> {
         what: &str,
         visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
     ) -> crate::Result<Option<&'t str>> {
-        let start = self.scanner.at;
-        match self.scanner.peek() {
-            Some(b'{') if self.depth_left > 0 => {
-                self.scanner.at += 1;
-                self.scanner
-                    .members(self.text, what, self.depth_left - 1, visit)?;
-                Ok(Some(&self.text[start..self.scanner.at]))
-            }
-            _ => match self.text()? {
-                "null" => Ok(None),
-                _ => Err(crate::Error::invalid(format!(
-                    "{what} must be a JSON object"
-                ))),
-            },
+        if self.is_object() {
+            return self.walk_object(what, visit).map(Some);
         }
+        match self.text()? {
+            "null" => Ok(None),
+            _ => Err(crate::Error::invalid(format!(
+                "{what} must be a JSON object"
+            ))),
+        }
+    }
+
+    /// The value's text, any value; an object is walked member by member on the way, as
+    /// [`Member::object_or_null`] walks it.
+    pub fn object_or_text(
+        self,
+        what: &str,
+        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    ) -> crate::Result<&'t str> {
+        if self.is_object() {
+            self.walk_object(what, visit)
+        } else {
+            self.text()
+        }
+    }
+
+    /// Whether the value is an object that may still open a level.
+    fn is_object(&self) -> bool {
+        self.scanner.peek() == Some(b'{') && self.depth_left > 0
+    }
+
+    fn walk_object(
+        self,
+        what: &str,
+        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    ) -> crate::Result<&'t str> {
+        let start = self.scanner.at;
+        self.scanner.at += 1;
+        self.scanner
+            .members(self.text, what, self.depth_left - 1, visit)?;
+        Ok(&self.text[start..self.scanner.at])
     }
 }
 
@@ -388,6 +413,7 @@ impl<'a> Scanner<'a> {
     /// A string from its opening quote. The text is valid UTF-8 already; what is left to check
     /// is control characters, escapes and surrogate pairs.
     /// Returns whether the string holds an escape (so that its text is not its value).
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, Problem> {
         self.at += 1;
         let mut escaped = false;
