@@ -85,23 +85,45 @@ impl ResponseHeaders {
     /// Reads the response headers a binding passed (`text`: checked JSON, an object of name ->
     /// string or array of strings), keeping the allow-list only. `what` names it in messages.
     pub fn read(what: &str, text: &str) -> crate::Result<ResponseHeaders> {
-        let mut headers = ResponseHeaders::default();
+        let mut headers = ResponseHeaders::with_room(text.len());
         json_check::members(what, text, |name, value| headers.take(what, name, value))?;
+        headers.fit();
         Ok(headers)
     }
 
     /// [`ResponseHeaders::read`] of a member's value, walked in the same pass as its object.
     pub fn read_member(what: &str, member: Member<'_, '_>) -> crate::Result<ResponseHeaders> {
-        let mut headers = ResponseHeaders::default();
+        let mut headers = ResponseHeaders::with_room(member.rest_len());
         let object = member.object_or_null(what, &mut |name, value| {
             headers.take(what, name, value.text()?)
         })?;
         match object {
-            Some(_) => Ok(headers),
+            Some(_) => {
+                headers.fit();
+                Ok(headers)
+            }
             None => Err(crate::Error::invalid(format!(
                 "{what} must be a JSON object"
             ))),
         }
+    }
+
+    /// Room for what a headers object of up to `text_bound` bytes can keep, so that keeping
+    /// header after header does not grow the text and the entries again and again; [`fit`]
+    /// gives back what was not used (in place: a shrink does not move a block).
+    ///
+    /// [`fit`]: ResponseHeaders::fit
+    fn with_room(text_bound: usize) -> ResponseHeaders {
+        const ENTRIES: usize = 16;
+        ResponseHeaders {
+            text: String::with_capacity(text_bound.min(ENTRIES * 256)),
+            entries: Vec::with_capacity(ENTRIES),
+        }
+    }
+
+    fn fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.entries.shrink_to_fit();
     }
 
     /// One header from its checked value's text.
