@@ -111,7 +111,7 @@ func capture(req *http.Request, send func(*http.Request) (*http.Response, error)
 func beginExchange(req *http.Request) *exchange {
 	// The question to the core takes the method and URL NUL-terminated; they stay on the stack
 	// unless the URL is long.
-	var text [512]byte
+	var text [256]byte
 	question := append(append(text[:0], req.Method...), 0)
 	question = append(appendURL(question, req.URL), 0)
 	method, url := question[:len(req.Method)+1], question[len(req.Method)+1:]
