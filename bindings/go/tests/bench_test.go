@@ -69,7 +69,10 @@ func usage() resources {
 }
 
 func benchCalls(b *testing.B, client *http.Client, url string) {
-	ctx := context.Background()
+	benchCallsWith(b, context.Background(), client, url)
+}
+
+func benchCallsWith(b *testing.B, ctx context.Context, client *http.Client, url string) {
 	b.SetBytes(int64(len(benchRequest) + len(benchResponse)))
 	b.ReportAllocs()
 	defer reportCPU(b)()
@@ -126,6 +129,16 @@ func BenchmarkBareInMemory(b *testing.B) {
 func BenchmarkCaptureInMemory(b *testing.B) {
 	inSession(b, func() {
 		benchCalls(b, aiobs.HTTPClient(&http.Client{Transport: cannedTransport{}}), "http://llm.invalid/v1/chat/completions")
+	})
+}
+
+// A request whose context can end, as a server's handler or a timeout gives: the capture also
+// watches the context.
+func BenchmarkCaptureInMemoryCancelableContext(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	inSession(b, func() {
+		benchCallsWith(b, ctx, aiobs.HTTPClient(&http.Client{Transport: cannedTransport{}}), "http://llm.invalid/v1/chat/completions")
 	})
 }
 
