@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
-use crate::json_check;
+use crate::json_check::{self, Member};
 use crate::providers::ResponseHeaders;
 
 /// A session's id, shared by every event of the session without a copy per event.
@@ -162,25 +162,25 @@ const PLACEMENT_FIELDS: [&str; 7] = [
 ];
 
 impl<'a> Placement<'a> {
-    /// Takes the placement field at `index` (in [`PLACEMENT_FIELDS`]) from its checked text.
+    /// Takes the placement field at `index` (in [`PLACEMENT_FIELDS`]) from its member.
     fn take(
         &mut self,
         input: CallInputName,
         index: usize,
         key: &str,
-        value: &'a str,
+        member: Member<'_, 'a>,
     ) -> Result<()> {
+        if index == 3 {
+            self.callsite = walk_callsite(input.callsite, member)?;
+            return Ok(());
+        }
         let what = Field(input.name, key);
+        let value = member.text()?;
         let present = (value != "null").then_some(value);
         match index {
             0 => self.started_at = present.map(|v| number(what, v)).transpose()?,
             1 => self.ended_at = present.map(|v| number(what, v)).transpose()?,
             2 => self.duration_ms = present.map(|v| number(what, v)).transpose()?,
-            3 => {
-                self.callsite = present
-                    .map(|v| check_callsite(input.callsite, v).map(|_| v))
-                    .transpose()?
-            }
             4 => self.span_id = present.map(|v| string(what, v)).transpose()?,
             5 => self.parent_span_id = parent(what, present)?,
             _ => self.trace_id = present.map(|v| string(what, v)).transpose()?,
@@ -232,18 +232,26 @@ impl<'a> CallInput<'a> {
     pub fn parse(json: &'a str) -> Result<CallInput<'a>> {
         let mut input = CallInput::default();
         let mut seen = Fields::new("event_json", &CALL_FIELDS, true);
-        json_check::members("event_json", json, |key, value| {
+        json_check::walk_members("event_json", json, &mut |key, member| {
+            let index = seen.first(key)?;
+            if let Some(placed) = index.checked_sub(CALL_FIELDS.len()) {
+                return input.placement.take(EVENT_JSON, placed, key, member);
+            }
             let what = Field("event_json", key);
-            let present = (value != "null").then_some(value);
-            match seen.first(key)? {
-                0 => input.provider = string(what, value)?,
-                1 => input.api = string(what, value)?,
-                2 => input.request = present,
-                3 => input.response = present,
-                4 => input.error = present.map(|v| string(what, v)).transpose()?,
-                i => input
-                    .placement
-                    .take(EVENT_JSON, i - CALL_FIELDS.len(), key, value)?,
+            match index {
+                2 => input.request = walk_payload(REQUEST, member)?,
+                3 => input.response = walk_payload(RESPONSE, member)?,
+                _ => {
+                    let value = member.text()?;
+                    match index {
+                        0 => input.provider = string(what, value)?,
+                        1 => input.api = string(what, value)?,
+                        _ => {
+                            input.error =
+                                (value != "null").then(|| string(what, value)).transpose()?
+                        }
+                    }
+                }
             }
             Ok(())
         })?;
@@ -256,46 +264,66 @@ impl<'a> CallInput<'a> {
                 )));
             }
         }
-        check_captured_field(input.request, "attempt", "request.attempt")?;
-        check_captured_field(input.response, "headers", "response.headers")?;
         Ok(input)
     }
 }
 
-/// `request.attempt` and `response.headers` mean something in the export (the try of a
-/// retried call, the kept response headers), so a recorded call may carry them only in the
-/// form the core itself writes: an integer from 1, and an object of strings.
-fn check_captured_field(payload: Option<&str>, key: &str, what: &str) -> Result<()> {
-    let Some(text) = payload else {
-        return Ok(());
-    };
-    // Most payloads never name the key: skip the second parse unless the key, or an escape
-    // that could spell it, is in the text.
-    if !text.starts_with('{') || !(text.contains(key) || text.contains("\\u")) {
-        return Ok(());
-    }
-    let mut object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| Error::invalid(format!("event_json: {what}: {e}")))?;
-    let Some(value) = object.remove(key) else {
-        return Ok(());
-    };
-    let valid = match key {
-        "attempt" => value.as_u64().is_some_and(|n| n >= 1),
-        _ => value
-            .as_object()
-            .is_some_and(|headers| headers.values().all(serde_json::Value::is_string)),
-    };
-    if valid {
-        Ok(())
-    } else {
-        let wanted = match key {
-            "attempt" => "an integer of 1 or more",
-            _ => "an object of strings",
-        };
-        Err(Error::invalid(format!(
-            "event_json: {what} must be {wanted}, not {value}"
-        )))
-    }
+/// A recorded call's payload (`request` or `response`) and the one member of it that means
+/// something in the export: `request.attempt` (the try of a retried call) and
+/// `response.headers` (the kept response headers). A call may carry them only in the form the
+/// core itself writes: an integer from 1, and an object of strings.
+struct Payload {
+    what: &'static str,
+    key: &'static str,
+    field: &'static str,
+    wanted: &'static str,
+    /// Whether the member's value is valid, and its text.
+    valid: for<'s, 't> fn(Member<'s, 't>) -> Result<(bool, &'t str)>,
+}
+
+const REQUEST: Payload = Payload {
+    what: "event_json.request",
+    key: "attempt",
+    field: "request.attempt",
+    wanted: "an integer of 1 or more",
+    valid: |value| {
+        let text = value.text()?;
+        Ok((text.parse::<u64>().is_ok_and(|n| n >= 1), text))
+    },
+};
+
+const RESPONSE: Payload = Payload {
+    what: "event_json.response",
+    key: "headers",
+    field: "response.headers",
+    wanted: "an object of strings",
+    valid: |value| {
+        let mut strings = true;
+        let object = value.object_or_text("event_json.response.headers", &mut |_, header| {
+            strings &= header.text()?.starts_with('"');
+            Ok(())
+        })?;
+        Ok((strings && object.starts_with('{'), object))
+    },
+};
+
+/// A payload's checked text (`None` for null), walked once: its own member checked on the way.
+fn walk_payload<'a>(payload: Payload, member: Member<'_, 'a>) -> Result<Option<&'a str>> {
+    let text = member.object_or_text(payload.what, &mut |key, value| {
+        if key != payload.key {
+            return Ok(());
+        }
+        match (payload.valid)(value)? {
+            (true, _) => Ok(()),
+            (false, text) => Err(Error::invalid(format!(
+                "event_json: {} must be {}, not {}",
+                payload.field,
+                payload.wanted,
+                shown(text)
+            ))),
+        }
+    })?;
+    Ok((text != "null").then_some(text))
 }
 
 /// The facts of one HTTP exchange that `aiobs_record_http` receives beside the two bodies,
@@ -329,23 +357,26 @@ impl<'a> HttpInput<'a> {
     pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
         let mut input = HttpInput::default();
         let mut seen = Fields::new("exchange_json", &HTTP_FIELDS, true);
-        json_check::members("exchange_json", json, |key, value| {
+        json_check::walk_members("exchange_json", json, &mut |key, member| {
+            let index = seen.first(key)?;
+            if let Some(placed) = index.checked_sub(HTTP_FIELDS.len()) {
+                return input.placement.take(EXCHANGE_JSON, placed, key, member);
+            }
+            if index == 5 {
+                input.response_headers =
+                    ResponseHeaders::read_member("exchange_json.response_headers", member)?;
+                return Ok(());
+            }
             let what = Field("exchange_json", key);
+            let value = member.text()?;
             let present = (value != "null").then_some(value);
-            match seen.first(key)? {
+            match index {
                 0 => input.method = string(what, value)?,
                 1 => input.url = string(what, value)?,
                 2 => input.status = small(what, value)?,
                 3 => input.content_type = present.map(|v| string(what, v)).transpose()?,
                 4 => input.transport_error = present.map(|v| string(what, v)).transpose()?,
-                5 => {
-                    input.response_headers =
-                        ResponseHeaders::read("exchange_json.response_headers", value)?
-                }
-                6 => input.attempt = present.map(|v| small(what, v)).transpose()?,
-                i => input
-                    .placement
-                    .take(EXCHANGE_JSON, i - HTTP_FIELDS.len(), key, value)?,
+                _ => input.attempt = present.map(|v| small(what, v)).transpose()?,
             }
             Ok(())
         })?;
@@ -411,7 +442,7 @@ pub struct CallEvent {
     pub session_id: SessionId,
     pub payload: CallPayload,
     pub timing: Timing,
-    /// Checked by [`check_callsite`], decoded at flush.
+    /// Checked by [`walk_callsite`], decoded at flush.
     pub callsite: Option<CheckedJson>,
     pub link: SpanLink,
 }
@@ -424,7 +455,7 @@ impl CallEvent {
     }
 }
 
-/// A callsite that [`check_callsite`] took.
+/// A callsite that [`walk_callsite`] took.
 fn decode_callsite(text: &str) -> Option<Callsite> {
     serde_json::from_str(text).ok()
 }
@@ -464,21 +495,22 @@ impl<'a> SpanInput<'a> {
     pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
         let mut input = SpanInput::default();
         let mut seen = Fields::new("span_json", &SPAN_FIELDS, false);
-        json_check::members("span_json", json, |key, value| {
+        json_check::walk_members("span_json", json, &mut |key, member| {
+            let index = seen.first(key)?;
+            if index == 6 {
+                input.callsite = walk_callsite("span_json.callsite", member)?;
+                return Ok(());
+            }
             let what = Field("span_json", key);
+            let value = member.text()?;
             let present = (value != "null").then_some(value);
-            match seen.first(key)? {
+            match index {
                 0 => input.name = value,
                 1 => input.module = present.map(|v| string(what, v).map(|_| v)).transpose()?,
                 2 => input.args = present,
                 3 => input.kwargs = present,
                 4 => input.enh_prompt = boolean(what, value)?,
                 5 => input.auto_enhance_after = present.map(|v| integer(what, v)).transpose()?,
-                6 => {
-                    input.callsite = present
-                        .map(|v| check_callsite("span_json.callsite", v).map(|_| v))
-                        .transpose()?
-                }
                 7 => input.parent_span_id = parent(what, present)?,
                 _ => input.thread_parenting = present.map(|v| boolean(what, v)).transpose()?,
             }
@@ -495,19 +527,18 @@ impl<'a> SpanInput<'a> {
     }
 }
 
-/// A callsite object (`what` names it): `file` and `function` strings, `line` an integer, each
-/// may be null. Checked here, decoded by [`decode_callsite`] at flush.
-fn check_callsite(what: &'static str, text: &str) -> Result<()> {
+/// A callsite object (`what` names it), walked in the pass over its input: `file` and
+/// `function` strings, `line` an integer, each may be null. Returns its text (`None` for null),
+/// decoded by [`decode_callsite`] at flush.
+fn walk_callsite<'a>(what: &'static str, member: Member<'_, 'a>) -> Result<Option<&'a str>> {
     let mut seen = Fields::new(what, &CALLSITE_FIELDS, false);
-    json_check::members(what, text, |key, value| {
-        let what = Field(what, key);
+    member.object_or_null(what, &mut |key, value| {
         let index = seen.first(key)?;
-        if value == "null" {
-            return Ok(());
-        }
-        match index {
-            1 => small::<u32>(what, value).map(drop),
-            _ => string(what, value).map(drop),
+        let what = Field(what, key);
+        match value.text()? {
+            "null" => Ok(()),
+            value if index == 1 => small::<u32>(what, value).map(drop),
+            value => string(what, value).map(drop),
         }
     })
 }

@@ -81,9 +81,18 @@ pub fn members<'t>(
     text: &'t str,
     mut visit: impl FnMut(&str, &'t str) -> crate::Result<()>,
 ) -> crate::Result<()> {
-    let invalid_json = |what: &str, problem: Problem| {
-        crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
-    };
+    walk_members(what, text, &mut |key, member| visit(key, member.text()?))
+}
+
+/// [`members`], with each value handed over unread: the visitor takes it as text
+/// ([`Member::text`]) or walks an object value member by member ([`Member::object_or_null`]),
+/// so that a nested object is read once, not once as text and again as members. A value the
+/// visitor leaves unread is checked all the same.
+pub fn walk_members<'t>(
+    what: &str,
+    text: &'t str,
+    visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+) -> crate::Result<()> {
     let mut scanner = Scanner {
         bytes: text.as_bytes(),
         at: 0,
@@ -96,48 +105,7 @@ pub fn members<'t>(
         )));
     }
     scanner.at += 1;
-    scanner.skip_whitespace();
-    if scanner.peek() == Some(b'}') {
-        scanner.at += 1;
-    } else {
-        loop {
-            let key_start = scanner.at;
-            let (key_end, escaped) = scanner
-                .key()
-                .map_err(|problem| invalid_json(what, problem))?;
-            let token = &text[key_start..key_end];
-            let key = if escaped {
-                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
-            } else {
-                std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
-            };
-            let start = scanner.at;
-            scanner
-                .value()
-                .map_err(|problem| invalid_json(&format!("{what}.{key}"), problem))?;
-            visit(&key, &text[start..scanner.at])?;
-            scanner.skip_whitespace();
-            match scanner.peek() {
-                Some(b',') => {
-                    scanner.at += 1;
-                    scanner.skip_whitespace();
-                }
-                Some(b'}') => {
-                    scanner.at += 1;
-                    break;
-                }
-                _ => {
-                    return Err(invalid_json(
-                        what,
-                        Problem {
-                            offset: scanner.at,
-                            kind: ProblemKind::Syntax(EXPECTED_AFTER_MEMBER),
-                        },
-                    ));
-                }
-            }
-        }
-    }
+    scanner.members(text, what, MAX_DEPTH, visit)?;
     scanner.skip_whitespace();
     match scanner.peek() {
         None => Ok(()),
@@ -148,6 +116,81 @@ pub fn members<'t>(
                 kind: ProblemKind::Syntax(TRAILING),
             },
         )),
+    }
+}
+
+fn invalid_json(what: &str, problem: Problem) -> crate::Error {
+    crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
+}
+
+/// A member's value that [`walk_members`] has not read yet.
+pub struct Member<'s, 't> {
+    scanner: &'s mut Scanner<'t>,
+    text: &'t str,
+    /// `what.key`'s two parts, for messages.
+    what: &'s str,
+    key: &'s str,
+    /// Levels of arrays and objects the value may still open.
+    depth_left: usize,
+}
+
+impl<'t> Member<'_, 't> {
+    /// The value's text, checked as [`check`] does.
+    pub fn text(self) -> crate::Result<&'t str> {
+        let start = self.scanner.at;
+        self.scanner
+            .value_within(self.depth_left)
+            .map_err(|problem| invalid_json(&format!("{}.{}", self.what, self.key), problem))?;
+        Ok(&self.text[start..self.scanner.at])
+    }
+
+    /// An object value walked member by member (its members named `what.key` in messages),
+    /// or `null`; returns the object's text. Any other value is `InvalidArgument`.
+    pub fn object_or_null(
+        self,
+        what: &str,
+        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    ) -> crate::Result<Option<&'t str>> {
+        if self.is_object() {
+            return self.walk_object(what, visit).map(Some);
+        }
+        match self.text()? {
+            "null" => Ok(None),
+            _ => Err(crate::Error::invalid(format!(
+                "{what} must be a JSON object"
+            ))),
+        }
+    }
+
+    /// The value's text, any value; an object is walked member by member on the way, as
+    /// [`Member::object_or_null`] walks it.
+    pub fn object_or_text(
+        self,
+        what: &str,
+        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    ) -> crate::Result<&'t str> {
+        if self.is_object() {
+            self.walk_object(what, visit)
+        } else {
+            self.text()
+        }
+    }
+
+    /// Whether the value is an object that may still open a level.
+    fn is_object(&self) -> bool {
+        self.scanner.peek() == Some(b'{') && self.depth_left > 0
+    }
+
+    fn walk_object(
+        self,
+        what: &str,
+        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    ) -> crate::Result<&'t str> {
+        let start = self.scanner.at;
+        self.scanner.at += 1;
+        self.scanner
+            .members(self.text, what, self.depth_left - 1, visit)?;
+        Ok(&self.text[start..self.scanner.at])
     }
 }
 
@@ -176,7 +219,7 @@ const EXPECTED_AFTER_MEMBER: &str = "expected ',' or '}'";
 const EXPECTED_AFTER_ELEMENT: &str = "expected ',' or ']'";
 const TRAILING: &str = "unexpected characters after the value";
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
     fn fail<T>(&self, kind: ProblemKind) -> Result<T, Problem> {
         Err(Problem {
             offset: self.at,
@@ -209,16 +252,82 @@ impl Scanner<'_> {
         }
     }
 
-    /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
-    /// its depth counted from itself; stops right after it.
+    /// From just after an object's `{` to just after its `}`: each member's key decoded and its
+    /// value handed to `visit` unread (checked here if `visit` leaves it), values opening at most
+    /// `depth_left` levels.
+    fn members(
+        &mut self,
+        text: &'a str,
+        what: &str,
+        depth_left: usize,
+        visit: &mut dyn FnMut(&str, Member<'_, 'a>) -> crate::Result<()>,
+    ) -> crate::Result<()> {
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            let key_start = self.at;
+            let (key_end, escaped) = self.key().map_err(|problem| invalid_json(what, problem))?;
+            let token = &text[key_start..key_end];
+            let key = if escaped {
+                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
+            } else {
+                std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
+            };
+            let start = self.at;
+            visit(
+                &key,
+                Member {
+                    scanner: self,
+                    text,
+                    what,
+                    key: &key,
+                    depth_left,
+                },
+            )?;
+            // Every value takes at least one byte: none taken means the visitor left it unread.
+            if self.at == start {
+                self.value_within(depth_left)
+                    .map_err(|problem| invalid_json(&format!("{what}.{key}"), problem))?;
+            }
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => {
+                    self.at += 1;
+                    self.skip_whitespace();
+                }
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(invalid_json(what, self.problem(EXPECTED_AFTER_MEMBER))),
+            }
+        }
+    }
+
+    fn problem(&self, expected: &'static str) -> Problem {
+        Problem {
+            offset: self.at,
+            kind: ProblemKind::Syntax(expected),
+        }
+    }
+
     fn value(&mut self) -> Result<(), Problem> {
+        self.value_within(MAX_DEPTH)
+    }
+
+    /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
+    /// opening at most `max_depth` levels; stops right after it.
+    fn value_within(&mut self, max_depth: usize) -> Result<(), Problem> {
         // Bit i of `objects` says whether the container at depth i+1 is an object.
         let mut objects: u64 = 0;
         let mut depth = 0usize;
         'value: loop {
             match self.peek() {
                 Some(open @ (b'{' | b'[')) => {
-                    if depth == MAX_DEPTH {
+                    if depth == max_depth {
                         return self.fail(ProblemKind::TooDeep);
                     }
                     let is_object = open == b'{';
@@ -304,6 +413,7 @@ impl Scanner<'_> {
     /// A string from its opening quote. The text is valid UTF-8 already; what is left to check
     /// is control characters, escapes and surrogate pairs.
     /// Returns whether the string holds an escape (so that its text is not its value).
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, Problem> {
         self.at += 1;
         let mut escaped = false;

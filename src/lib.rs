@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 
 pub mod config;
+mod ended_traces;
 pub mod error;
 pub mod event;
 pub mod export;

@@ -17,6 +17,7 @@ use std::sync::{
 };
 
 use crate::config::Settings;
+use crate::ended_traces::EndedTraces;
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::{
     CallEvent, CallInput, CallPayload, CheckedJson, FunctionEvent, HttpCall, HttpInput, OpenSpan,
@@ -41,11 +42,10 @@ pub(crate) struct State {
     pub functions: Vec<FunctionEvent>,
     /// Spans survive a flush: a span that began before it ends after it.
     pub open_spans: SpanIdMap<OpenSpan>,
-    /// Trace ids of spans that ended, for calls recorded afterwards that name them as parent
-    /// (a binding often records a call after its span has ended). Kept for the current and
-    /// the previous flush, so the map stays bounded.
-    pub ended_traces: SpanIdMap<TraceId>,
-    pub ended_traces_before_last_flush: SpanIdMap<TraceId>,
+    /// Trace ids of spans that ended, for calls recorded afterwards that name them as parent.
+    /// Kept for the current and the previous flush, so they stay bounded.
+    pub ended_traces: EndedTraces,
+    pub ended_traces_before_last_flush: EndedTraces,
     /// Video operations still running when last flushed, continued by later polls.
     pub pending_operations: HashMap<String, crate::export::PendingOperation>,
     /// Bytes held by `calls` and `functions` (see [`crate::footprint`]).
@@ -513,7 +513,7 @@ impl Store {
             if recorded.is_ok() {
                 // Only a kept span can be named as a parent later; a dropped one must not grow
                 // the map past what the bound allows.
-                state.ended_traces.insert(span_id, trace_id);
+                state.ended_traces.push(span_id, trace_id);
                 state.queued_bytes += bytes;
                 state.functions.push(function);
             }
@@ -708,7 +708,7 @@ impl State {
                 continue;
             };
             self.open_bytes -= footprint::of_open_span(&span);
-            self.ended_traces.insert(id, span.link.trace_id);
+            self.ended_traces.push(id, span.link.trace_id);
             let open_for = ended_at - span.started_at;
             let function = FunctionEvent {
                 timing: Timing::between(span.started_at, ended_at.max(span.started_at)),
@@ -746,16 +746,16 @@ impl State {
     }
 
     /// The trace of a span that is open or ended recently.
-    fn trace_of(&self, span: SpanId) -> Option<TraceId> {
+    fn trace_of(&mut self, span: SpanId) -> Option<TraceId> {
         self.open_spans
             .get(&span)
             .map(|open| open.link.trace_id)
-            .or_else(|| self.ended_traces.get(&span).copied())
-            .or_else(|| self.ended_traces_before_last_flush.get(&span).copied())
+            .or_else(|| self.ended_traces.get(span))
+            .or_else(|| self.ended_traces_before_last_flush.get(span))
     }
 
     /// Children inherit their parent's trace id; a root starts a trace of its own.
-    fn link(&self, parent: Parent, span_id: SpanId, trace_id: Option<TraceId>) -> SpanLink {
+    fn link(&mut self, parent: Parent, span_id: SpanId, trace_id: Option<TraceId>) -> SpanLink {
         let (parent_span_id, parent_trace) = match parent {
             Parent::Root => (None, None),
             Parent::InnermostOnThread => {

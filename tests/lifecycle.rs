@@ -257,12 +257,18 @@ fn periodic_flushes_keep_the_session_and_each_record_lands_in_one_file() {
     let store = observed();
     store.configure(r#"{"flush_ends_session":false}"#).unwrap();
     let dir = common::scratch_dir("periodic");
+    // Recorders keep pace with the flushes (the i-th call waits for 2 * i / CALLS of them), so
+    // that flushes run among the records however the threads are scheduled.
     let done = std::sync::atomic::AtomicUsize::new(0);
+    let flushes = std::sync::atomic::AtomicUsize::new(0);
     let files = std::thread::scope(|scope| {
         for t in 0..THREADS {
-            let (store, done) = (&store, &done);
+            let (store, done, flushes) = (&store, &done, &flushes);
             scope.spawn(move || {
                 for i in 0..CALLS {
+                    while flushes.load(std::sync::atomic::Ordering::SeqCst) < 2 * i / CALLS {
+                        std::thread::yield_now();
+                    }
                     let event = format!(
                         r#"{{"provider":"openai","api":"chat","request":{{"t":{t},"i":{i}}}}}"#
                     );
@@ -276,6 +282,7 @@ fn periodic_flushes_keep_the_session_and_each_record_lands_in_one_file() {
             let path = dir.join(format!("{}.json", files.len()));
             store.flush(Some(path.to_str().unwrap())).unwrap();
             files.push(path);
+            flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
         files
     });

@@ -730,12 +730,20 @@ fn a_finite_input_that_spans_an_infinite_time_is_refused() {
 #[test]
 fn recording_during_successful_flushes_lands_in_exactly_one_file() {
     const CALLS: usize = 20_000;
+    // The recorder keeps pace with the flushes, so that they interleave however the two
+    // threads are scheduled: the k-th call waits for k * FLUSHES / CALLS flushes.
+    const FLUSHES: usize = 3;
     let store = Store::new();
+    let flushes = std::sync::atomic::AtomicUsize::new(0);
     let mut files = Vec::new();
     std::thread::scope(|scope| {
         let recorder = scope.spawn(|| {
             let mut recorded = 0;
             while recorded < CALLS {
+                while flushes.load(std::sync::atomic::Ordering::SeqCst) < recorded * FLUSHES / CALLS
+                {
+                    std::thread::yield_now();
+                }
                 match store.record_call(&chat_event(recorded)) {
                     Ok(()) => recorded += 1,
                     // A flush ended the session: start another, as a long-running program would.
@@ -748,10 +756,11 @@ fn recording_during_successful_flushes_lands_in_exactly_one_file() {
         });
         while !recorder.is_finished() {
             files.push(flush(&store, "ok"));
+            flushes.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
     });
     files.push(flush(&store, "ok-last"));
-    assert!(files.len() > 2, "flushes ran while recording");
+    assert!(files.len() >= FLUSHES, "flushes ran while recording");
     let mut seen = std::collections::HashSet::new();
     for doc in &files {
         let sessions: std::collections::HashSet<&str> = doc["sessions"]

@@ -23,7 +23,7 @@ use std::borrow::Cow;
 
 use serde::Serialize;
 
-use crate::json_check;
+use crate::json_check::{self, Member};
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
 /// with `", "`, as HTTP folds them), in name order. Every name and value sits in one string,
@@ -86,20 +86,37 @@ impl ResponseHeaders {
     /// string or array of strings), keeping the allow-list only. `what` names it in messages.
     pub fn read(what: &str, text: &str) -> crate::Result<ResponseHeaders> {
         let mut headers = ResponseHeaders::default();
-        json_check::members(what, text, |name, value| {
-            let keep = is_kept(name);
-            // Every value is checked, kept or not, so a binding's mistake shows at once.
-            let value = header_value(value, keep).ok_or_else(|| {
-                crate::Error::invalid(format!(
-                    "{what}.{name} must be a string or an array of strings"
-                ))
-            })?;
-            if let Some(value) = value {
-                headers.add(name, &value);
-            }
-            Ok(())
-        })?;
+        json_check::members(what, text, |name, value| headers.take(what, name, value))?;
         Ok(headers)
+    }
+
+    /// [`ResponseHeaders::read`] of a member's value, walked in the same pass as its object.
+    pub fn read_member(what: &str, member: Member<'_, '_>) -> crate::Result<ResponseHeaders> {
+        let mut headers = ResponseHeaders::default();
+        let object = member.object_or_null(what, &mut |name, value| {
+            headers.take(what, name, value.text()?)
+        })?;
+        match object {
+            Some(_) => Ok(headers),
+            None => Err(crate::Error::invalid(format!(
+                "{what} must be a JSON object"
+            ))),
+        }
+    }
+
+    /// One header from its checked value's text.
+    fn take(&mut self, what: &str, name: &str, value: &str) -> crate::Result<()> {
+        let keep = is_kept(name);
+        // Every value is checked, kept or not, so a binding's mistake shows at once.
+        let value = header_value(value, keep).ok_or_else(|| {
+            crate::Error::invalid(format!(
+                "{what}.{name} must be a string or an array of strings"
+            ))
+        })?;
+        if let Some(value) = value {
+            self.add(name, &value);
+        }
+        Ok(())
     }
 
     /// Appends `text` (cut to [`MAX_VALUE_BYTES`]) and returns where it sits.
