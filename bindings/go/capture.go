@@ -134,6 +134,7 @@ func beginExchange(req *http.Request) *exchange {
 	case req.Body == nil || req.Body == http.NoBody:
 	case req.GetBody != nil:
 		// The SDKs make their bodies replayable; reading a replay leaves the request untouched.
+		// The room reserved holds one byte more than the body, for the read that finds its end.
 		if body, err := req.GetBody(); err == nil {
 			ex.buf.request = appendFrom(reserve(ex.buf.request, req.ContentLength+1), body, bodyLimit())
 			body.Close()
