@@ -678,16 +678,20 @@ fn integer(what: Field, token: &str) -> Result<u64> {
 #[derive(Clone, Copy, Debug)]
 struct Slice {
     start: u32,
-    end: u32,
+    /// Never zero: every part is a JSON value, at least one byte long. So an absent part
+    /// (`Option<Slice>`) takes no more room than a present one.
+    end: std::num::NonZeroU32,
 }
 
 impl Slice {
-    /// `part` must be a subslice of `whole`.
+    /// `part` must be a non-empty subslice of `whole`.
     fn of(whole: &str, part: &str) -> Slice {
         let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        let end = (start + part.len()) as u32;
+        debug_assert!(end > start as u32, "an empty part");
         Slice {
             start: start as u32,
-            end: (start + part.len()) as u32,
+            end: std::num::NonZeroU32::new(end).unwrap_or(std::num::NonZeroU32::MIN),
         }
     }
 }
@@ -730,7 +734,7 @@ impl SpanFields {
     }
 
     fn raw(&self, slice: Slice) -> &str {
-        &self.text[slice.start as usize..slice.end as usize]
+        &self.text[slice.start as usize..slice.end.get() as usize]
     }
 
     /// The text a checked string token decodes to.
@@ -779,11 +783,17 @@ pub struct FunctionEvent {
     pub span: OpenSpan,
     pub result: Option<CheckedJson>,
     pub error: Option<Box<str>>,
-    pub timing: Timing,
+    /// Not before the span began. (Its start and duration come from the span: one time less
+    /// to hold for every ended span.)
+    pub ended_at: f64,
     pub enh_prompt_id: Option<Box<str>>,
 }
 
 impl FunctionEvent {
+    pub fn timing(&self) -> Timing {
+        Timing::between(self.span.started_at, self.ended_at)
+    }
+
     /// `<module>.<name>`, or the name alone, as the Python SDK's `api` field.
     pub fn api(&self) -> Cow<'_, str> {
         let fields = &self.span.fields;

@@ -495,12 +495,11 @@ impl Store {
         state.open_bytes -= footprint::of_open_span(&span);
         let trace_id = span.link.trace_id;
         let enh_prompt_id = span.enh_prompt.then(|| crate::ids::new_uuid().into());
-        let timing = Timing::between(span.started_at, ended_at.max(span.started_at));
         let function = FunctionEvent {
+            ended_at: ended_at.max(span.started_at),
             span,
             result,
             error: error.map(Into::into),
-            timing,
             enh_prompt_id,
         };
         let (kept, for_export) = destinations.route(function, Item::Function);
@@ -711,7 +710,7 @@ impl State {
             self.ended_traces.push(id, span.link.trace_id);
             let open_for = ended_at - span.started_at;
             let function = FunctionEvent {
-                timing: Timing::between(span.started_at, ended_at.max(span.started_at)),
+                ended_at: ended_at.max(span.started_at),
                 span,
                 result: None,
                 error: Some(

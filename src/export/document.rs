@@ -211,7 +211,7 @@ fn write_function_fields<M: SerializeMap>(
     map.serialize_entry("result", &function.result())?;
     map.serialize_entry("error", &function.error)?;
     let callsite = fields.callsite();
-    write_timing_and_links(map, &function.timing, callsite.as_ref(), &span.link)?;
+    write_timing_and_links(map, &function.timing(), callsite.as_ref(), &span.link)?;
     map.serialize_entry("enh_prompt", &span.enh_prompt)?;
     map.serialize_entry("enh_prompt_id", &function.enh_prompt_id)?;
     map.serialize_entry("auto_enhance_after", &span.auto_enhance_after)?;

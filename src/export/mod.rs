@@ -258,7 +258,7 @@ fn write_document(batch: &Batch, out: &mut dyn Write) -> Result<HashMap<String, 
         .chain(functions.iter().map(|f| {
             let link = &f.span.link;
             link.span_id
-                .node_key(link.parent_span_id, f.timing.started_at)
+                .node_key(link.parent_span_id, f.span.started_at)
         }))
         .collect();
     let forest = tree::build_for_export(&keys);

@@ -14,7 +14,33 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    remove_at_exit(dir.clone());
     dir
+}
+
+/// The scratch folders of this test binary, removed when it exits (some hold hundreds of MB of
+/// exports; left behind, every run would add its own).
+static SCRATCH: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn remove_at_exit(dir: PathBuf) {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    static OWNER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    extern "C" fn remove_all() {
+        // A forked child that exits must not take its parent's folders with it.
+        if OWNER.load(std::sync::atomic::Ordering::SeqCst) != std::process::id() {
+            return;
+        }
+        let dirs = std::mem::take(&mut *SCRATCH.lock().unwrap_or_else(|e| e.into_inner()));
+        for dir in dirs {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    SCRATCH.lock().unwrap_or_else(|e| e.into_inner()).push(dir);
+    // SAFETY: registers a plain function; the test harness exits through `exit`, which runs it.
+    REGISTER.call_once(|| unsafe {
+        OWNER.store(std::process::id(), std::sync::atomic::Ordering::SeqCst);
+        libc::atexit(remove_all);
+    });
 }
 
 pub fn read_json(path: &std::path::Path) -> Value {

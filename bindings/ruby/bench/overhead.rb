@@ -11,6 +11,7 @@
 #   AIOBS_LIB=target/release/libaiobs.so ruby -I bindings/ruby/lib bindings/ruby/bench/overhead.rb
 
 require "aiobs"
+require "fileutils"
 require "tmpdir"
 
 BATCHES = Integer(ENV.fetch("BATCHES", "40"))
@@ -100,7 +101,8 @@ def added(with, without)
   [(median(pairs.map(&:first)) - median(pairs.map(&:last))) * 1e6, median(pairs.map(&:last)) * 1e6]
 end
 
-out = File.join(Dir.mktmpdir, "bench.json")
+out_dir = Dir.mktmpdir
+out = File.join(out_dir, "bench.json")
 Aiobs.observer.observe(session_name: "bench")
 captured = connection(Net::HTTP)
 bare = connection(UncapturedHTTP)
@@ -110,6 +112,7 @@ method_added, method_base = added(-> { method_batch(traced, :traced) }, -> { met
 Aiobs.observer.end
 Aiobs.observer.flush(out)
 events = JSON.parse(File.read(out))["events"].length
+FileUtils.remove_entry(out_dir) # the export of a run is some 150 MB
 raise "expected #{BATCHES * HTTP_CALLS} events, got #{events}" unless events == BATCHES * HTTP_CALLS
 
 puts format("Net::HTTP call to an LLM endpoint, %d response headers: %.1f µs added (the call alone: %.1f µs)",

@@ -19,6 +19,9 @@ module ExportHelper
   # Starts from an empty store: whatever an earlier test left is flushed away.
   def setup
     Aiobs.observer.end
-    Aiobs.observer.flush(File.join(Dir.tmpdir, "aiobs-ruby-discard-#{Process.pid}.json"))
+    discarded = File.join(Dir.tmpdir, "aiobs-ruby-discard-#{Process.pid}.json")
+    Aiobs.observer.flush(discarded)
+  ensure
+    FileUtils.rm_f(discarded) if discarded
   end
 end

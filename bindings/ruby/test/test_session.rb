@@ -27,11 +27,13 @@ class SessionTest < Minitest::Test
 
   def test_flush_path_defaults_to_llm_obs_out
     Aiobs.observer.observe(session_name: "env path")
-    path = File.join(Dir.mktmpdir, "out.json")
     previous = ENV.fetch("LLM_OBS_OUT", nil)
-    ENV["LLM_OBS_OUT"] = path
-    assert_equal path, Aiobs.observer.flush
-    assert File.exist?(path)
+    Dir.mktmpdir do |dir|
+      path = File.join(dir, "out.json")
+      ENV["LLM_OBS_OUT"] = path
+      assert_equal path, Aiobs.observer.flush
+      assert File.exist?(path)
+    end
   ensure
     ENV["LLM_OBS_OUT"] = previous
   end
@@ -121,16 +123,17 @@ class SessionTest < Minitest::Test
   end
 
   def test_flush_at_exit_runs_only_in_the_registering_process
-    dir = Dir.mktmpdir
-    script = <<~RUBY
-      require "aiobs"
-      Aiobs.observer.observe(session_name: "at exit")
-      Aiobs.observer.flush_at_exit(#{File.join(dir, 'parent.json').dump})
-      pid = fork { Aiobs.observer.observe(session_name: "child") }
-      Process.wait(pid)
-    RUBY
-    system({ "LLM_OBS_OUT" => File.join(dir, "default.json") }, RbConfig.ruby, "-w", "-I", File.expand_path("../lib", __dir__),
-           "-e", script, exception: true)
-    assert_equal ["parent.json"], Dir.children(dir)
+    Dir.mktmpdir do |dir|
+      script = <<~RUBY
+        require "aiobs"
+        Aiobs.observer.observe(session_name: "at exit")
+        Aiobs.observer.flush_at_exit(#{File.join(dir, 'parent.json').dump})
+        pid = fork { Aiobs.observer.observe(session_name: "child") }
+        Process.wait(pid)
+      RUBY
+      system({ "LLM_OBS_OUT" => File.join(dir, "default.json") }, RbConfig.ruby, "-w", "-I", File.expand_path("../lib", __dir__),
+             "-e", script, exception: true)
+      assert_equal ["parent.json"], Dir.children(dir)
+    end
   end
 end

@@ -168,23 +168,24 @@ class TracingTest < Minitest::Test
     Aiobs.observer.observe(session_name: "parent")
     stop = false
     workers = Array.new(3) { Thread.new { Aiobs.span("busy") { nil } until stop } }
-    dir = Dir.mktmpdir
-    pids = Array.new(2) do |n|
-      fork do
-        Aiobs.span("child work #{n}") { nil }
-        Aiobs.observer.flush(File.join(dir, "child#{n}.json"))
-        exit!(0)
+    Dir.mktmpdir do |dir|
+      pids = Array.new(2) do |n|
+        fork do
+          Aiobs.span("child work #{n}") { nil }
+          Aiobs.observer.flush(File.join(dir, "child#{n}.json"))
+          exit!(0)
+        end
       end
-    end
-    statuses = pids.map { |pid| wait_or_kill(pid) }
-    stop = true
-    workers.each(&:join)
-    assert_equal [0, 0], statuses
-    pids.each_index do |n|
-      child = JSON.parse(File.read(File.join(dir, "child#{n}.json")))
-      names = child["function_events"].map { |event| event["name"] }
-      assert_equal ["child work #{n}"], names, "the child's file holds only what it recorded"
-      assert_equal ["parent"], child["sessions"].map { |session| session["name"] }
+      statuses = pids.map { |pid| wait_or_kill(pid) }
+      stop = true
+      workers.each(&:join)
+      assert_equal [0, 0], statuses
+      pids.each_index do |n|
+        child = JSON.parse(File.read(File.join(dir, "child#{n}.json")))
+        names = child["function_events"].map { |event| event["name"] }
+        assert_equal ["child work #{n}"], names, "the child's file holds only what it recorded"
+        assert_equal ["parent"], child["sessions"].map { |session| session["name"] }
+      end
     end
     parent = flush_export["function_events"]
     assert(parent.all? { |event| event["name"] == "busy" })

@@ -12,8 +12,13 @@ module Aiobs
     LIBRARY_PREFIXES = [File.expand_path("..", __dir__) + File::SEPARATOR].freeze
     LIBRARY_GEMS = %r{/gems/(?:openai|ruby-openai|faraday|faraday-[a-z_]+|gemini-ai|ruby-gemini|net-http|
                               net-http-persistent|connection_pool|typhoeus|ethon|excon|httpx)-\d}x.freeze
-    NEAR = 4 # most calls find the program within these frames (each frame looked at costs)
-    FRAMES = 32 # enough for the deepest client stacks seen; deeper callers give no callsite
+    # The frames are read in growing windows, nearest first, because each frame read costs: most
+    # calls find the program within the first (a plain Net::HTTP call, a traced block), calls
+    # through a client gem within the second. 32 in all is enough for the deepest client stacks
+    # seen; deeper callers give no callsite.
+    NEAR = 4
+    FARTHER = 8
+    FARTHEST = 20
 
     CACHED = 4096 # paths or lines remembered before a cache starts over (eval'd code varies)
 
@@ -34,9 +39,11 @@ module Aiobs
       end
 
       # The caller's location as the core's callsite object in JSON (frozen), or nil when none
-      # is found.
-      def find
-        from(caller_locations(2, NEAR)) || from(caller_locations(2 + NEAR, FRAMES - NEAR))
+      # is found. `skip` frames above the caller are aiobs's own (each looked at costs).
+      def find(skip = 0)
+        start = 2 + skip
+        from(caller_locations(start, NEAR)) || from(caller_locations(start + NEAR, FARTHER)) ||
+          from(caller_locations(start + NEAR + FARTHER, FARTHEST))
       end
 
       # The callsite of a method's definition (what the user documentation gives traced

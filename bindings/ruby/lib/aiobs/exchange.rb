@@ -31,7 +31,8 @@ module Aiobs
         return unless Native.http_check(method, url)
 
         outer = Thread.current.thread_variable_get(OUTER)
-        outer ? new(method, url, *outer.origin) : new(method, url, Context.current_span_id, Callsite.find)
+        # The caller is a capture, inside aiobs: the program's frames start above it.
+        outer ? new(method, url, *outer.origin) : new(method, url, Context.current_span_id, Callsite.find(1))
       end
 
       # Runs the block with `exchange` as the outer exchange of any capture it reaches.

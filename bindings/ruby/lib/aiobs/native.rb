@@ -158,7 +158,7 @@ module Aiobs
                    thread.thread_variable_set(:__aiobs_span_id, FFI::MemoryPointer.new(:char, SPAN_ID_SIZE))
           return nil unless aiobs_span_begin_into(span_json, buffer, nil) == OK
 
-          return buffer.read_string(SPAN_ID_SIZE - 1).force_encoding(Encoding::UTF_8)
+          return buffer.get_bytes(0, SPAN_ID_SIZE - 1).force_encoding(Encoding::UTF_8)
         end
         out = thread.thread_variable_get(:__aiobs_span_out) ||
               thread.thread_variable_set(:__aiobs_span_out, FFI::MemoryPointer.new(:pointer))

@@ -17,6 +17,9 @@ module Aiobs
     EMPTY_ARRAY = "[]"
     EMPTY_HASH = "{}"
     QUOTED_STRINGS = 256 # recurring strings kept quoted before the cache starts over
+    # What the generator escapes in a string (it leaves `/`, DEL and non-ASCII characters as
+    # they are): a string without any of these is its own JSON between quotes.
+    ESCAPED = /["\\\x00-\x1f]/.freeze
 
     @state = JSON::State.new
     @quoted = {}
@@ -34,16 +37,21 @@ module Aiobs
       end
 
       # JSON of any value, within the limits. What needs no change (a short string, a scalar, an
-      # array or hash of those, as most arguments and results are) generates as it is; the rest
-      # goes through `safe` first.
+      # array or hash of those, as most arguments and results are) is written as it is; the rest
+      # goes through `safe` first. A string that needs no escape is quoted here, and ASCII (the
+      # common case) is checked inline: calling the generator, or a method per check, is a good
+      # part of a traced call's cost.
       def json(value)
         case value
-        when String then return generate(value) if value.bytesize <= MAX_STRING && utf8?(value)
-        when nil then return NULL
-        when true, false, Integer then return value.to_s
-        when Array
+        when String
+          if value.bytesize <= MAX_STRING && (value.ascii_only? || utf8?(value))
+            return ESCAPED.match?(value) ? generate(value) : "\"#{value}\""
+          end
+        when Array # every traced call's arguments: checked second
           return EMPTY_ARRAY if value.empty?
           return generate(value) if value.length <= MAX_ITEMS && plain_items?(value)
+        when nil then return NULL
+        when true, false, Integer then return value.to_s
         when Hash
           return EMPTY_HASH if value.empty?
           return generate(value) if value.length <= MAX_PAIRS && plain_pairs?(value)
@@ -89,11 +97,13 @@ module Aiobs
       private
 
       # A loop rather than `all?`: arguments are checked on every traced call, and a block per
-      # item costs more than the check.
+      # item costs more than the check (a short ASCII string, the common argument, is checked
+      # inline).
       def plain_items?(array)
         index = 0
         while index < array.length
-          return false unless scalar?(array[index])
+          item = array[index]
+          return false unless (item.is_a?(String) && item.bytesize <= MAX_STRING && item.ascii_only?) || scalar?(item)
 
           index += 1
         end
@@ -108,7 +118,7 @@ module Aiobs
 
       def scalar?(value)
         case value
-        when String then value.bytesize <= MAX_STRING && utf8?(value)
+        when String then value.bytesize <= MAX_STRING && (value.ascii_only? || utf8?(value))
         when nil, true, false, Integer then true
         when Float then value.finite?
         else false

@@ -54,12 +54,14 @@ module Aiobs
 
       private
 
+      # Checks that spare a method call on the common path (no keywords, a root span) are inline.
       def span_json(spec, args, kwargs, parent)
+        parent = parent.nil? ? Serialize::NULL : parent_json(parent)
         if spec.capture_args
-          "{#{spec.fixed_json},\"args\":#{Serialize.json(args)},\"kwargs\":#{Serialize.json(kwargs)}," \
-            "\"parent_span_id\":#{parent_json(parent)}}"
+          kwargs = kwargs.empty? ? Serialize::EMPTY_HASH : Serialize.json(kwargs)
+          "{#{spec.fixed_json},\"args\":#{Serialize.json(args)},\"kwargs\":#{kwargs},\"parent_span_id\":#{parent}}"
         else # arguments left out are null to the core
-          "{#{spec.fixed_json},\"parent_span_id\":#{parent_json(parent)}}"
+          "{#{spec.fixed_json},\"parent_span_id\":#{parent}}"
         end
       end
 
@@ -70,11 +72,9 @@ module Aiobs
         text.include?("\0") ? text.gsub("\0") { '\0' } : text
       end
 
+      # A parent other than nil as JSON.
       def parent_json(parent)
-        if parent.nil? then Serialize::NULL
-        elsif parent.is_a?(String) && SPAN_ID.match?(parent) then "\"#{parent}\""
-        else Serialize.string(parent.to_s)
-        end
+        parent.is_a?(String) && SPAN_ID.match?(parent) ? "\"#{parent}\"" : Serialize.string(parent.to_s)
       end
     end
   end
