@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -20,24 +21,58 @@ func init() { captureLimit.Store(16 << 20) }
 
 func bodyLimit() int { return int(captureLimit.Load()) }
 
-// buffers recycles the byte slices an exchange is assembled in; the core copies them, so they
-// are free again as soon as the record is made.
-var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 8<<10); return &b }}
+// buffers are the byte slices one exchange is assembled in, recycled together: the core copies
+// them, so they are free again as soon as the record is made.
+type buffers struct {
+	json     []byte // the exchange's JSON, opened on the caller's goroutine and closed at record
+	request  []byte // the request body as sent
+	response []byte // the response body as received
+}
 
-func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+var bufferPool = sync.Pool{New: func() any {
+	return &buffers{json: make([]byte, 0, 2<<10), request: make([]byte, 0, 8<<10), response: make([]byte, 0, 8<<10)}
+}}
 
-func putBuffer(b *[]byte) {
-	if cap(*b) <= 1<<20 {
-		*b = (*b)[:0]
-		buffers.Put(b)
+func getBuffers() *buffers { return bufferPool.Get().(*buffers) }
+
+// putBuffers recycles b, but not a slice grown past 1 MiB by a large body: the pool would keep
+// it alive for the next small one.
+func putBuffers(b *buffers) {
+	b.json = recycle(b.json)
+	b.request = recycle(b.request)
+	b.response = recycle(b.response)
+	bufferPool.Put(b)
+}
+
+func recycle(buf []byte) []byte {
+	if cap(buf) > 1<<20 {
+		return nil
 	}
+	return buf[:0]
+}
+
+// reserve makes room in buf for a body of size bytes (a Content-Length; -1 when unknown) as far
+// as the capture keeps it, so a large body is not copied again at every doubling of its buffer.
+func reserve(buf []byte, size int64) []byte {
+	if size <= 0 {
+		return buf
+	}
+	return slices.Grow(buf, int(min(size, int64(bodyLimit()))))
 }
 
 // An exchange is one attempt of one HTTP request, from RoundTrip to the end of its response.
 type exchange struct {
-	json    *[]byte // the exchange's JSON, opened on the caller's goroutine and closed at record
-	request *[]byte // the request body as sent
-	tee     *requestTee
+	buf *buffers    // nil once recorded
+	tee *requestTee // the request body as the transport reads it, when it cannot be replayed
+
+	// Once a response came: its body, whose end, Close or loss makes the record (see
+	// capturedBody), and what stops the watches on the request's context and on the body's loss.
+	mu          sync.Mutex
+	body        io.ReadCloser
+	status      int
+	recorded    bool
+	stopContext func() bool
+	cleanup     runtime.Cleanup
 }
 
 // capture sends req with send and records the exchange: at once when no response came, else
@@ -59,59 +94,64 @@ func capture(req *http.Request, send func(*http.Request) (*http.Response, error)
 		if err != nil {
 			message = err.Error()
 		}
-		ex.record(nil, message)
+		ex.record(message)
 		return resp, err
 	}
 	ex.respond(resp)
 	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
-		ex.record(nil, "")
+		ex.record("")
 		return resp, nil
 	}
-	// A copy, because the transport's own goroutine keeps the original: the captured body must
-	// become unreachable when the caller drops it, so a dropped stream is still recorded.
-	captured := *resp
-	captured.Body = newCapturedBody(req.Context(), resp, ex)
-	return &captured, nil
+	return ex.watch(req.Context(), resp), nil
 }
 
 // beginExchange notes what is known before the request goes out: method, URL, start time, the
 // user's callsite, the parent span, the attempt number and the request body. It returns nil
 // when the core would not record the exchange.
 func beginExchange(req *http.Request) *exchange {
-	url := req.URL.String()
-	json := getBuffer()
-	j := append(append(*json, req.Method...), 0)
-	j = append(append(j, url...), 0)
-	if !httpCheck(j[:len(req.Method)+1], j[len(req.Method)+1:]) {
-		*json = j
-		putBuffer(json)
+	// The question to the core takes the method and URL NUL-terminated; they stay on the stack
+	// unless the URL is long.
+	var text [256]byte
+	question := append(append(text[:0], req.Method...), 0)
+	question = append(appendURL(question, req.URL), 0)
+	method, url := question[:len(req.Method)+1], question[len(req.Method)+1:]
+	if !httpCheck(method, url) {
 		return nil
 	}
-	ex := &exchange{json: json, request: getBuffer()}
-	j = append(j[:0], `{"method":`...)
-	j = appendString(j, req.Method)
-	j = appendString(append(j, `,"url":`...), url)
+	ex := &exchange{buf: getBuffers()}
+	j := appendString(append(ex.buf.json, `{"method":`...), req.Method)
+	j = appendString(append(j, `,"url":`...), url[:len(url)-1])
 	j = appendTime(append(j, `,"started_at":`...), time.Now())
 	j = appendCallsite(append(j, `,"callsite":`...))
 	j = appendParent(append(j, `,"parent_span_id":`...), req.Context())
-	if retry := req.Header.Get("X-Stainless-Retry-Count"); retry != "" {
+	if retry := headerValue(req.Header, "X-Stainless-Retry-Count"); retry != "" {
 		if retries, err := strconv.Atoi(retry); err == nil && retries >= 0 {
 			j = appendInt(append(j, `,"attempt":`...), retries+1)
 		}
 	}
-	*ex.json = j
+	ex.buf.json = j
 	switch {
 	case req.Body == nil || req.Body == http.NoBody:
 	case req.GetBody != nil:
 		// The SDKs make their bodies replayable; reading a replay leaves the request untouched.
+		// The room reserved holds one byte more than the body, for the read that finds its end.
 		if body, err := req.GetBody(); err == nil {
-			*ex.request = appendFrom(*ex.request, body, bodyLimit())
+			ex.buf.request = appendFrom(reserve(ex.buf.request, req.ContentLength+1), body, bodyLimit())
 			body.Close()
 		}
 	default:
-		ex.tee = &requestTee{body: req.Body, buf: ex.request}
+		ex.tee = &requestTee{body: req.Body}
 	}
 	return ex
+}
+
+// headerValue is http.Header.Get for a name already in canonical form, which spares Get's
+// canonicalisation of it on every call.
+func headerValue(header http.Header, canonicalName string) string {
+	if values := header[canonicalName]; len(values) > 0 {
+		return values[0]
+	}
+	return ""
 }
 
 // appendFrom appends what r yields, up to limit bytes in dst, and drops the rest.
@@ -136,27 +176,24 @@ func appendFrom(dst []byte, r io.Reader, limit int) []byte {
 // respond notes the response's status and headers as they arrive, before the caller can touch
 // them.
 func (ex *exchange) respond(resp *http.Response) {
-	j := appendInt(append(*ex.json, `,"status":`...), resp.StatusCode)
-	j = appendStringOrNull(append(j, `,"content_type":`...), resp.Header.Get("Content-Type"))
-	*ex.json = appendHeaders(append(j, `,"response_headers":`...), resp.Header)
+	j := appendInt(append(ex.buf.json, `,"status":`...), resp.StatusCode)
+	j = appendStringOrNull(append(j, `,"content_type":`...), headerValue(resp.Header, "Content-Type"))
+	ex.buf.json = appendHeaders(append(j, `,"response_headers":`...), resp.Header)
 }
 
 // record closes the exchange's JSON and hands it with both bodies to the core, exactly once.
-func (ex *exchange) record(body []byte, transportError string) {
-	j := *ex.json
-	j = appendStringOrNull(append(j, `,"transport_error":`...), transportError)
+func (ex *exchange) record(transportError string) {
+	b := ex.buf
+	j := appendStringOrNull(append(b.json, `,"transport_error":`...), transportError)
 	j = appendTime(append(j, `,"ended_at":`...), time.Now())
-	j = append(j, '}', 0)
-	*ex.json = j
-	request := *ex.request
+	b.json = append(j, '}', 0)
+	request := b.request
 	if ex.tee != nil {
 		request = ex.tee.sent()
 	}
-	reportCaptureError(recordHTTP(j, request, body))
-	putBuffer(ex.json)
-	if ex.tee == nil {
-		putBuffer(ex.request)
-	}
+	reportCaptureError(recordHTTP(b.json, request, b.response))
+	ex.buf = nil
+	putBuffers(b)
 }
 
 // appendHeaders appends response headers as the core takes them: name -> string, or an array
@@ -180,18 +217,19 @@ func appendHeaders(dst []byte, header http.Header) []byte {
 }
 
 // requestTee keeps a copy of a request body that cannot be replayed, as the transport reads it
-// (possibly on another goroutine, hence the lock).
+// (possibly on another goroutine, hence the lock; and its own buffer, because the transport may
+// go on reading after the record).
 type requestTee struct {
 	body io.ReadCloser
 	mu   sync.Mutex
-	buf  *[]byte
+	buf  []byte
 }
 
 func (t *requestTee) Read(p []byte) (int, error) {
 	n, err := t.body.Read(p)
 	t.mu.Lock()
-	if room := bodyLimit() - len(*t.buf); room > 0 {
-		*t.buf = append(*t.buf, p[:min(n, room)]...)
+	if room := bodyLimit() - len(t.buf); room > 0 {
+		t.buf = append(t.buf, p[:min(n, room)]...)
 	}
 	t.mu.Unlock()
 	return n, err
@@ -203,60 +241,61 @@ func (t *requestTee) Close() error { return t.body.Close() }
 func (t *requestTee) sent() []byte {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]byte(nil), *t.buf...)
+	return slices.Clone(t.buf)
+}
+
+// capturedResponse is the response the caller gets: a copy of the transport's, because the
+// transport's own goroutine keeps the original, so the captured body becomes unreachable when
+// the caller drops it (and a dropped stream is still recorded). The copy and its body are one
+// allocation.
+type capturedResponse struct {
+	http.Response
+	body capturedBody
 }
 
 // capturedBody hands the caller every byte of a response body as it arrives and keeps a copy.
 // The exchange is recorded on the first of: EOF, a read error, Close, the request's context
 // ending, or the body being dropped unclosed (found by the garbage collector).
-type capturedBody struct{ state *bodyState }
+type capturedBody struct{ ex *exchange }
 
-// bodyState is what the garbage collector's cleanup needs, so it must not point back to the
-// capturedBody (nor to the http.Response that holds it).
-type bodyState struct {
-	body        io.ReadCloser
-	status      int
-	ex          *exchange
-	mu          sync.Mutex
-	buf         *[]byte
-	recorded    bool
-	stopContext func() bool
-	cleanup     runtime.Cleanup
-}
-
-func newCapturedBody(ctx context.Context, resp *http.Response, ex *exchange) *capturedBody {
-	state := &bodyState{body: resp.Body, status: resp.StatusCode, ex: ex, buf: getBuffer()}
-	wrapper := &capturedBody{state: state}
-	state.mu.Lock() // the context may have ended already: its record waits for the setup
-	defer state.mu.Unlock()
-	state.cleanup = runtime.AddCleanup(wrapper, func(s *bodyState) {
-		s.finish("the response body was dropped before its end without being closed")
-	}, state)
+// watch returns the caller's copy of resp, whose body records the exchange, and arms the
+// watches on ctx and on the body's loss. The exchange must not point back to the copy, or the
+// garbage collector could never find it dropped.
+func (ex *exchange) watch(ctx context.Context, resp *http.Response) *http.Response {
+	ex.body, ex.status = resp.Body, resp.StatusCode
+	ex.buf.response = reserve(ex.buf.response, resp.ContentLength)
+	captured := &capturedResponse{Response: *resp, body: capturedBody{ex: ex}}
+	captured.Response.Body = &captured.body
+	ex.mu.Lock() // the context may have ended already: its record waits for the setup
+	defer ex.mu.Unlock()
+	ex.cleanup = runtime.AddCleanup(captured, func(ex *exchange) {
+		ex.finish("the response body was dropped before its end without being closed")
+	}, ex)
 	if ctx.Done() != nil {
-		state.stopContext = context.AfterFunc(ctx, func() {
-			state.finish("the request's context ended before the response body did: " + context.Cause(ctx).Error())
+		ex.stopContext = context.AfterFunc(ctx, func() {
+			ex.finish("the request's context ended before the response body did: " + context.Cause(ctx).Error())
 		})
 	}
-	return wrapper
+	return &captured.Response
 }
 
 // Read implements io.Reader, passing through what the body yields.
 func (b *capturedBody) Read(p []byte) (int, error) {
-	s := b.state
-	n, err := s.body.Read(p)
-	s.mu.Lock()
-	if !s.recorded {
-		if room := bodyLimit() - len(*s.buf); room > 0 {
-			*s.buf = append(*s.buf, p[:min(n, room)]...)
+	ex := b.ex
+	n, err := ex.body.Read(p)
+	ex.mu.Lock()
+	if !ex.recorded {
+		if room := bodyLimit() - len(ex.buf.response); room > 0 {
+			ex.buf.response = append(ex.buf.response, p[:min(n, room)]...)
 		}
 		switch {
 		case err == io.EOF:
-			s.recordLocked("")
+			ex.recordLocked("")
 		case err != nil:
-			s.recordLocked(err.Error())
+			ex.recordLocked(err.Error())
 		}
 	}
-	s.mu.Unlock()
+	ex.mu.Unlock()
 	return n, err
 }
 
@@ -264,33 +303,31 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 // read first, so the record holds the provider's error; any other body is recorded with what
 // arrived, so closing a stream early never waits for its end.
 func (b *capturedBody) Close() error {
-	s := b.state
-	s.mu.Lock()
-	if !s.recorded {
-		if s.status >= 400 {
-			*s.buf = appendFrom(*s.buf, s.body, bodyLimit())
+	ex := b.ex
+	ex.mu.Lock()
+	if !ex.recorded {
+		if ex.status >= 400 {
+			ex.buf.response = appendFrom(ex.buf.response, ex.body, bodyLimit())
 		}
-		s.recordLocked("")
+		ex.recordLocked("")
 	}
-	s.mu.Unlock()
-	return s.body.Close()
+	ex.mu.Unlock()
+	return ex.body.Close()
 }
 
-func (s *bodyState) finish(transportError string) {
-	s.mu.Lock()
-	if !s.recorded {
-		s.recordLocked(transportError)
+func (ex *exchange) finish(transportError string) {
+	ex.mu.Lock()
+	if !ex.recorded {
+		ex.recordLocked(transportError)
 	}
-	s.mu.Unlock()
+	ex.mu.Unlock()
 }
 
-func (s *bodyState) recordLocked(transportError string) {
-	s.recorded = true
-	if s.stopContext != nil {
-		s.stopContext()
+func (ex *exchange) recordLocked(transportError string) {
+	ex.recorded = true
+	if ex.stopContext != nil {
+		ex.stopContext()
 	}
-	s.cleanup.Stop()
-	s.ex.record(*s.buf, transportError)
-	putBuffer(s.buf)
-	s.buf = nil
+	ex.cleanup.Stop()
+	ex.record(transportError)
 }

@@ -31,18 +31,45 @@ package aiobs
 #cgo nocallback aiobs_get_labels
 #cgo noescape aiobs_http_check
 #cgo nocallback aiobs_http_check
-#cgo noescape aiobs_record_http
-#cgo nocallback aiobs_record_http
-#cgo noescape aiobs_span_begin_into
-#cgo nocallback aiobs_span_begin_into
-#cgo noescape aiobs_span_end
-#cgo nocallback aiobs_span_end
+#cgo noescape result_record_http
+#cgo nocallback result_record_http
+#cgo noescape result_span_begin_into
+#cgo nocallback result_span_begin_into
+#cgo noescape result_span_end
+#cgo nocallback result_span_end
 #cgo noescape aiobs_stats
 #cgo nocallback aiobs_stats
 #cgo noescape aiobs_shutdown
 #cgo nocallback aiobs_shutdown
 #include <stdlib.h>
 #include "aiobs.h"
+
+// The calls made for every exchange and span return their message beside their status: a Go
+// pointer to the message would be a pointer to a pointer, which cgo checks on every call.
+typedef struct {
+	aiobs_status status;
+	char *message;
+} result;
+
+static inline result result_record_http(const char *exchange_json, const uint8_t *request_body,
+		size_t request_body_len, const uint8_t *response_body, size_t response_body_len) {
+	result r = {AIOBS_OK, NULL};
+	r.status = aiobs_record_http(exchange_json, request_body, request_body_len, response_body,
+		response_body_len, &r.message);
+	return r;
+}
+
+static inline result result_span_begin_into(const char *span_json, char *span_id_buf) {
+	result r = {AIOBS_OK, NULL};
+	r.status = aiobs_span_begin_into(span_json, span_id_buf, &r.message);
+	return r;
+}
+
+static inline result result_span_end(const char *span_id, const char *result_json, const char *error) {
+	result r = {AIOBS_OK, NULL};
+	r.status = aiobs_span_end(span_id, result_json, error, &r.message);
+	return r;
+}
 
 */
 import "C"
@@ -170,12 +197,10 @@ func httpCheck(method, url []byte) bool {
 
 // recordHTTP hands one exchange to the core; the bodies are borrowed for the call and copied.
 func recordHTTP(exchange, request, response []byte) error {
-	var message *C.char
-	status := C.aiobs_record_http(ptr(exchange),
+	r := C.result_record_http(ptr(exchange),
 		bodyPtr(request), C.size_t(len(request)),
-		bodyPtr(response), C.size_t(len(response)),
-		&message)
-	return check(status, message)
+		bodyPtr(response), C.size_t(len(response)))
+	return check(r.status, r.message)
 }
 
 // A span's id buffer holds exactly what aiobs_span_begin_into writes (a constant that
@@ -185,13 +210,13 @@ const _ = uint(spanIDLen+1-C.AIOBS_SPAN_ID_SIZE) + uint(C.AIOBS_SPAN_ID_SIZE-spa
 // spanBegin begins a span and writes its NUL-terminated id into id, which holds at least
 // C.AIOBS_SPAN_ID_SIZE bytes: one call into C, and no string to free.
 func spanBegin(span, id []byte) error {
-	var message *C.char
-	return check(C.aiobs_span_begin_into(ptr(span), ptr(id), &message), message)
+	r := C.result_span_begin_into(ptr(span), ptr(id))
+	return check(r.status, r.message)
 }
 
 func spanEnd(id, result, errText []byte) error {
-	var message *C.char
-	return check(C.aiobs_span_end(ptr(id), ptr(result), ptr(errText), &message), message)
+	r := C.result_span_end(ptr(id), ptr(result), ptr(errText))
+	return check(r.status, r.message)
 }
 
 func stats() (string, error) {

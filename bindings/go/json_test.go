@@ -2,15 +2,26 @@ package aiobs
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 )
 
 // The hand-written JSON appenders give what encoding/json reads back as the same value.
 func TestAppendString(t *testing.T) {
-	for _, s := range []string{"", "plain", `quote " backslash \ slash /`, "tab\tnewline\nreturn\r", "\x00\x01\x1f\x7f",
-		"naïve 日本語 🎉", "bad \xff utf-8 \xc3", "\u2028\u2029", "</script>"} {
+	texts := []string{"", "plain", `quote " backslash \ slash /`, "tab\tnewline\nreturn\r", "\x00\x01\x1f\x7f",
+		"naïve 日本語 🎉", "bad \xff utf-8 \xc3", "\u2028\u2029", "</script>"}
+	// Each of those at every offset from the eight-byte words the plain text is skipped in.
+	for _, text := range texts[1:] {
+		for pad := 1; pad <= 9; pad++ {
+			texts = append(texts, strings.Repeat("p", pad)+text+strings.Repeat("q", 17-pad))
+		}
+	}
+	for _, s := range texts {
 		encoded := appendString(nil, s)
+		if fromBytes := appendString(nil, []byte(s)); string(fromBytes) != string(encoded) {
+			t.Errorf("%q: %s from a string, %s from bytes", s, encoded, fromBytes)
+		}
 		var decoded string
 		if err := json.Unmarshal(encoded, &decoded); err != nil {
 			t.Errorf("%q: %s does not parse: %v", s, encoded, err)
@@ -31,6 +42,9 @@ func TestAppendTime(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 	if got := string(appendTime(nil, time.Unix(5, 1000))); got != "5.000001" {
+		t.Errorf("got %s", got)
+	}
+	if got := string(appendTime(nil, time.Unix(0, 0))); got != "0.000000" {
 		t.Errorf("got %s", got)
 	}
 }

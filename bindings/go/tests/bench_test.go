@@ -37,26 +37,42 @@ func (cannedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // reportCPU adds the process's CPU time per operation to a benchmark's results: on a shared
-// machine wall time also counts the time other processes held the CPU.
+// machine wall time also counts the time other processes held the CPU. It adds the page faults
+// per operation too: a first touch of a page costs about as much as a recorded call.
 // The flushes that keep the store small are left out.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
-	flushCPU = 0
+	start := usage()
+	flushUsage = resources{}
 	return func() {
-		b.ReportMetric(float64(cpuTime()-start-flushCPU)/float64(b.N), "cpu-ns/op")
+		used := usage().minus(start).minus(flushUsage)
+		b.ReportMetric(float64(used.cpu)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(used.faults)/float64(b.N), "faults/op")
 	}
 }
 
-var flushCPU int64
+type resources struct{ cpu, faults int64 }
 
-func cpuTime() int64 {
+func (r resources) minus(o resources) resources {
+	return resources{cpu: r.cpu - o.cpu, faults: r.faults - o.faults}
+}
+
+func (r resources) plus(o resources) resources {
+	return resources{cpu: r.cpu + o.cpu, faults: r.faults + o.faults}
+}
+
+var flushUsage resources
+
+func usage() resources {
 	var usage syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &usage)
-	return usage.Utime.Nano() + usage.Stime.Nano()
+	return resources{cpu: usage.Utime.Nano() + usage.Stime.Nano(), faults: usage.Minflt + usage.Majflt}
 }
 
 func benchCalls(b *testing.B, client *http.Client, url string) {
-	ctx := context.Background()
+	benchCallsWith(b, context.Background(), client, url)
+}
+
+func benchCallsWith(b *testing.B, ctx context.Context, client *http.Client, url string) {
 	b.SetBytes(int64(len(benchRequest) + len(benchResponse)))
 	b.ReportAllocs()
 	defer reportCPU(b)()
@@ -77,8 +93,8 @@ func benchCalls(b *testing.B, client *http.Client, url string) {
 }
 
 func flushBench(b *testing.B) {
-	start := cpuTime()
-	defer func() { flushCPU += cpuTime() - start }()
+	start := usage()
+	defer func() { flushUsage = usage().minus(start).plus(flushUsage) }()
 	if _, err := aiobs.Flush(filepath.Join(b.TempDir(), "bench.json")); err != nil {
 		b.Fatal(err)
 	}
@@ -113,6 +129,16 @@ func BenchmarkBareInMemory(b *testing.B) {
 func BenchmarkCaptureInMemory(b *testing.B) {
 	inSession(b, func() {
 		benchCalls(b, aiobs.HTTPClient(&http.Client{Transport: cannedTransport{}}), "http://llm.invalid/v1/chat/completions")
+	})
+}
+
+// A request whose context can end, as a server's handler or a timeout gives: the capture also
+// watches the context.
+func BenchmarkCaptureInMemoryCancelableContext(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	inSession(b, func() {
+		benchCallsWith(b, ctx, aiobs.HTTPClient(&http.Client{Transport: cannedTransport{}}), "http://llm.invalid/v1/chat/completions")
 	})
 }
 
