@@ -101,6 +101,8 @@ impl Target {
             .flush(Some(path.to_str().expect("a UTF-8 temporary path")))
             .unwrap_or_else(|err| panic!("flush failed: {err}"));
         let export = std::fs::read_to_string(&written).expect("the export is readable UTF-8");
+        // Nothing is left behind: the next input writes its own.
+        let _ = std::fs::remove_file(&written);
         check_export(&export);
         export
     }
