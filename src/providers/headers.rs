@@ -292,15 +292,96 @@ fn header_value(token: &str, keep: bool) -> Option<Option<Cow<'_, str>>> {
     if let Some(text) = json_check::string_value(token) {
         return Some(keep.then_some(text));
     }
-    // A repeated header is rare: serde reads the array.
-    let values: Vec<Cow<str>> = serde_json::from_str(token).ok()?;
-    Some((keep && !values.is_empty()).then(|| Cow::Owned(values.join(", "))))
+    // Bindings pass every header as an array (Go's `http.Header`, Ruby's `to_hash`), nearly
+    // always of one value: that one is borrowed, and only a repeated header is joined.
+    let mut joined: Option<Cow<str>> = None;
+    for_each_string(token, |value| {
+        joined = Some(match joined.take() {
+            None => value,
+            Some(before) => Cow::Owned(format!("{before}, {value}")),
+        });
+    })?;
+    Some(joined.filter(|_| keep))
+}
+
+/// Each string of `token`, checked JSON that should be an array of strings; `None` when it is
+/// something else.
+fn for_each_string<'t>(token: &'t str, mut each: impl FnMut(Cow<'t, str>)) -> Option<()> {
+    let mut rest = token.strip_prefix('[')?.trim_start();
+    if let Some(after) = rest.strip_prefix(']') {
+        return after.is_empty().then_some(());
+    }
+    loop {
+        let end = string_token_end(rest)?;
+        each(json_check::string_value(&rest[..end])?);
+        rest = rest[end..].trim_start();
+        rest = match rest.as_bytes().first() {
+            Some(b',') => rest[1..].trim_start(),
+            Some(b']') if rest.len() == 1 => return Some(()),
+            _ => return None,
+        };
+    }
+}
+
+/// Where the string token that `text` starts with ends (after its closing quote), in checked
+/// JSON: its first unescaped quote after the opening one.
+fn string_token_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    if bytes.first() != Some(&b'"') {
+        return None;
+    }
+    let mut at = 1;
+    while at < bytes.len() {
+        match memchr::memchr2(b'"', b'\\', &bytes[at..])? {
+            quote if bytes[at + quote] == b'"' => return Some(at + quote + 1),
+            escape => at += escape + 2,
+        }
+    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn header_values_read_as_serde_reads_them() {
+        // What serde made of a header value before: a string, or an array of strings joined.
+        let reference = |token: &str| -> Option<Option<String>> {
+            if let Ok(text) = serde_json::from_str::<String>(token) {
+                return Some(Some(text));
+            }
+            let values: Vec<String> = serde_json::from_str(token).ok()?;
+            Some((!values.is_empty()).then(|| values.join(", ")))
+        };
+        for token in [
+            r#""v""#,
+            r#"["v"]"#,
+            r#"["a","b"]"#,
+            r#"[ "a" , "b" ,"c"]"#,
+            "[\n\"a\"\t]",
+            r#"[]"#,
+            r#"[ ]"#,
+            r#"["q\"uote","back\\slash\\","\u00e9\ud83d\ude00"]"#,
+            r#"["\\"]"#,
+            r#"[""]"#,
+            r#"["",""]"#,
+            r#"[1]"#,
+            r#"["a",1]"#,
+            r#"["a",["b"]]"#,
+            r#"[null]"#,
+            r#"{"a":"b"}"#,
+            r#"5"#,
+            r#"null"#,
+        ] {
+            json_check::check(token).unwrap();
+            let ours = header_value(token, true).map(|v| v.map(Cow::into_owned));
+            assert_eq!(ours, reference(token), "{token}");
+            let unkept = header_value(token, false).map(|v| v.map(Cow::into_owned));
+            assert_eq!(unkept, reference(token).map(|_| None), "{token}");
+        }
+    }
 
     fn read(json: &str) -> ResponseHeaders {
         ResponseHeaders::read("response_headers", json).unwrap()
