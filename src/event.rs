@@ -391,14 +391,95 @@ impl<'a> HttpInput<'a> {
     }
 }
 
-/// A call recorded through `aiobs_record_call`: already normalised by the caller.
+/// A call recorded through `aiobs_record_call`: already normalised by the caller. Its texts sit
+/// in one string, so that keeping a call costs one allocation, not one per field.
 #[derive(Debug)]
 pub struct RecordedCall {
-    pub provider: Box<str>,
-    pub api: Box<str>,
-    pub request: Option<CheckedJson>,
-    pub response: Option<CheckedJson>,
-    pub error: Option<Box<str>>,
+    text: Box<str>,
+    provider: Part,
+    api: Part,
+    /// Checked JSON texts, kept verbatim (without the whitespace around them).
+    request: Option<Part>,
+    response: Option<Part>,
+    error: Option<Part>,
+}
+
+/// Where one field sits in [`RecordedCall::text`]. Offsets fit 32 bits: the parts come from
+/// one input of at most `max_input_bytes` (at most `u32::MAX`).
+#[derive(Clone, Copy, Debug)]
+struct Part(u32, u32);
+
+impl RecordedCall {
+    pub fn new(
+        provider: &str,
+        api: &str,
+        request: Option<&str>,
+        response: Option<&str>,
+        error: Option<&str>,
+    ) -> RecordedCall {
+        let request = request.map(trim_json);
+        let response = response.map(trim_json);
+        let optional = [request, response, error];
+        let length =
+            provider.len() + api.len() + optional.iter().flatten().map(|p| p.len()).sum::<usize>();
+        let mut text = String::with_capacity(length);
+        let mut put = |part: &str| {
+            let start = text.len() as u32;
+            text.push_str(part);
+            Part(start, text.len() as u32)
+        };
+        let provider = put(provider);
+        let api = put(api);
+        let [request, response, error] = optional.map(|part| part.map(&mut put));
+        RecordedCall {
+            text: text.into(),
+            provider,
+            api,
+            request,
+            response,
+            error,
+        }
+    }
+
+    fn part(&self, Part(start, end): Part) -> &str {
+        &self.text[start as usize..end as usize]
+    }
+
+    pub fn provider(&self) -> &str {
+        self.part(self.provider)
+    }
+
+    pub fn api(&self) -> &str {
+        self.part(self.api)
+    }
+
+    /// The request's checked JSON text.
+    pub fn request(&self) -> Option<&str> {
+        self.request.map(|part| self.part(part))
+    }
+
+    pub fn response(&self) -> Option<&str> {
+        self.response.map(|part| self.part(part))
+    }
+
+    pub fn error(&self) -> Option<&str> {
+        self.error.map(|part| self.part(part))
+    }
+
+    /// The bytes its texts take.
+    pub fn text_bytes(&self) -> usize {
+        self.text.len()
+    }
+}
+
+/// A checked JSON text without the whitespace around it.
+fn trim_json(text: &str) -> &str {
+    text.trim_matches([' ', '\n', '\r', '\t'])
+}
+
+/// The value of a checked JSON text, to write verbatim; `None` never happens for a checked text.
+pub fn raw_json(text: &str) -> Option<&RawValue> {
+    serde_json::from_str(text).ok()
 }
 
 /// JSON text that `json_check` took (so every strict reader of the export takes it), copied
@@ -409,7 +490,7 @@ pub struct CheckedJson(Box<str>);
 impl CheckedJson {
     /// `text` must have passed `json_check` (whitespace around it is dropped).
     pub fn copy(text: &str) -> CheckedJson {
-        CheckedJson(text.trim_matches([' ', '\n', '\r', '\t']).into())
+        CheckedJson(trim_json(text).into())
     }
 
     pub fn text(&self) -> &str {
@@ -418,7 +499,7 @@ impl CheckedJson {
 
     /// The value, to write verbatim; `None` never happens for a checked text.
     pub fn raw(&self) -> Option<&RawValue> {
-        serde_json::from_str(&self.0).ok()
+        raw_json(&self.0)
     }
 }
 

@@ -19,14 +19,7 @@ fn checked(value: Option<&CheckedJson>) -> usize {
 
 pub fn of_call(call: &CallEvent) -> usize {
     let payload = match &call.payload {
-        CallPayload::Recorded(r) => {
-            size_of_val(&**r)
-                + r.provider.len()
-                + r.api.len()
-                + checked(r.request.as_ref())
-                + checked(r.response.as_ref())
-                + text(r.error.as_deref())
-        }
+        CallPayload::Recorded(r) => size_of_val(&**r) + r.text_bytes(),
         CallPayload::Http(h) => {
             let e = &h.exchange;
             size_of_val(&**h)

@@ -325,13 +325,13 @@ impl Store {
         let limits = self.limits("event_json", event_json.len())?;
         let input = CallInput::parse(event_json)?;
         let placed = Placed::resolve(input.placement, limits.thread_parenting)?;
-        let payload = CallPayload::Recorded(Arc::new(RecordedCall {
-            provider: input.provider.into(),
-            api: input.api.into(),
-            request: input.request.map(CheckedJson::copy),
-            response: input.response.map(CheckedJson::copy),
-            error: input.error.map(Into::into),
-        }));
+        let payload = CallPayload::Recorded(Arc::new(RecordedCall::new(
+            &input.provider,
+            &input.api,
+            input.request,
+            input.response,
+            input.error.as_deref(),
+        )));
         self.push_call(payload, placed, limits.max_memory_bytes)
     }
 

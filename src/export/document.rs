@@ -4,7 +4,7 @@
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
-use crate::event::{Callsite, CheckedJson, FunctionEvent, SpanLink, Timing};
+use crate::event::{Callsite, FunctionEvent, SpanLink, Timing, raw_json};
 use crate::export::prepare::{Body, PreparedCall};
 use crate::export::tree::Forest;
 use crate::ids::{SpanId, TraceId};
@@ -165,17 +165,11 @@ fn write_timing_and_links<M: SerializeMap>(
 fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Result<(), M::Error> {
     match &call.body {
         Body::Recorded(recorded) => {
-            map.serialize_entry("provider", &*recorded.provider)?;
-            map.serialize_entry("api", &*recorded.api)?;
-            map.serialize_entry(
-                "request",
-                &recorded.request.as_ref().and_then(CheckedJson::raw),
-            )?;
-            map.serialize_entry(
-                "response",
-                &recorded.response.as_ref().and_then(CheckedJson::raw),
-            )?;
-            map.serialize_entry("error", &recorded.error)?;
+            map.serialize_entry("provider", recorded.provider())?;
+            map.serialize_entry("api", recorded.api())?;
+            map.serialize_entry("request", &recorded.request().and_then(raw_json))?;
+            map.serialize_entry("response", &recorded.response().and_then(raw_json))?;
+            map.serialize_entry("error", &recorded.error())?;
         }
         Body::Captured(captured) => {
             map.serialize_entry("provider", captured.provider)?;

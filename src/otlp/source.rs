@@ -9,7 +9,7 @@ use opentelemetry_proto::tonic::trace::v1::Span;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::event::{CallEvent, Callsite, CheckedJson, FunctionEvent, SessionId};
+use crate::event::{CallEvent, Callsite, FunctionEvent, SessionId};
 use crate::export::prepare::{self, Body};
 use crate::otlp::mapping::{
     self, CallView, CallsiteView, FunctionView, MappingOptions, SessionView, SpanSource, SpanView,
@@ -68,16 +68,13 @@ pub fn spans(items: &[Item], sessions: &SessionBook, options: MappingOptions) ->
         let parsed;
         let (provider, api, request, response, error) = match &call.body {
             Body::Recorded(recorded) => {
-                parsed = values(
-                    [&recorded.request, &recorded.response]
-                        .map(|json| json.as_ref().map(CheckedJson::text)),
-                );
+                parsed = values([recorded.request(), recorded.response()]);
                 (
-                    &*recorded.provider,
-                    &*recorded.api,
+                    recorded.provider(),
+                    recorded.api(),
                     &parsed[0],
                     &parsed[1],
-                    recorded.error.as_deref(),
+                    recorded.error(),
                 )
             }
             Body::Captured(captured) => (
