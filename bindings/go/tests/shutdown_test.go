@@ -24,7 +24,8 @@ func TestShutdownExportsToOTLP(t *testing.T) {
 		}
 	}))
 	defer collector.Close()
-	must(t, aiobs.Configure(map[string]any{"otlp": map[string]any{"endpoint": collector.URL, "protocol": "http/json", "schedule_delay_ms": 60000}}))
+	// "enabled" too: the cleanup below turns export off, and settings persist between runs.
+	must(t, aiobs.Configure(map[string]any{"otlp": map[string]any{"enabled": true, "endpoint": collector.URL, "protocol": "http/json", "schedule_delay_ms": 60000}}))
 	defer func() {
 		must(t, aiobs.Shutdown(context.Background()))
 		must(t, aiobs.Configure(map[string]any{"otlp": map[string]any{"enabled": false}}))

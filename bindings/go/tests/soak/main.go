@@ -280,8 +280,8 @@ func (f *flusher) pause() {
 	}
 	f.flushing.Store(false)
 	f.mu.Lock() // waits for a flush under way
-	f.mu.Unlock()
 	f.inPhase.Store(0)
+	f.mu.Unlock()
 }
 
 func rssKiB() int64 {
