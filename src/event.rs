@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
 use crate::json_check::{self, Member};
 use crate::providers::ResponseHeaders;
+use crate::text_range::TextRange;
 
 /// A session's id, shared by every event of the session without a copy per event.
 pub type SessionId = Arc<str>;
@@ -396,18 +397,14 @@ impl<'a> HttpInput<'a> {
 #[derive(Debug)]
 pub struct RecordedCall {
     text: Box<str>,
-    provider: Part,
-    api: Part,
+    /// The first part, never empty.
+    provider: TextRange,
+    api: TextRange,
     /// Checked JSON texts, kept verbatim (without the whitespace around them).
-    request: Option<Part>,
-    response: Option<Part>,
-    error: Option<Part>,
+    request: Option<TextRange>,
+    response: Option<TextRange>,
+    error: Option<TextRange>,
 }
-
-/// Where one field sits in [`RecordedCall::text`]. Offsets fit 32 bits: the parts come from
-/// one input of at most `max_input_bytes` (at most `u32::MAX`).
-#[derive(Clone, Copy, Debug)]
-struct Part(u32, u32);
 
 impl RecordedCall {
     pub fn new(
@@ -423,11 +420,7 @@ impl RecordedCall {
         let length =
             provider.len() + api.len() + optional.iter().flatten().map(|p| p.len()).sum::<usize>();
         let mut text = String::with_capacity(length);
-        let mut put = |part: &str| {
-            let start = text.len() as u32;
-            text.push_str(part);
-            Part(start, text.len() as u32)
-        };
+        let mut put = |part: &str| TextRange::push(&mut text, part);
         let provider = put(provider);
         let api = put(api);
         let [request, response, error] = optional.map(|part| part.map(&mut put));
@@ -441,29 +434,25 @@ impl RecordedCall {
         }
     }
 
-    fn part(&self, Part(start, end): Part) -> &str {
-        &self.text[start as usize..end as usize]
-    }
-
     pub fn provider(&self) -> &str {
-        self.part(self.provider)
+        self.provider.get(&self.text)
     }
 
     pub fn api(&self) -> &str {
-        self.part(self.api)
+        self.api.get(&self.text)
     }
 
     /// The request's checked JSON text.
     pub fn request(&self) -> Option<&str> {
-        self.request.map(|part| self.part(part))
+        self.request.map(|part| part.get(&self.text))
     }
 
     pub fn response(&self) -> Option<&str> {
-        self.response.map(|part| self.part(part))
+        self.response.map(|part| part.get(&self.text))
     }
 
     pub fn error(&self) -> Option<&str> {
-        self.error.map(|part| self.part(part))
+        self.error.map(|part| part.get(&self.text))
     }
 
     /// The bytes its texts take.
@@ -754,39 +743,16 @@ fn integer(what: Field, token: &str) -> Result<u64> {
     })
 }
 
-/// Where a value sits in a span's stored text.
-/// Offsets fit 32 bits: `max_input_bytes` is at most `u32::MAX`.
-#[derive(Clone, Copy, Debug)]
-struct Slice {
-    start: u32,
-    /// Never zero: every part is a JSON value, at least one byte long. So an absent part
-    /// (`Option<Slice>`) takes no more room than a present one.
-    end: std::num::NonZeroU32,
-}
-
-impl Slice {
-    /// `part` must be a non-empty subslice of `whole`.
-    fn of(whole: &str, part: &str) -> Slice {
-        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
-        let end = (start + part.len()) as u32;
-        debug_assert!(end > start as u32, "an empty part");
-        Slice {
-            start: start as u32,
-            end: std::num::NonZeroU32::new(end).unwrap_or(std::num::NonZeroU32::MIN),
-        }
-    }
-}
-
 /// What the caller said of a traced function: its span JSON, copied once, and where each value
 /// sits in it. Decoded when the export is built.
 #[derive(Clone, Debug)]
 pub struct SpanFields {
     text: Box<str>,
-    name: Slice,
-    module: Option<Slice>,
-    args: Option<Slice>,
-    kwargs: Option<Slice>,
-    callsite: Option<Slice>,
+    name: TextRange,
+    module: Option<TextRange>,
+    args: Option<TextRange>,
+    kwargs: Option<TextRange>,
+    callsite: Option<TextRange>,
 }
 
 /// A traced function that has begun and not yet ended.
@@ -803,7 +769,7 @@ pub struct OpenSpan {
 impl SpanFields {
     /// `input` must have been parsed from `json`.
     pub fn copy(json: &str, input: &SpanInput) -> SpanFields {
-        let at = |part: &str| Slice::of(json, part);
+        let at = |part: &str| TextRange::within(json, part);
         SpanFields {
             text: json.into(),
             name: at(input.name),
@@ -814,12 +780,12 @@ impl SpanFields {
         }
     }
 
-    fn raw(&self, slice: Slice) -> &str {
-        &self.text[slice.start as usize..slice.end.get() as usize]
+    fn raw(&self, slice: TextRange) -> &str {
+        slice.get(&self.text)
     }
 
     /// The text a checked string token decodes to.
-    fn string(&self, slice: Slice) -> Cow<'_, str> {
+    fn string(&self, slice: TextRange) -> Cow<'_, str> {
         let token = self.raw(slice);
         match token.get(1..token.len() - 1) {
             Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
@@ -828,7 +794,7 @@ impl SpanFields {
     }
 
     /// A checked JSON value, as the raw value the export writes verbatim.
-    fn value(&self, slice: Option<Slice>) -> Option<&RawValue> {
+    fn value(&self, slice: Option<TextRange>) -> Option<&RawValue> {
         slice.and_then(|s| serde_json::from_str(self.raw(s)).ok())
     }
 

@@ -54,19 +54,7 @@ impl SpanId {
     }
 
     pub fn parse(text: &str, field: &str) -> Result<Self> {
-        // Every span end parses one: 64-bit arithmetic, one table lookup per digit.
-        let value = <[u8; 16]>::try_from(text.as_bytes())
-            .ok()
-            .and_then(|digits| {
-                digits.iter().try_fold(0u64, |value, &byte| {
-                    let digit = HEX_VALUES[usize::from(byte)];
-                    (digit < 16).then_some(value << 4 | u64::from(digit))
-                })
-            });
-        match value {
-            Some(value) if value != 0 => Ok(SpanId(value)),
-            _ => Err(invalid_id(text, 16, field)),
-        }
+        parse_hex(text, 16, field).map(|value| SpanId(value as u64))
     }
 
     /// The id as its 16 lowercase hex digits, without the formatting machinery.
@@ -151,25 +139,17 @@ fn parse_hex(text: &str, digits: usize, field: &str) -> Result<u128> {
     let value = (text.len() == digits)
         .then(|| {
             text.bytes().try_fold(0u128, |value, byte| {
-                let digit = match byte {
-                    b'0'..=b'9' => byte - b'0',
-                    b'a'..=b'f' => byte - b'a' + 10,
-                    _ => return None,
-                };
-                Some(value << 4 | u128::from(digit))
+                let digit = HEX_VALUES[usize::from(byte)];
+                (digit < 16).then_some(value << 4 | u128::from(digit))
             })
         })
         .flatten();
     match value {
         Some(value) if value != 0 => Ok(value),
-        _ => Err(invalid_id(text, digits, field)),
+        _ => Err(Error::invalid(format!(
+            "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
+        ))),
     }
-}
-
-fn invalid_id(text: &str, digits: usize, field: &str) -> Error {
-    Error::invalid(format!(
-        "{field} must be {digits} lowercase hex digits, not all zero; got {text:?}"
-    ))
 }
 
 /// A fresh uuid4 for sessions and enh_prompt traces, as the Python SDK writes them.

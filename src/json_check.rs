@@ -199,6 +199,43 @@ impl<'t> Member<'_, 't> {
     }
 }
 
+/// Each string of `token`, checked JSON that should be an array of strings, decoded as
+/// [`string_value`] decodes it; `None` (after the strings before) when it is anything else.
+pub fn for_each_string<'t>(
+    token: &'t str,
+    mut each: impl FnMut(std::borrow::Cow<'t, str>),
+) -> Option<()> {
+    let mut scanner = Scanner {
+        bytes: token.as_bytes(),
+        at: 0,
+    };
+    if scanner.peek() != Some(b'[') {
+        return None;
+    }
+    scanner.at += 1;
+    scanner.skip_whitespace();
+    if scanner.peek() != Some(b']') {
+        loop {
+            let start = scanner.at;
+            if scanner.peek() != Some(b'"') {
+                return None;
+            }
+            scanner.string().ok()?;
+            each(string_value(&token[start..scanner.at])?);
+            scanner.skip_whitespace();
+            match scanner.peek() {
+                Some(b',') => {
+                    scanner.at += 1;
+                    scanner.skip_whitespace();
+                }
+                Some(b']') => break,
+                _ => return None,
+            }
+        }
+    }
+    (scanner.at + 1 == token.len()).then_some(())
+}
+
 /// The text of a JSON string token that [`check`] or [`members`] took (quotes included):
 /// borrowed unless it holds escapes; `None` when the token is no string.
 pub fn string_value(token: &str) -> Option<std::borrow::Cow<'_, str>> {
@@ -277,7 +314,7 @@ impl<'a> Scanner<'a> {
             let (key_end, escaped) = self.key().map_err(|problem| invalid_json(what, problem))?;
             let token = &text[key_start..key_end];
             let key = if escaped {
-                std::borrow::Cow::Owned(serde_json::from_str(token).unwrap_or_default())
+                string_value(token).unwrap_or_default()
             } else {
                 std::borrow::Cow::Borrowed(&token[1..token.len() - 1])
             };

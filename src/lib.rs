@@ -19,6 +19,7 @@ pub mod providers;
 pub mod session;
 pub mod stats;
 pub mod store;
+mod text_range;
 mod thread_spans;
 
 #[allow(unsafe_code)]

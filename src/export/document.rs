@@ -164,30 +164,49 @@ fn write_timing_and_links<M: SerializeMap>(
 
 fn write_call_fields<M: SerializeMap>(map: &mut M, call: &PreparedCall) -> Result<(), M::Error> {
     match &call.body {
-        Body::Recorded(recorded) => {
-            map.serialize_entry("provider", recorded.provider())?;
-            map.serialize_entry("api", recorded.api())?;
-            map.serialize_entry("request", &recorded.request().and_then(raw_json))?;
-            map.serialize_entry("response", &recorded.response().and_then(raw_json))?;
-            map.serialize_entry("error", &recorded.error())?;
-        }
-        Body::Captured(captured) => {
-            map.serialize_entry("provider", captured.provider)?;
-            map.serialize_entry("api", captured.api)?;
-            map.serialize_entry("request", &captured.request)?;
-            map.serialize_entry("response", &captured.response)?;
-            map.serialize_entry("error", &captured.error)?;
-        }
-        Body::Written(written) => {
-            map.serialize_entry("provider", written.provider)?;
-            map.serialize_entry("api", written.api)?;
-            map.serialize_entry("request", &written.request)?;
-            map.serialize_entry("response", &written.response)?;
-            map.serialize_entry("error", &written.error)?;
-        }
+        Body::Recorded(recorded) => write_provider_fields(
+            map,
+            recorded.provider(),
+            recorded.api(),
+            &recorded.request().and_then(raw_json),
+            &recorded.response().and_then(raw_json),
+            recorded.error(),
+        )?,
+        Body::Captured(captured) => write_provider_fields(
+            map,
+            captured.provider,
+            captured.api,
+            &captured.request,
+            &captured.response,
+            captured.error.as_deref(),
+        )?,
+        Body::Written(written) => write_provider_fields(
+            map,
+            written.provider,
+            written.api,
+            &written.request,
+            &written.response,
+            written.error.as_deref(),
+        )?,
     }
     write_timing_and_links(map, &call.timing, call.callsite.as_ref(), &call.link)?;
     map.serialize_entry("session_id", &**call.session_id)
+}
+
+/// What a call says of its provider, whatever form the call is held in.
+fn write_provider_fields<M: SerializeMap>(
+    map: &mut M,
+    provider: &str,
+    api: &str,
+    request: &impl Serialize,
+    response: &impl Serialize,
+    error: Option<&str>,
+) -> Result<(), M::Error> {
+    map.serialize_entry("provider", provider)?;
+    map.serialize_entry("api", api)?;
+    map.serialize_entry("request", request)?;
+    map.serialize_entry("response", response)?;
+    map.serialize_entry("error", &error)
 }
 
 fn write_function_fields<M: SerializeMap>(

@@ -24,6 +24,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::json_check::{self, Member};
+use crate::text_range::TextRange;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
 /// with `", "`, as HTTP folds them), in name order. Every name and value sits in one string,
@@ -35,15 +36,16 @@ pub struct ResponseHeaders {
     entries: Vec<Entry>,
 }
 
+/// A kept header: its name (lower case, never empty: only listed names are kept) and value.
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    name: (u32, u32),
-    value: (u32, u32),
+    name: TextRange,
+    value: TextRange,
 }
 
 impl ResponseHeaders {
-    fn slice(&self, (start, end): (u32, u32)) -> &str {
-        &self.text[start as usize..end as usize]
+    fn slice(&self, range: TextRange) -> &str {
+        range.get(&self.text)
     }
 
     /// Where `name` is, or where it would go.
@@ -142,21 +144,20 @@ impl ResponseHeaders {
     }
 
     /// Appends `text` (cut to [`MAX_VALUE_BYTES`]) and returns where it sits.
-    fn push(&mut self, text: &str) -> (u32, u32) {
+    fn push(&mut self, text: &str) -> TextRange {
         let start = self.text.len();
         self.text.push_str(capped(text));
         if text.len() > MAX_VALUE_BYTES {
             self.text.push_str(CUT_MARKER);
         }
-        // A value is at most 1 KiB and a binding passes a response's headers: far below 4 GiB.
-        (start as u32, self.text.len() as u32)
+        TextRange::new(start, self.text.len())
     }
 
     fn add(&mut self, name: &str, value: &str) {
         let start = self.text.len();
         self.text.push_str(name);
         self.text[start..].make_ascii_lowercase();
-        let name_at = (start as u32, self.text.len() as u32);
+        let name_at = TextRange::new(start, self.text.len());
         match self.find(self.slice(name_at)) {
             Ok(at) => {
                 // A repeated header: the joined value goes to the end, in place of the old one.
@@ -295,49 +296,13 @@ fn header_value(token: &str, keep: bool) -> Option<Option<Cow<'_, str>>> {
     // Bindings pass every header as an array (Go's `http.Header`, Ruby's `to_hash`), nearly
     // always of one value: that one is borrowed, and only a repeated header is joined.
     let mut joined: Option<Cow<str>> = None;
-    for_each_string(token, |value| {
+    json_check::for_each_string(token, |value| {
         joined = Some(match joined.take() {
             None => value,
             Some(before) => Cow::Owned(format!("{before}, {value}")),
         });
     })?;
     Some(joined.filter(|_| keep))
-}
-
-/// Each string of `token`, checked JSON that should be an array of strings; `None` when it is
-/// something else.
-fn for_each_string<'t>(token: &'t str, mut each: impl FnMut(Cow<'t, str>)) -> Option<()> {
-    let mut rest = token.strip_prefix('[')?.trim_start();
-    if let Some(after) = rest.strip_prefix(']') {
-        return after.is_empty().then_some(());
-    }
-    loop {
-        let end = string_token_end(rest)?;
-        each(json_check::string_value(&rest[..end])?);
-        rest = rest[end..].trim_start();
-        rest = match rest.as_bytes().first() {
-            Some(b',') => rest[1..].trim_start(),
-            Some(b']') if rest.len() == 1 => return Some(()),
-            _ => return None,
-        };
-    }
-}
-
-/// Where the string token that `text` starts with ends (after its closing quote), in checked
-/// JSON: its first unescaped quote after the opening one.
-fn string_token_end(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    if bytes.first() != Some(&b'"') {
-        return None;
-    }
-    let mut at = 1;
-    while at < bytes.len() {
-        match memchr::memchr2(b'"', b'\\', &bytes[at..])? {
-            quote if bytes[at + quote] == b'"' => return Some(at + quote + 1),
-            escape => at += escape + 2,
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -1,0 +1,47 @@
+//! Where a part sits in a text its owner holds: several fields kept in one string (one
+//! allocation) and found again by two 32-bit offsets each.
+
+use std::num::NonZeroU32;
+
+/// A range of bytes in an owner's text. Offsets fit 32 bits: every owner's text comes from one
+/// input of at most `max_input_bytes` (at most `u32::MAX`) or is far smaller.
+///
+/// The end is never zero: each owner's first part is not empty, so no range ends at 0. That
+/// makes an absent range (`Option<TextRange>`) take no more room than a present one.
+#[derive(Clone, Copy, Debug)]
+pub struct TextRange {
+    start: u32,
+    end: NonZeroU32,
+}
+
+impl TextRange {
+    /// Bytes `start..end` of the owner's text; `end` is past a non-empty first part.
+    pub fn new(start: usize, end: usize) -> TextRange {
+        debug_assert!(
+            start <= end && end > 0,
+            "a range ending at the text's start"
+        );
+        TextRange {
+            start: start as u32,
+            end: NonZeroU32::new(end as u32).unwrap_or(NonZeroU32::MIN),
+        }
+    }
+
+    /// Where `part`, a subslice of `whole`, sits in it.
+    pub fn within(whole: &str, part: &str) -> TextRange {
+        let start = part.as_ptr() as usize - whole.as_ptr() as usize;
+        TextRange::new(start, start + part.len())
+    }
+
+    /// Appends `part` to `text` and returns where it sits.
+    pub fn push(text: &mut String, part: &str) -> TextRange {
+        let start = text.len();
+        text.push_str(part);
+        TextRange::new(start, text.len())
+    }
+
+    /// The part, in the owner's `text`.
+    pub fn get(self, text: &str) -> &str {
+        &text[self.start as usize..self.end.get() as usize]
+    }
+}
