@@ -75,7 +75,13 @@ export class Browser {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill();
     await exited;
-    rmSync(this.profile, { recursive: true, force: true });
+    // Chromium's helper processes can still be writing the profile when the browser process
+    // has exited: removing it retries, and a profile left behind is reported, not a failure.
+    try {
+      rmSync(this.profile, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
+    } catch (error) {
+      console.error(`could not remove the browser profile ${this.profile}: ${error.message}`);
+    }
   }
 }
 
