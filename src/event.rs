@@ -152,7 +152,7 @@ pub struct Placement<'a> {
 }
 
 /// The placement fields, accepted by every call input after its own.
-const PLACEMENT_FIELDS: [&str; 7] = [
+const PLACEMENT_FIELDS: FieldNames = FieldNames::new(&[
     "started_at",
     "ended_at",
     "duration_ms",
@@ -160,7 +160,7 @@ const PLACEMENT_FIELDS: [&str; 7] = [
     "span_id",
     "parent_span_id",
     "trace_id",
-];
+]);
 
 impl<'a> Placement<'a> {
     /// Takes the placement field at `index` (in [`PLACEMENT_FIELDS`]) from its member.
@@ -227,7 +227,8 @@ pub struct CallInput<'a> {
     pub placement: Placement<'a>,
 }
 
-const CALL_FIELDS: [&str; 5] = ["provider", "api", "request", "response", "error"];
+const CALL_FIELDS: FieldNames =
+    FieldNames::new(&["provider", "api", "request", "response", "error"]);
 
 impl<'a> CallInput<'a> {
     pub fn parse(json: &'a str) -> Result<CallInput<'a>> {
@@ -235,7 +236,7 @@ impl<'a> CallInput<'a> {
         let mut seen = Fields::new("event_json", &CALL_FIELDS, true);
         json_check::walk_members("event_json", json, &mut |key, member| {
             let index = seen.first(key)?;
-            if let Some(placed) = index.checked_sub(CALL_FIELDS.len()) {
+            if let Some(placed) = index.checked_sub(CALL_FIELDS.texts.len()) {
                 return input.placement.take(EVENT_JSON, placed, key, member);
             }
             let what = Field("event_json", key);
@@ -261,7 +262,7 @@ impl<'a> CallInput<'a> {
             if value.trim().is_empty() {
                 return Err(Error::invalid(format!(
                     "event_json: {} must be a non-empty string",
-                    CALL_FIELDS[index]
+                    CALL_FIELDS.texts[index]
                 )));
             }
         }
@@ -344,7 +345,7 @@ pub struct HttpInput<'a> {
     pub placement: Placement<'a>,
 }
 
-const HTTP_FIELDS: [&str; 7] = [
+const HTTP_FIELDS: FieldNames = FieldNames::new(&[
     "method",
     "url",
     "status",
@@ -352,7 +353,7 @@ const HTTP_FIELDS: [&str; 7] = [
     "transport_error",
     "response_headers",
     "attempt",
-];
+]);
 
 impl<'a> HttpInput<'a> {
     pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
@@ -360,7 +361,7 @@ impl<'a> HttpInput<'a> {
         let mut seen = Fields::new("exchange_json", &HTTP_FIELDS, true);
         json_check::walk_members("exchange_json", json, &mut |key, member| {
             let index = seen.first(key)?;
-            if let Some(placed) = index.checked_sub(HTTP_FIELDS.len()) {
+            if let Some(placed) = index.checked_sub(HTTP_FIELDS.texts.len()) {
                 return input.placement.take(EXCHANGE_JSON, placed, key, member);
             }
             if index == 5 {
@@ -547,7 +548,7 @@ pub struct SpanInput<'a> {
     pub thread_parenting: Option<bool>,
 }
 
-const SPAN_FIELDS: [&str; 9] = [
+const SPAN_FIELDS: FieldNames = FieldNames::new(&[
     "name",
     "module",
     "args",
@@ -557,9 +558,9 @@ const SPAN_FIELDS: [&str; 9] = [
     "callsite",
     "parent_span_id",
     "thread_parenting",
-];
+]);
 
-const CALLSITE_FIELDS: [&str; 3] = ["file", "line", "function"];
+const CALLSITE_FIELDS: FieldNames = FieldNames::new(&["file", "line", "function"]);
 
 impl<'a> SpanInput<'a> {
     pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
@@ -613,17 +614,74 @@ fn walk_callsite<'a>(what: &'static str, member: Member<'_, 'a>) -> Result<Optio
     })
 }
 
+/// The names of an input's known fields, each with its first eight bytes read as a number:
+/// a key is looked up by comparing numbers, and the rest of a name is read only when the
+/// first eight bytes and the length match.
+struct FieldNames {
+    texts: &'static [&'static str],
+    heads: [u64; FieldNames::MOST],
+}
+
+impl FieldNames {
+    /// More names than any input has.
+    const MOST: usize = 16;
+
+    const fn new(texts: &'static [&'static str]) -> FieldNames {
+        assert!(texts.len() <= FieldNames::MOST);
+        let mut heads = [0; FieldNames::MOST];
+        let mut i = 0;
+        while i < texts.len() {
+            heads[i] = head(texts[i].as_bytes());
+            i += 1;
+        }
+        FieldNames { texts, heads }
+    }
+
+    fn position(&self, key: &str, key_head: u64) -> Option<usize> {
+        let tail = key.as_bytes().get(8..);
+        self.heads[..self.texts.len()]
+            .iter()
+            .zip(self.texts)
+            .position(|(&head, name)| {
+                head == key_head && name.len() == key.len() && name.as_bytes().get(8..) == tail
+            })
+    }
+}
+
+/// A name's first eight bytes (fewer for a shorter name, zeros after) as a little-endian number,
+/// read in at most two loads (the two of a name of 4 to 7 bytes overlap on the same bytes).
+const fn head(name: &[u8]) -> u64 {
+    let n = name.len();
+    if n >= 8 {
+        u64::from_le_bytes([
+            name[0], name[1], name[2], name[3], name[4], name[5], name[6], name[7],
+        ])
+    } else if n >= 4 {
+        let first = u32::from_le_bytes([name[0], name[1], name[2], name[3]]) as u64;
+        let last = u32::from_le_bytes([name[n - 4], name[n - 3], name[n - 2], name[n - 1]]) as u64;
+        first | last << (8 * (n - 4))
+    } else {
+        let mut head = 0;
+        let mut i = 0;
+        while i < n {
+            head |= (name[i] as u64) << (8 * i);
+            i += 1;
+        }
+        head
+    }
+}
+
 /// The known fields of an object input, each allowed once, as serde's derive allows them: the
 /// input's own, then (for a call input) the placement fields.
 struct Fields {
     what: &'static str,
-    own: &'static [&'static str],
+    own: &'static FieldNames,
     placed: bool,
     seen: u32,
 }
 
 impl Fields {
-    fn new(what: &'static str, own: &'static [&'static str], placed: bool) -> Fields {
+    fn new(what: &'static str, own: &'static FieldNames, placed: bool) -> Fields {
         Fields {
             what,
             own,
@@ -633,20 +691,23 @@ impl Fields {
     }
 
     fn names(&self) -> impl Iterator<Item = &'static str> + use<> {
-        let placement: &'static [&'static str] = if self.placed { &PLACEMENT_FIELDS } else { &[] };
-        self.own.iter().chain(placement).copied()
+        let placement: &'static [&'static str] = if self.placed {
+            PLACEMENT_FIELDS.texts
+        } else {
+            &[]
+        };
+        self.own.texts.iter().chain(placement).copied()
     }
 
     fn index(&self, key: &str) -> Option<usize> {
-        // Length and first byte rule out most names before a comparison.
-        let find = |names: &[&str]| {
-            names.iter().position(|name| {
-                name.len() == key.len() && name.as_bytes()[0] == key.as_bytes()[0] && *name == key
-            })
-        };
-        find(self.own).or_else(|| {
+        let key_head = head(key.as_bytes());
+        self.own.position(key, key_head).or_else(|| {
             self.placed
-                .then(|| find(&PLACEMENT_FIELDS).map(|i| i + self.own.len()))
+                .then(|| {
+                    PLACEMENT_FIELDS
+                        .position(key, key_head)
+                        .map(|i| i + self.own.texts.len())
+                })
                 .flatten()
         })
     }
@@ -672,7 +733,7 @@ impl Fields {
         if self.seen & (1 << index) == 0 {
             return Err(Error::invalid(format!(
                 "{}: missing field `{}`",
-                self.what, self.own[index]
+                self.what, self.own.texts[index]
             )));
         }
         Ok(())
@@ -1107,6 +1168,36 @@ mod tests {
             accepted > 50 && checked - accepted > 50,
             "{accepted} of {checked}"
         );
+    }
+
+    /// Every known name is found, and a key one byte or one length away from it is not: the
+    /// lookup compares a name's first eight bytes as a number and reads the rest only then.
+    #[test]
+    fn field_names_match_exactly() {
+        for names in [
+            &SPAN_FIELDS,
+            &CALL_FIELDS,
+            &HTTP_FIELDS,
+            &CALLSITE_FIELDS,
+            &PLACEMENT_FIELDS,
+        ] {
+            for (index, name) in names.texts.iter().enumerate() {
+                assert_eq!(names.position(name, head(name.as_bytes())), Some(index));
+                let mut near = vec![
+                    format!("{name}\0"),
+                    format!("{name}x"),
+                    name[1..].to_owned(),
+                ];
+                for at in 0..name.len() {
+                    let mut bytes = name.as_bytes().to_vec();
+                    bytes[at] ^= 0x20;
+                    near.push(String::from_utf8(bytes).unwrap());
+                }
+                for key in near {
+                    assert_eq!(names.position(&key, head(key.as_bytes())), None, "{key:?}");
+                }
+            }
+        }
     }
 
     #[test]

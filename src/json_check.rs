@@ -91,7 +91,7 @@ pub fn members<'t>(
 pub fn walk_members<'t>(
     what: &str,
     text: &'t str,
-    visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+    visit: &mut impl FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
 ) -> crate::Result<()> {
     let mut scanner = Scanner {
         bytes: text.as_bytes(),
@@ -154,7 +154,7 @@ impl<'t> Member<'_, 't> {
     pub fn object_or_null(
         self,
         what: &str,
-        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+        visit: &mut impl FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
     ) -> crate::Result<Option<&'t str>> {
         if self.is_object() {
             return self.walk_object(what, visit).map(Some);
@@ -172,7 +172,7 @@ impl<'t> Member<'_, 't> {
     pub fn object_or_text(
         self,
         what: &str,
-        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+        visit: &mut impl FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
     ) -> crate::Result<&'t str> {
         if self.is_object() {
             self.walk_object(what, visit)
@@ -189,7 +189,7 @@ impl<'t> Member<'_, 't> {
     fn walk_object(
         self,
         what: &str,
-        visit: &mut dyn FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
+        visit: &mut impl FnMut(&str, Member<'_, 't>) -> crate::Result<()>,
     ) -> crate::Result<&'t str> {
         let start = self.scanner.at;
         self.scanner.at += 1;
@@ -240,7 +240,11 @@ pub fn for_each_string<'t>(
 /// borrowed unless it holds escapes; `None` when the token is no string.
 pub fn string_value(token: &str) -> Option<std::borrow::Cow<'_, str>> {
     let inner = token.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
+    // No early exit: the loop is vectorised, and most strings are short and hold no escape.
+    let escaped = inner
+        .bytes()
+        .fold(false, |found, byte| found | (byte == b'\\'));
+    if escaped {
         serde_json::from_str(token)
             .ok()
             .map(std::borrow::Cow::Owned)
@@ -302,7 +306,7 @@ impl<'a> Scanner<'a> {
         text: &'a str,
         what: &str,
         depth_left: usize,
-        visit: &mut dyn FnMut(&str, Member<'_, 'a>) -> crate::Result<()>,
+        visit: &mut impl FnMut(&str, Member<'_, 'a>) -> crate::Result<()>,
     ) -> crate::Result<()> {
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
@@ -362,7 +366,19 @@ impl<'a> Scanner<'a> {
 
     /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
     /// opening at most `max_depth` levels; stops right after it.
+    #[inline]
     fn value_within(&mut self, max_depth: usize) -> Result<(), Problem> {
+        // Most values are a string or a number: those skip the containers' loop.
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => self.nested_value_within(max_depth),
+        }
+    }
+
+    /// [`Scanner::value_within`] for any value, containers included.
+    #[inline(never)]
+    fn nested_value_within(&mut self, max_depth: usize) -> Result<(), Problem> {
         // Bit i of `objects` says whether the container at depth i+1 is an object.
         let mut objects: u64 = 0;
         let mut depth = 0usize;
@@ -428,6 +444,7 @@ impl<'a> Scanner<'a> {
 
     /// A member's key and its colon, leaving the scanner at the member's value; returns where
     /// the key's closing quote ends and whether the key holds an escape.
+    #[inline(always)]
     fn key(&mut self) -> Result<(usize, bool), Problem> {
         if self.peek() != Some(b'"') {
             return self.syntax(EXPECTED_KEY);
@@ -614,13 +631,45 @@ impl<'a> Scanner<'a> {
 }
 
 /// The first byte at or after `at` that is a quote, a backslash or a control character, or the
-/// end. Short strings (keys, names) are scanned eight bytes at a time in a register; a long one
-/// (a prompt, an answer) goes to memchr's vectorised search for the two delimiters, and the
-/// control-character test over the run it skipped is a loop the compiler vectorises.
+/// end. Short strings (keys, names) are scanned eight bytes at a time in a register, inline;
+/// a long one (a prompt, an answer) goes on in [`skip_long_plain`].
+#[inline(always)]
 fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
+    const WORDS_INLINE: usize = 2;
+    for _ in 0..WORDS_INLINE {
+        let Some(chunk) = bytes.get(at..at + 8) else {
+            return skip_long_plain(bytes, at);
+        };
+        let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        if flags != 0 {
+            return at + (flags.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    skip_long_plain(bytes, at)
+}
+
+/// The high bit of each byte of `word` (little-endian) that may be a quote, a backslash or a
+/// control character; the lowest flag is exact, which is the only one used.
+#[inline(always)]
+fn stop_flags(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    const WORDS_BEFORE_MEMCHR: usize = 4;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    // A byte is flagged when it is zero (after the xor) or below 0x20.
+    (quote.wrapping_sub(ONES) & !quote
+        | backslash.wrapping_sub(ONES) & !backslash
+        | word.wrapping_sub(ONES * 0x20) & !word)
+        & HIGHS
+}
+
+/// [`skip_plain`] past its inline words: two more words in a register, then memchr's
+/// vectorised search for the two delimiters, with the control-character test over the run it
+/// skipped a loop the compiler vectorises.
+#[inline(never)]
+fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
+    const WORDS_BEFORE_MEMCHR: usize = 2;
     for _ in 0..WORDS_BEFORE_MEMCHR {
         let Some(chunk) = bytes.get(at..at + 8) else {
             return at
@@ -629,15 +678,7 @@ fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
                     .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
                     .unwrap_or(bytes.len() - at);
         };
-        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        // A byte is flagged when it is zero (after the xor) or below 0x20; the lowest flag is
-        // exact, which is the only one used.
-        let flags = (quote.wrapping_sub(ONES) & !quote
-            | backslash.wrapping_sub(ONES) & !backslash
-            | word.wrapping_sub(ONES * 0x20) & !word)
-            & HIGHS;
+        let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
         if flags != 0 {
             return at + (flags.trailing_zeros() / 8) as usize;
         }

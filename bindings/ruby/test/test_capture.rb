@@ -216,6 +216,28 @@ class CaptureTest < Minitest::Test
     assert_equal({ "x-request-id" => "req_\uFFFD" }, flush_export["events"].first["response"]["headers"])
   end
 
+  # Headers are quoted without the generator unless something in them needs escaping: both ways
+  # give the core the same values.
+  def test_response_headers_needing_escapes_record_as_sent
+    headers = {
+      "x-request-id" => ["req \"quoted\" \\ and\ttab"],
+      "openai-version" => "2020-10-01",
+      "retry-after" => [],
+      "x-ratelimit-limit-requests" => %w[10 20]
+    }
+    expected = { "x-request-id" => "req \"quoted\" \\ and\ttab", "openai-version" => "2020-10-01",
+                 "x-ratelimit-limit-requests" => "10, 20" }
+    [headers, headers.reject { |name, _| name == "x-request-id" }].each do |sent|
+      exchange = Aiobs::Exchange.new("POST", "https://api.openai.com/v1/embeddings")
+      exchange.request_body = '{"model":"m","input":"x"}'
+      exchange.respond(200, "application/json", sent.transform_keys(&:b))
+      Aiobs.observer.observe(session_name: "escapes")
+      assert_equal Aiobs::Native::OK, exchange.record
+      want = expected.select { |name, _| sent.key?(name) }
+      assert_equal want, flush_export["events"].first["response"]["headers"]
+    end
+  end
+
   def test_capture_installs_once
     2.times { Aiobs.install_capture }
     assert_equal 1, Net::HTTP.ancestors.count(Aiobs::NetHTTPCapture)
