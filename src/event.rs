@@ -152,7 +152,7 @@ pub struct Placement<'a> {
 }
 
 /// The placement fields, accepted by every call input after its own.
-const PLACEMENT_FIELDS: FieldNames = FieldNames::new(&[
+const PLACEMENT_NAMES: [&str; 7] = [
     "started_at",
     "ended_at",
     "duration_ms",
@@ -160,10 +160,10 @@ const PLACEMENT_FIELDS: FieldNames = FieldNames::new(&[
     "span_id",
     "parent_span_id",
     "trace_id",
-]);
+];
 
 impl<'a> Placement<'a> {
-    /// Takes the placement field at `index` (in [`PLACEMENT_FIELDS`]) from its member.
+    /// Takes the placement field at `index` (in [`PLACEMENT_NAMES`]) from its member.
     fn take(
         &mut self,
         input: CallInputName,
@@ -227,16 +227,16 @@ pub struct CallInput<'a> {
     pub placement: Placement<'a>,
 }
 
-const CALL_FIELDS: FieldNames =
-    FieldNames::new(&["provider", "api", "request", "response", "error"]);
+const CALL_NAMES: [&str; 5] = ["provider", "api", "request", "response", "error"];
+const CALL_FIELDS: FieldNames = FieldNames::placed(&CALL_NAMES);
 
 impl<'a> CallInput<'a> {
     pub fn parse(json: &'a str) -> Result<CallInput<'a>> {
         let mut input = CallInput::default();
-        let mut seen = Fields::new("event_json", &CALL_FIELDS, true);
+        let mut seen = Fields::new("event_json", &CALL_FIELDS);
         json_check::walk_members("event_json", json, &mut |key, member| {
             let index = seen.first(key)?;
-            if let Some(placed) = index.checked_sub(CALL_FIELDS.texts.len()) {
+            if let Some(placed) = index.checked_sub(CALL_NAMES.len()) {
                 return input.placement.take(EVENT_JSON, placed, key, member);
             }
             let what = Field("event_json", key);
@@ -262,7 +262,7 @@ impl<'a> CallInput<'a> {
             if value.trim().is_empty() {
                 return Err(Error::invalid(format!(
                     "event_json: {} must be a non-empty string",
-                    CALL_FIELDS.texts[index]
+                    CALL_NAMES[index]
                 )));
             }
         }
@@ -345,7 +345,7 @@ pub struct HttpInput<'a> {
     pub placement: Placement<'a>,
 }
 
-const HTTP_FIELDS: FieldNames = FieldNames::new(&[
+const HTTP_NAMES: [&str; 7] = [
     "method",
     "url",
     "status",
@@ -353,15 +353,16 @@ const HTTP_FIELDS: FieldNames = FieldNames::new(&[
     "transport_error",
     "response_headers",
     "attempt",
-]);
+];
+const HTTP_FIELDS: FieldNames = FieldNames::placed(&HTTP_NAMES);
 
 impl<'a> HttpInput<'a> {
     pub fn parse(json: &'a str) -> Result<HttpInput<'a>> {
         let mut input = HttpInput::default();
-        let mut seen = Fields::new("exchange_json", &HTTP_FIELDS, true);
+        let mut seen = Fields::new("exchange_json", &HTTP_FIELDS);
         json_check::walk_members("exchange_json", json, &mut |key, member| {
             let index = seen.first(key)?;
-            if let Some(placed) = index.checked_sub(HTTP_FIELDS.texts.len()) {
+            if let Some(placed) = index.checked_sub(HTTP_NAMES.len()) {
                 return input.placement.take(EXCHANGE_JSON, placed, key, member);
             }
             if index == 5 {
@@ -565,7 +566,7 @@ const CALLSITE_FIELDS: FieldNames = FieldNames::new(&["file", "line", "function"
 impl<'a> SpanInput<'a> {
     pub fn parse(json: &'a str) -> Result<SpanInput<'a>> {
         let mut input = SpanInput::default();
-        let mut seen = Fields::new("span_json", &SPAN_FIELDS, false);
+        let mut seen = Fields::new("span_json", &SPAN_FIELDS);
         json_check::walk_members("span_json", json, &mut |key, member| {
             let index = seen.first(key)?;
             if index == 6 {
@@ -577,7 +578,7 @@ impl<'a> SpanInput<'a> {
             let present = (value != "null").then_some(value);
             match index {
                 0 => input.name = value,
-                1 => input.module = present.map(|v| string(what, v).map(|_| v)).transpose()?,
+                1 => input.module = present.map(|v| is_string(what, v).map(|_| v)).transpose()?,
                 2 => input.args = present,
                 3 => input.kwargs = present,
                 4 => input.enh_prompt = boolean(what, value)?,
@@ -602,50 +603,100 @@ impl<'a> SpanInput<'a> {
 /// `function` strings, `line` an integer, each may be null. Returns its text (`None` for null),
 /// decoded by [`decode_callsite`] at flush.
 fn walk_callsite<'a>(what: &'static str, member: Member<'_, 'a>) -> Result<Option<&'a str>> {
-    let mut seen = Fields::new(what, &CALLSITE_FIELDS, false);
+    let mut seen = Fields::new(what, &CALLSITE_FIELDS);
     member.object_or_null(what, &mut |key, value| {
         let index = seen.first(key)?;
         let what = Field(what, key);
         match value.text()? {
             "null" => Ok(()),
             value if index == 1 => small::<u32>(what, value).map(drop),
-            value => string(what, value).map(drop),
+            value => is_string(what, value),
         }
     })
 }
 
-/// The names of an input's known fields, each with its first eight bytes read as a number:
-/// a key is looked up by comparing numbers, and the rest of a name is read only when the
-/// first eight bytes and the length match.
+/// The names of an input's known fields (for a call input, its own then the placement fields),
+/// in a small hash table on each name's first eight bytes read as a number: a key is looked up
+/// with one multiplication and, nearly always, one comparison of numbers; the rest of a name is
+/// read only when the first eight bytes and the length match.
 struct FieldNames {
-    texts: &'static [&'static str],
+    names: [&'static str; FieldNames::MOST],
+    count: usize,
     heads: [u64; FieldNames::MOST],
+    /// Open addressing: 0 for an empty slot, else 1 + the index of the name hashed there.
+    slots: [u8; FieldNames::SLOTS],
 }
 
 impl FieldNames {
     /// More names than any input has.
     const MOST: usize = 16;
+    /// Twice [`FieldNames::MOST`]: a probe always reaches an empty slot, and seldom a second.
+    const SLOTS: usize = 32;
 
-    const fn new(texts: &'static [&'static str]) -> FieldNames {
-        assert!(texts.len() <= FieldNames::MOST);
+    const fn new(own: &[&'static str]) -> FieldNames {
+        FieldNames::build(own, &[])
+    }
+
+    /// A call input's names: its own, then the placement fields.
+    const fn placed(own: &[&'static str]) -> FieldNames {
+        FieldNames::build(own, &PLACEMENT_NAMES)
+    }
+
+    const fn build(own: &[&'static str], then: &[&'static str]) -> FieldNames {
+        let count = own.len() + then.len();
+        assert!(count <= FieldNames::MOST);
+        let mut names = [""; FieldNames::MOST];
         let mut heads = [0; FieldNames::MOST];
+        let mut slots = [0; FieldNames::SLOTS];
         let mut i = 0;
-        while i < texts.len() {
-            heads[i] = head(texts[i].as_bytes());
+        while i < count {
+            let name = if i < own.len() {
+                own[i]
+            } else {
+                then[i - own.len()]
+            };
+            names[i] = name;
+            heads[i] = head(name.as_bytes());
+            let mut slot = slot(heads[i], name.len());
+            while slots[slot] != 0 {
+                slot = (slot + 1) % FieldNames::SLOTS;
+            }
+            slots[slot] = (i + 1) as u8;
             i += 1;
         }
-        FieldNames { texts, heads }
+        FieldNames {
+            names,
+            count,
+            heads,
+            slots,
+        }
     }
 
-    fn position(&self, key: &str, key_head: u64) -> Option<usize> {
-        let tail = key.as_bytes().get(8..);
-        self.heads[..self.texts.len()]
-            .iter()
-            .zip(self.texts)
-            .position(|(&head, name)| {
-                head == key_head && name.len() == key.len() && name.as_bytes().get(8..) == tail
-            })
+    fn texts(&self) -> &[&'static str] {
+        &self.names[..self.count]
     }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        let key_head = head(key.as_bytes());
+        let tail = key.as_bytes().get(8..);
+        let mut slot = slot(key_head, key.len());
+        loop {
+            let index = usize::from(self.slots[slot]).checked_sub(1)?;
+            let name = self.names[index];
+            if self.heads[index] == key_head
+                && name.len() == key.len()
+                && name.as_bytes().get(8..) == tail
+            {
+                return Some(index);
+            }
+            slot = (slot + 1) % FieldNames::SLOTS;
+        }
+    }
+}
+
+/// A name's slot in [`FieldNames`]: the top bits of its head and length, multiplied.
+const fn slot(head: u64, len: usize) -> usize {
+    ((head ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 59) as usize
 }
 
 /// A name's first eight bytes (fewer for a shorter name, zeros after) as a little-endian number,
@@ -671,61 +722,46 @@ const fn head(name: &[u8]) -> u64 {
     }
 }
 
-/// The known fields of an object input, each allowed once, as serde's derive allows them: the
-/// input's own, then (for a call input) the placement fields.
+/// The known fields of an object input, each allowed once, as serde's derive allows them.
 struct Fields {
     what: &'static str,
-    own: &'static FieldNames,
-    placed: bool,
+    names: &'static FieldNames,
     seen: u32,
 }
 
 impl Fields {
-    fn new(what: &'static str, own: &'static FieldNames, placed: bool) -> Fields {
+    fn new(what: &'static str, names: &'static FieldNames) -> Fields {
         Fields {
             what,
-            own,
-            placed,
+            names,
             seen: 0,
         }
     }
 
-    fn names(&self) -> impl Iterator<Item = &'static str> + use<> {
-        let placement: &'static [&'static str] = if self.placed {
-            PLACEMENT_FIELDS.texts
-        } else {
-            &[]
-        };
-        self.own.texts.iter().chain(placement).copied()
-    }
-
-    fn index(&self, key: &str) -> Option<usize> {
-        let key_head = head(key.as_bytes());
-        self.own.position(key, key_head).or_else(|| {
-            self.placed
-                .then(|| {
-                    PLACEMENT_FIELDS
-                        .position(key, key_head)
-                        .map(|i| i + self.own.texts.len())
-                })
-                .flatten()
-        })
-    }
-
     /// The index of `key` among the names, the first time it comes.
+    #[inline]
     fn first(&mut self, key: &str) -> Result<usize> {
-        let what = self.what;
-        let index = self.index(key).ok_or_else(|| {
-            Error::invalid(format!(
-                "{what}: unknown field `{key}`, expected one of {}",
-                self.names().collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        if self.seen & (1 << index) != 0 {
-            return Err(Error::invalid(format!("{what}: duplicate field `{key}`")));
+        match self.names.position(key) {
+            Some(index) if self.seen & (1 << index) == 0 => {
+                self.seen |= 1 << index;
+                Ok(index)
+            }
+            found => Err(self.refusal(key, found)),
         }
-        self.seen |= 1 << index;
-        Ok(index)
+    }
+
+    /// Why `key` is refused: unknown, or (`found`) known and already seen.
+    #[cold]
+    #[inline(never)]
+    fn refusal(&self, key: &str, found: Option<usize>) -> Error {
+        let what = self.what;
+        match found {
+            Some(_) => Error::invalid(format!("{what}: duplicate field `{key}`")),
+            None => Error::invalid(format!(
+                "{what}: unknown field `{key}`, expected one of {}",
+                self.names.texts().join(", ")
+            )),
+        }
     }
 
     /// Fails unless the field at `index` came.
@@ -733,7 +769,8 @@ impl Fields {
         if self.seen & (1 << index) == 0 {
             return Err(Error::invalid(format!(
                 "{}: missing field `{}`",
-                self.what, self.own.texts[index]
+                self.what,
+                self.names.texts()[index]
             )));
         }
         Ok(())
@@ -761,47 +798,57 @@ fn shown(value: &str) -> &str {
 
 /// The text of a checked JSON string token, borrowed unless it holds escapes.
 fn string<'t>(what: Field, token: &'t str) -> Result<Cow<'t, str>> {
-    json_check::string_value(token)
-        .ok_or_else(|| Error::invalid(format!("{what} must be a string, not {}", shown(token))))
+    json_check::string_value(token).ok_or_else(|| refused(what, "a string", token))
+}
+
+/// Fails unless a checked JSON token is a string, without decoding it: checked JSON that starts
+/// with a quote is one string.
+fn is_string(what: Field, token: &str) -> Result<()> {
+    match token.as_bytes().first() {
+        Some(b'"') => Ok(()),
+        _ => Err(refused(what, "a string", token)),
+    }
 }
 
 fn boolean(what: Field, token: &str) -> Result<bool> {
     match token {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(Error::invalid(format!(
-            "{what} must be true or false, not {}",
-            shown(token)
-        ))),
+        _ => Err(refused(what, "true or false", token)),
     }
 }
 
 /// A checked JSON number as a double (the scanner has refused what a double cannot hold).
 fn number(what: Field, token: &str) -> Result<f64> {
     match token.as_bytes()[0] {
-        b'-' | b'0'..=b'9' => token
-            .parse()
-            .map_err(|_| Error::invalid(format!("{what} must be a number, not {}", shown(token)))),
-        _ => Err(Error::invalid(format!(
-            "{what} must be a number, not {}",
-            shown(token)
-        ))),
+        b'-' | b'0'..=b'9' => token.parse().ok(),
+        _ => None,
     }
+    .ok_or_else(|| refused(what, "a number", token))
 }
 
 /// A non-negative integer that fits `T` (a status, an attempt, a line).
 fn small<T: TryFrom<u64>>(what: Field, token: &str) -> Result<T> {
-    T::try_from(integer(what, token)?)
-        .map_err(|_| Error::invalid(format!("{what} is too large: {}", shown(token))))
+    T::try_from(integer(what, token)?).map_err(|_| too_large(what, token))
 }
 
 fn integer(what: Field, token: &str) -> Result<u64> {
-    token.parse().map_err(|_| {
-        Error::invalid(format!(
-            "{what} must be a non-negative integer, not {}",
-            shown(token)
-        ))
-    })
+    token
+        .parse()
+        .map_err(|_| refused(what, "a non-negative integer", token))
+}
+
+// The refusals are cold and out of line, so the paths that accept keep a small frame.
+#[cold]
+#[inline(never)]
+fn refused(what: Field, wanted: &str, token: &str) -> Error {
+    Error::invalid(format!("{what} must be {wanted}, not {}", shown(token)))
+}
+
+#[cold]
+#[inline(never)]
+fn too_large(what: Field, token: &str) -> Error {
+    Error::invalid(format!("{what} is too large: {}", shown(token)))
 }
 
 /// What the caller said of a traced function: its span JSON, copied once, and where each value
@@ -1174,15 +1221,9 @@ mod tests {
     /// lookup compares a name's first eight bytes as a number and reads the rest only then.
     #[test]
     fn field_names_match_exactly() {
-        for names in [
-            &SPAN_FIELDS,
-            &CALL_FIELDS,
-            &HTTP_FIELDS,
-            &CALLSITE_FIELDS,
-            &PLACEMENT_FIELDS,
-        ] {
-            for (index, name) in names.texts.iter().enumerate() {
-                assert_eq!(names.position(name, head(name.as_bytes())), Some(index));
+        for names in [&SPAN_FIELDS, &CALL_FIELDS, &HTTP_FIELDS, &CALLSITE_FIELDS] {
+            for (index, name) in names.texts().iter().enumerate() {
+                assert_eq!(names.position(name), Some(index));
                 let mut near = vec![
                     format!("{name}\0"),
                     format!("{name}x"),
@@ -1194,7 +1235,7 @@ mod tests {
                     near.push(String::from_utf8(bytes).unwrap());
                 }
                 for key in near {
-                    assert_eq!(names.position(&key, head(key.as_bytes())), None, "{key:?}");
+                    assert_eq!(names.position(&key), None, "{key:?}");
                 }
             }
         }

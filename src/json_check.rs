@@ -119,8 +119,18 @@ pub fn walk_members<'t>(
     }
 }
 
+// The error paths are cold and out of line, so the scanning paths keep a small frame.
+#[cold]
+#[inline(never)]
 fn invalid_json(what: &str, problem: Problem) -> crate::Error {
     crate::Error::new(crate::ErrorKind::InvalidJson, format!("{what}: {problem}"))
+}
+
+/// [`invalid_json`] for the member `what.key`.
+#[cold]
+#[inline(never)]
+fn invalid_member(what: &str, key: &str, problem: Problem) -> crate::Error {
+    invalid_json(&format!("{what}.{key}"), problem)
 }
 
 /// A member's value that [`walk_members`] has not read yet.
@@ -141,11 +151,12 @@ impl<'t> Member<'_, 't> {
     }
 
     /// The value's text, checked as [`check`] does.
+    #[inline]
     pub fn text(self) -> crate::Result<&'t str> {
         let start = self.scanner.at;
         self.scanner
             .value_within(self.depth_left)
-            .map_err(|problem| invalid_json(&format!("{}.{}", self.what, self.key), problem))?;
+            .map_err(|problem| invalid_member(self.what, self.key, problem))?;
         Ok(&self.text[start..self.scanner.at])
     }
 
@@ -336,7 +347,7 @@ impl<'a> Scanner<'a> {
             // Every value takes at least one byte: none taken means the visitor left it unread.
             if self.at == start {
                 self.value_within(depth_left)
-                    .map_err(|problem| invalid_json(&format!("{what}.{key}"), problem))?;
+                    .map_err(|problem| invalid_member(what, &key, problem))?;
             }
             self.skip_whitespace();
             match self.peek() {
@@ -366,7 +377,7 @@ impl<'a> Scanner<'a> {
 
     /// One value from the scanner's position, iteratively (no recursion, whatever the depth),
     /// opening at most `max_depth` levels; stops right after it.
-    #[inline]
+    #[inline(always)]
     fn value_within(&mut self, max_depth: usize) -> Result<(), Problem> {
         // Most values are a string or a number: those skip the containers' loop.
         match self.peek() {
@@ -547,7 +558,39 @@ impl<'a> Scanner<'a> {
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`, whose value must be a finite double.
+    /// Most numbers are short and have no exponent: such a number fits a double when its integer
+    /// part has at most 308 digits, which is checked here; the rest (and every mistake) take
+    /// [`Scanner::any_number`].
+    #[inline]
     fn number(&mut self) -> Result<(), Problem> {
+        let bytes = self.bytes;
+        let int_start = self.at + usize::from(bytes.get(self.at) == Some(&b'-'));
+        let mut at = match bytes.get(int_start) {
+            Some(b'0') => int_start + 1,
+            Some(b'1'..=b'9') => skip_digits(bytes, int_start + 1),
+            _ => return self.any_number(),
+        };
+        let int_digits = at - int_start;
+        if bytes.get(at) == Some(&b'.') {
+            let fraction = at + 1;
+            at = skip_digits(bytes, fraction);
+            if at == fraction {
+                return self.any_number();
+            }
+        }
+        match bytes.get(at) {
+            Some(b'e' | b'E') => self.any_number(),
+            _ if int_digits <= 308 => {
+                self.at = at;
+                Ok(())
+            }
+            _ => self.any_number(),
+        }
+    }
+
+    /// [`Scanner::number`] for any number, from its first byte.
+    #[inline(never)]
+    fn any_number(&mut self) -> Result<(), Problem> {
         let start = self.at;
         if self.peek() == Some(b'-') {
             self.at += 1;
@@ -623,11 +666,18 @@ impl<'a> Scanner<'a> {
     /// Skips ASCII digits and says how many.
     fn digits(&mut self) -> usize {
         let start = self.at;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.at += 1;
-        }
+        self.at = skip_digits(self.bytes, start);
         self.at - start
     }
+}
+
+/// The first byte at or after `at` that is no ASCII digit, or the end.
+#[inline(always)]
+fn skip_digits(bytes: &[u8], mut at: usize) -> usize {
+    while let Some(b'0'..=b'9') = bytes.get(at) {
+        at += 1;
+    }
+    at
 }
 
 /// The first byte at or after `at` that is a quote, a backslash or a control character, or the
@@ -747,6 +797,21 @@ mod tests {
             "[0.1e310]",
         ] {
             assert_eq!(kind(text), Some(ProblemKind::NumberOutOfRange), "{text}");
+        }
+        // Integers too long for a double, with and without a fraction or a sign.
+        for text in [
+            format!("2{}", "0".repeat(308)),
+            format!("-1{}", "0".repeat(309)),
+            format!("[1{}.5]", "0".repeat(400)),
+        ] {
+            assert_eq!(kind(&text), Some(ProblemKind::NumberOutOfRange), "{text}");
+        }
+        for text in [
+            format!("9{}", "9".repeat(307)),
+            format!("-1{}.25", "0".repeat(308)),
+            format!("0.{}1", "0".repeat(400)),
+        ] {
+            assert_eq!(check(&text), Ok(()), "{text}");
         }
         let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
         assert_eq!(check(&deep(MAX_DEPTH)), Ok(()));
