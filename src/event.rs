@@ -463,9 +463,11 @@ impl RecordedCall {
     }
 }
 
-/// A checked JSON text without the whitespace around it.
+/// A checked JSON text without the whitespace around it. JSON's whitespace is four of the ASCII
+/// whitespace bytes, and checked JSON neither starts nor ends with the fifth (form feed), so
+/// trimming ASCII whitespace (a plain byte loop) trims exactly JSON's.
 fn trim_json(text: &str) -> &str {
-    text.trim_matches([' ', '\n', '\r', '\t'])
+    text.trim_ascii()
 }
 
 /// The value of a checked JSON text, to write verbatim; `None` never happens for a checked text.
