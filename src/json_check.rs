@@ -379,10 +379,22 @@ impl<'a> Scanner<'a> {
     /// opening at most `max_depth` levels; stops right after it.
     #[inline(always)]
     fn value_within(&mut self, max_depth: usize) -> Result<(), Problem> {
-        // Most values are a string or a number: those skip the containers' loop.
+        // Most values are a string or a number, and most arrays hold one string (a header's
+        // values, a traced function's one argument): those skip the containers' loop.
         match self.peek() {
             Some(b'"') => self.string().map(drop),
             Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') if max_depth > 0 && self.bytes.get(self.at + 1) == Some(&b'"') => {
+                let start = self.at;
+                self.at += 1;
+                self.string()?;
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                    return Ok(());
+                }
+                self.at = start;
+                self.nested_value_within(max_depth)
+            }
             _ => self.nested_value_within(max_depth),
         }
     }
