@@ -217,12 +217,16 @@ impl<'t> Member<'_, 't> {
         let mut opening = b'{';
         for (key, value) in keys.iter().zip(values.iter_mut()) {
             let key = key.as_bytes();
-            let at = scanner.at;
-            let written = bytes.get(at..at + key.len() + 4)?;
-            if written[0] != opening
-                || written[1] != b'"'
-                || &written[2..2 + key.len()] != key
-                || &written[2 + key.len()..] != b"\":"
+            let written = bytes.get(scanner.at..scanner.at + key.len() + 4)?;
+            let (head, rest) = written.split_at(2);
+            let (name, tail) = rest.split_at(key.len());
+            // Byte by byte: a key is a few bytes, less than a call to compare them costs.
+            if head != [opening, b'"']
+                || tail != b"\":"
+                || !name
+                    .iter()
+                    .zip(key)
+                    .all(|(written, wanted)| written == wanted)
             {
                 return None;
             }
