@@ -610,21 +610,26 @@ fn walk_callsite<'a>(what: &'static str, mut member: Member<'_, 'a>) -> Result<O
     // that form, it needs only its values' checks, the same as below and in the same order.
     let mut values = [""; 3];
     if let Some(text) = member.flat_object(&CALLSITE_NAMES, &mut values) {
-        is_string(Field(what, "file"), values[0])?;
-        small::<u32>(Field(what, "line"), values[1])?;
-        is_string(Field(what, "function"), values[2])?;
+        for (index, value) in values.into_iter().enumerate() {
+            check_callsite_value(Field(what, CALLSITE_NAMES[index]), index, value)?;
+        }
         return Ok(Some(text));
     }
     let mut seen = Fields::new(what, &CALLSITE_FIELDS);
     member.object_or_null(what, &mut |key, value| {
         let index = seen.first(key)?;
-        let what = Field(what, key);
-        match value.text()? {
-            "null" => Ok(()),
-            value if index == 1 => small::<u32>(what, value).map(drop),
-            value => is_string(what, value),
-        }
+        check_callsite_value(Field(what, key), index, value.text()?)
     })
+}
+
+/// A callsite's value at `index` (in [`CALLSITE_NAMES`]): `line` an integer, the others strings,
+/// any of them null.
+fn check_callsite_value(what: Field, index: usize, value: &str) -> Result<()> {
+    match value {
+        "null" => Ok(()),
+        value if index == 1 => small::<u32>(what, value).map(drop),
+        value => is_string(what, value),
+    }
 }
 
 /// The names of an input's known fields (for a call input, its own then the placement fields),

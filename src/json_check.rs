@@ -271,6 +271,16 @@ pub fn for_each_string<'t>(
     token: &'t str,
     mut each: impl FnMut(std::borrow::Cow<'t, str>),
 ) -> Option<()> {
+    // Most such arrays hold one plain string (a header's value): checked JSON between `["` and
+    // `"]` with no quote or backslash inside is that one string, as it is.
+    if let Some(inner) = token
+        .strip_prefix("[\"")
+        .and_then(|rest| rest.strip_suffix("\"]"))
+        .filter(|inner| memchr::memchr2(b'"', b'\\', inner.as_bytes()).is_none())
+    {
+        each(std::borrow::Cow::Borrowed(inner));
+        return Some(());
+    }
     let mut scanner = Scanner {
         bytes: token.as_bytes(),
         at: 0,

@@ -44,20 +44,25 @@ func putBuffers(b *buffers) {
 	bufferPool.Put(b)
 }
 
+// recycledCap is the largest buffer the pool keeps.
+const recycledCap = 1 << 20
+
 func recycle(buf []byte) []byte {
-	if cap(buf) > 1<<20 {
+	if cap(buf) > recycledCap {
 		return nil
 	}
 	return buf[:0]
 }
 
-// reserve makes room in buf for a body of size bytes (a Content-Length; -1 when unknown) as far
-// as the capture keeps it, so a large body is not copied again at every doubling of its buffer.
+// reserve makes room in buf for a body of size bytes (a Content-Length; -1 when unknown), so a
+// body is not copied again at every doubling of its buffer. The room is at most what a pooled
+// buffer keeps (1 MiB): a declared size is not yet a byte read, and a larger body grows as it
+// arrives.
 func reserve(buf []byte, size int64) []byte {
 	if size <= 0 {
 		return buf
 	}
-	return slices.Grow(buf, int(min(size, int64(bodyLimit()))))
+	return slices.Grow(buf, int(min(size, int64(bodyLimit()), recycledCap)))
 }
 
 // An exchange is one attempt of one HTTP request, from RoundTrip to the end of its response.
@@ -70,7 +75,6 @@ type exchange struct {
 	mu          sync.Mutex
 	body        io.ReadCloser
 	status      int
-	recorded    bool
 	stopContext func() bool
 	cleanup     runtime.Cleanup
 }
@@ -284,7 +288,7 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 	ex := b.ex
 	n, err := ex.body.Read(p)
 	ex.mu.Lock()
-	if !ex.recorded {
+	if ex.buf != nil {
 		if room := bodyLimit() - len(ex.buf.response); room > 0 {
 			ex.buf.response = append(ex.buf.response, p[:min(n, room)]...)
 		}
@@ -305,7 +309,7 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 func (b *capturedBody) Close() error {
 	ex := b.ex
 	ex.mu.Lock()
-	if !ex.recorded {
+	if ex.buf != nil {
 		if ex.status >= 400 {
 			ex.buf.response = appendFrom(ex.buf.response, ex.body, bodyLimit())
 		}
@@ -317,14 +321,13 @@ func (b *capturedBody) Close() error {
 
 func (ex *exchange) finish(transportError string) {
 	ex.mu.Lock()
-	if !ex.recorded {
+	if ex.buf != nil {
 		ex.recordLocked(transportError)
 	}
 	ex.mu.Unlock()
 }
 
 func (ex *exchange) recordLocked(transportError string) {
-	ex.recorded = true
 	if ex.stopContext != nil {
 		ex.stopContext()
 	}

@@ -216,8 +216,8 @@ class CaptureTest < Minitest::Test
     assert_equal({ "x-request-id" => "req_\uFFFD" }, flush_export["events"].first["response"]["headers"])
   end
 
-  # Headers are quoted without the generator unless something in them needs escaping: both ways
-  # give the core the same values.
+  # Header values holding quotes, backslashes and control characters reach the core escaped and
+  # come back as they were sent, beside plain ones, an empty array and a repeated header.
   def test_response_headers_needing_escapes_record_as_sent
     headers = {
       "x-request-id" => ["req \"quoted\" \\ and\ttab"],

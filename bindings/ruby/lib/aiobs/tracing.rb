@@ -56,12 +56,12 @@ module Aiobs
 
       # Checks that spare a method call on the common path (no keywords, a root span) are inline.
       def span_json(spec, args, kwargs, parent)
-        parent = parent.nil? ? Serialize::NULL : parent_json(parent)
+        parent_text = parent.nil? ? Serialize::NULL : parent_json(parent)
         if spec.capture_args
-          kwargs = kwargs.empty? ? Serialize::EMPTY_HASH : Serialize.json(kwargs)
-          "{#{spec.fixed_json},\"args\":#{Serialize.json(args)},\"kwargs\":#{kwargs},\"parent_span_id\":#{parent}}"
+          kwargs_text = kwargs.nil? || kwargs.empty? ? Serialize::EMPTY_HASH : Serialize.json(kwargs)
+          "{#{spec.fixed_json},\"args\":#{Serialize.json(args)},\"kwargs\":#{kwargs_text},\"parent_span_id\":#{parent_text}}"
         else # arguments left out are null to the core
-          "{#{spec.fixed_json},\"parent_span_id\":#{parent}}"
+          "{#{spec.fixed_json},\"parent_span_id\":#{parent_text}}"
         end
       end
 
