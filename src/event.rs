@@ -13,8 +13,9 @@ use serde_json::value::RawValue;
 use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
 use crate::json_check::{self, Member};
-use crate::providers::ResponseHeaders;
+use crate::providers::{Bytes, ResponseHeaders};
 use crate::text_range::TextRange;
+use crate::warm;
 
 /// A session's id, shared by every event of the session without a copy per event.
 pub type SessionId = Arc<str>;
@@ -395,10 +396,12 @@ impl<'a> HttpInput<'a> {
 }
 
 /// A call recorded through `aiobs_record_call`: already normalised by the caller. Its texts sit
-/// in one string, so that keeping a call costs one allocation, not one per field.
+/// in one part of warm memory (see [`crate::warm`]), so that keeping a call costs one copy and no
+/// allocation of its own.
 #[derive(Debug)]
 pub struct RecordedCall {
-    text: Box<str>,
+    /// UTF-8: every part was copied from a `str`.
+    text: Bytes,
     /// The first part, never empty.
     provider: TextRange,
     api: TextRange,
@@ -421,13 +424,19 @@ impl RecordedCall {
         let optional = [request, response, error];
         let length =
             provider.len() + api.len() + optional.iter().flatten().map(|p| p.len()).sum::<usize>();
-        let mut text = String::with_capacity(length);
-        let mut put = |part: &str| TextRange::push(&mut text, part);
+        let mut text = warm::take(length);
+        let mut end = 0;
+        let mut put = |part: &str| {
+            let start = end;
+            end += part.len();
+            text[start..end].copy_from_slice(part.as_bytes());
+            TextRange::new(start, end)
+        };
         let provider = put(provider);
         let api = put(api);
         let [request, response, error] = optional.map(|part| part.map(&mut put));
         RecordedCall {
-            text: text.into(),
+            text: text.freeze(),
             provider,
             api,
             request,
@@ -437,24 +446,24 @@ impl RecordedCall {
     }
 
     pub fn provider(&self) -> &str {
-        self.provider.get(&self.text)
+        self.provider.get_utf8(&self.text)
     }
 
     pub fn api(&self) -> &str {
-        self.api.get(&self.text)
+        self.api.get_utf8(&self.text)
     }
 
     /// The request's checked JSON text.
     pub fn request(&self) -> Option<&str> {
-        self.request.map(|part| part.get(&self.text))
+        self.request.map(|part| part.get_utf8(&self.text))
     }
 
     pub fn response(&self) -> Option<&str> {
-        self.response.map(|part| part.get(&self.text))
+        self.response.map(|part| part.get_utf8(&self.text))
     }
 
     pub fn error(&self) -> Option<&str> {
-        self.error.map(|part| part.get(&self.text))
+        self.error.map(|part| part.get_utf8(&self.text))
     }
 
     /// The bytes its texts take.

@@ -21,6 +21,7 @@ pub mod stats;
 pub mod store;
 mod text_range;
 mod thread_spans;
+mod warm;
 
 #[allow(unsafe_code)]
 pub mod ffi;

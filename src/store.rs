@@ -32,6 +32,7 @@ use crate::otlp::source::Item;
 use crate::providers::{self, HttpExchange};
 use crate::session::Session;
 use crate::thread_spans;
+use crate::warm;
 
 #[derive(Default)]
 pub(crate) struct State {
@@ -90,7 +91,7 @@ pub struct Totals {
 }
 
 /// Lock order, everywhere: `flushes`, then `settings`, then `state`, then the OTLP
-/// pipeline's own.
+/// pipeline's own. The warm memory's lock ([`warm`]) is taken alone, and last at a fork.
 pub struct Store {
     settings: RwLock<Settings>,
     state: Mutex<State>,
@@ -229,7 +230,9 @@ impl Store {
         let settings = self.write_settings();
         let state = self.lock_state();
         let otlp = self.otlp.prepare_fork();
+        let warm = warm::prepare_fork();
         ForkGuards {
+            warm,
             otlp,
             state,
             settings,
@@ -363,10 +366,10 @@ impl Store {
             method: input.method.into_owned(),
             url: input.url.into_owned(),
             endpoint,
-            request_body: request_body[..request_body.len().min(limit)].to_vec(),
+            request_body: warm::copy(&request_body[..request_body.len().min(limit)]),
             status: input.status,
             content_type: input.content_type.map(Cow::into_owned),
-            response_body: response_body[..response_body.len().min(limit)].to_vec(),
+            response_body: warm::copy(&response_body[..response_body.len().min(limit)]),
             transport_error: input.transport_error.map(Cow::into_owned),
             response_headers: input.response_headers,
             attempt: input.attempt.unwrap_or(1),
@@ -561,6 +564,7 @@ fn llm_endpoint(method: &str, url: &str) -> Result<providers::Endpoint> {
 /// The store's locks, held across a `fork`. Dropping them (in the parent, and in the child after
 /// [`ForkGuards::start_child`]) releases them.
 pub(crate) struct ForkGuards<'a> {
+    warm: MutexGuard<'static, warm::Chunks>,
     otlp: crate::otlp::PipelineForkGuards<'a>,
     state: MutexGuard<'a, State>,
     #[allow(dead_code)] // held, never read
@@ -585,6 +589,7 @@ impl ForkGuards<'_> {
         // A flush running in the parent goes on there; the child has no thread running it.
         *self.flushes = false;
         self.otlp.start_child(continued.as_ref());
+        self.warm.start_child();
         if let Some(session) = continued {
             self.state.active = Some(session.id.clone());
             self.state.sessions.push(session);

@@ -33,15 +33,14 @@ impl TextRange {
         TextRange::new(start, start + part.len())
     }
 
-    /// Appends `part` to `text` and returns where it sits.
-    pub fn push(text: &mut String, part: &str) -> TextRange {
-        let start = text.len();
-        text.push_str(part);
-        TextRange::new(start, text.len())
-    }
-
     /// The part, in the owner's `text`.
     pub fn get(self, text: &str) -> &str {
         &text[self.start as usize..self.end.get() as usize]
+    }
+
+    /// The part, in the owner's `text` kept as bytes; the part must have been copied from a
+    /// `str` (its text is read when the export is built, so checking it again costs no caller).
+    pub fn get_utf8(self, text: &[u8]) -> &str {
+        std::str::from_utf8(&text[self.start as usize..self.end.get() as usize]).unwrap_or("")
     }
 }

@@ -148,7 +148,7 @@ fn response(exchange: &HttpExchange, model: Option<&str>) -> (Value, Option<Stri
         let (response, message) = error::from_http(exchange.status, &exchange.response_body);
         return (response, Some(message));
     }
-    let body = exchange.response_body.as_slice();
+    let body = &exchange.response_body[..];
     let content_type = exchange.content_type.as_deref();
     let reply = match exchange.endpoint {
         Endpoint::OpenAiChatCompletions => openai::chat::response(body, content_type),

@@ -106,6 +106,7 @@ mod sse;
 mod url;
 mod usage;
 
+pub use bytes::Bytes;
 pub use classify::{Endpoint, classify};
 pub use headers::ResponseHeaders;
 pub use url::sanitize as sanitize_url;
@@ -119,13 +120,13 @@ pub struct HttpExchange {
     /// From [`classify()`] at record time.
     pub endpoint: Endpoint,
     /// May be empty, non-UTF-8, truncated, garbage.
-    pub request_body: Vec<u8>,
+    pub request_body: Bytes,
     /// HTTP status; 0 when no response arrived.
     pub status: u16,
     /// Response content type (e.g. `text/event-stream`).
     pub content_type: Option<String>,
     /// May be an SSE stream, cut short, garbage.
-    pub response_body: Vec<u8>,
+    pub response_body: Bytes,
     pub transport_error: Option<String>,
     /// The response headers on the allow-list (see `headers.rs`); empty without a response.
     pub response_headers: ResponseHeaders,
