@@ -140,7 +140,7 @@ test-soak: $(CTEST_LIB) soak-deps
 	rm -rf $(BUILD)/soak-short-out
 	$(BUILD)/soak-short $(BUILD)/soak-short-out 8 20000
 	$(CARGO) build --release --lib
-	cd bindings/go/tests && go build -o $(CURDIR)/$(BUILD)/soak-go ./soak
+	cd bindings/go/tests && $(GO_CORE) go build -o $(CURDIR)/$(BUILD)/soak-go ./soak
 	$(BUILD)/soak-go $(BUILD)/soak-short-out/go 4 4000
 	$(call SOAK_RUBY,target/ctest/libaiobs.so) $(BUILD)/soak-short-out/ruby 3 1500
 	rm -rf $(BUILD)/soak-short-out
@@ -150,7 +150,7 @@ soak: soak-deps
 	$(CARGO) build --release -p aiobs
 	mkdir -p $(BUILD)
 	$(CC) -std=c11 $(C_WARNINGS) -O2 -g -Iinclude tests/soak/soak.c $(RELEASE_LIB) $(NATIVE_LIBS) -o $(BUILD)/soak-run
-	cd bindings/go/tests && go build -o $(CURDIR)/$(BUILD)/soak-go ./soak
+	cd bindings/go/tests && $(GO_CORE) go build -o $(CURDIR)/$(BUILD)/soak-go ./soak
 	tests/soak/run.sh $(SOAK_OUT)/c $(BUILD)/soak-run $(SOAK_OUT)/c $(SOAK_THREADS) $(SOAK_CALLS)
 	tests/soak/run.sh $(SOAK_OUT)/go $(BUILD)/soak-go $(SOAK_OUT)/go $(GO_SOAK_GOROUTINES) $(GO_SOAK_CALLS)
 	tests/soak/run.sh $(SOAK_OUT)/ruby $(call SOAK_RUBY,target/release/libaiobs.so) $(SOAK_OUT)/ruby \
@@ -164,15 +164,18 @@ compare:
 # The Go binding links target/release/libaiobs.a statically; its tests (a module of their own,
 # so the binding needs no dependency) drive openai-go, genai and go-openai from the Go proxy.
 GO_MODULES := bindings/go bindings/go/tests examples/go tests/otlp/jaeger_session_go
+# go does not hash the archive a #cgo LDFLAGS line names, so a cached link could keep a core
+# built before; the archive's digest in the C flags makes a new core a new build.
+GO_CORE = CGO_CFLAGS="-O2 -g -DAIOBS_CORE=$$(sha1sum $(CURDIR)/$(RELEASE_LIB) | cut -c1-16)"
 
 test-go:
 	$(CARGO) build --release --lib
 	@for m in $(GO_MODULES); do (cd $$m && go mod download) || exit 1; done
 	@unformatted="$$(gofmt -l bindings/go examples/go tests/otlp/jaeger_session_go)"; if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
-	@for m in $(GO_MODULES); do (cd $$m && go vet ./...) || exit 1; done
-	cd bindings/go && go test -race -count=1 ./...
-	cd bindings/go/tests && go test -race -count=1 ./...
-	cd examples/go && go build ./...
+	@for m in $(GO_MODULES); do (cd $$m && $(GO_CORE) go vet ./...) || exit 1; done
+	cd bindings/go && $(GO_CORE) go test -race -count=1 ./...
+	cd bindings/go/tests && $(GO_CORE) go test -race -count=1 ./...
+	cd examples/go && $(GO_CORE) go build ./...
 
 # The Ruby gem's tests, on the library with the test hooks; Debian's Ruby packages first.
 test-ruby: $(CTEST_LIB)
@@ -186,7 +189,7 @@ test-jaeger: $(CTEST_LIB)
 	mkdir -p $(BUILD)/jaeger-out
 	$(CC) -std=c11 $(C_WARNINGS) -g $(SANITIZE) -Iinclude tests/otlp/jaeger_session.c $(CTEST_LIB) $(NATIVE_LIBS) -o $(BUILD)/jaeger_session
 	$(CARGO) build --release --lib
-	cd tests/otlp/jaeger_session_go && go build -o $(CURDIR)/$(BUILD)/jaeger_session_go .
+	cd tests/otlp/jaeger_session_go && $(GO_CORE) go build -o $(CURDIR)/$(BUILD)/jaeger_session_go .
 	scripts/jaeger.sh run tests/otlp/jaeger_test.sh $(BUILD)/jaeger_session $(BUILD)/jaeger_session_go $(BUILD)/jaeger-out
 
 # The C++ header: RAII, nesting, results, exceptions; its export checked by expect_export.py.
