@@ -166,7 +166,7 @@ compare:
 GO_MODULES := bindings/go bindings/go/tests examples/go tests/otlp/jaeger_session_go
 # go does not hash the archive a #cgo LDFLAGS line names, so a cached link could keep a core
 # built before; the archive's digest in the C flags makes a new core a new build.
-GO_CORE = CGO_CFLAGS="-O2 -g -DAIOBS_CORE=$$(sha1sum $(CURDIR)/$(RELEASE_LIB) | cut -c1-16)"
+GO_CORE = CGO_CFLAGS="$${CGO_CFLAGS:--O2 -g} -DAIOBS_CORE=$$(sha1sum $(CURDIR)/$(RELEASE_LIB) | cut -c1-16)"
 
 test-go:
 	$(CARGO) build --release --lib

@@ -7,13 +7,14 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::ids::{SpanId, TraceId};
 use crate::json_check::{self, Member};
-use crate::providers::{Bytes, ResponseHeaders};
+use crate::providers::ResponseHeaders;
 use crate::text_range::TextRange;
 use crate::warm;
 
@@ -396,8 +397,8 @@ impl<'a> HttpInput<'a> {
 }
 
 /// A call recorded through `aiobs_record_call`: already normalised by the caller. Its texts sit
-/// in one part of warm memory (see [`crate::warm`]), so that keeping a call costs one copy and no
-/// allocation of its own.
+/// in one part of warm memory (see [`crate::warm`]), so that keeping a call copies its texts once,
+/// into pages already touched.
 #[derive(Debug)]
 pub struct RecordedCall {
     /// UTF-8: every part was copied from a `str`.

@@ -41,6 +41,8 @@ impl TextRange {
     /// The part, in the owner's `text` kept as bytes; the part must have been copied from a
     /// `str` (its text is read when the export is built, so checking it again costs no caller).
     pub fn get_utf8(self, text: &[u8]) -> &str {
-        std::str::from_utf8(&text[self.start as usize..self.end.get() as usize]).unwrap_or("")
+        let part = std::str::from_utf8(&text[self.start as usize..self.end.get() as usize]);
+        debug_assert!(part.is_ok(), "a part not copied from a str");
+        part.unwrap_or("")
     }
 }

@@ -8,28 +8,31 @@
 //! into it outside the lock.
 //!
 //! A chunk is freed when the last part carved from it is (a flush drops them all), so memory
-//! still goes back to the system after a flush. The warmer keeps at most [`READY`] chunks
-//! ahead, so the memory held beyond the store's own is at most [`READY`] + 1 chunks (3 MiB).
-//! When the warmer falls behind, the recording thread takes an unwarmed chunk and pays the
+//! still goes back to the system after a flush. Beyond the parts themselves, memory holds the
+//! [`READY`] chunks kept warm, what is left of the current one, and the tail of each chunk a
+//! part did not fit in (under [`LARGEST_PART`], a sixteenth of the chunk). The warmer starts
+//! when a program has used up its first chunk, so a program that records little never starts
+//! it. When the warmer falls behind, the recording thread takes an unwarmed chunk and pays the
 //! faults, as it would without one.
 
 use std::sync::{Condvar, LazyLock, Mutex, MutexGuard, PoisonError};
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 /// The size of a chunk.
 const CHUNK: usize = 1 << 20;
 /// Chunks kept warm ahead of the current one.
 const READY: usize = 2;
-/// Parts larger than this get their own allocation, so one part never takes most of a chunk.
-const LARGEST_PART: usize = CHUNK / 4;
+/// Parts larger than this get their own allocation, so the tail a part does not fit in wastes
+/// at most a sixteenth of a chunk.
+const LARGEST_PART: usize = CHUNK / 16;
 /// The page size the warmer touches at; smaller than the real one would only touch more.
 const PAGE: usize = 4096;
 
 struct Pool {
     chunks: Mutex<Chunks>,
-    /// Wakes the warmer when a ready chunk was taken.
-    taken: Condvar,
+    /// Wakes the warmer when the current chunk was replaced.
+    replaced: Condvar,
 }
 
 pub(crate) struct Chunks {
@@ -39,8 +42,10 @@ pub(crate) struct Chunks {
     warmer: Warmer,
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Warmer {
+    /// No chunk was used up yet.
+    NotNeeded,
     NotStarted,
     Running,
     /// The thread could not be started: chunks are taken unwarmed.
@@ -51,9 +56,9 @@ static POOL: LazyLock<Pool> = LazyLock::new(|| Pool {
     chunks: Mutex::new(Chunks {
         current: BytesMut::new(),
         ready: Vec::with_capacity(READY),
-        warmer: Warmer::NotStarted,
+        warmer: Warmer::NotNeeded,
     }),
-    taken: Condvar::new(),
+    replaced: Condvar::new(),
 });
 
 impl Pool {
@@ -64,6 +69,9 @@ impl Pool {
 
 /// `len` zero bytes to overwrite, carved from a warm chunk when one is at hand.
 pub fn take(len: usize) -> BytesMut {
+    if len == 0 {
+        return BytesMut::new();
+    }
     if len > LARGEST_PART {
         return BytesMut::zeroed(len);
     }
@@ -74,16 +82,18 @@ pub fn take(len: usize) -> BytesMut {
             Some(chunk) => chunk,
             None => BytesMut::zeroed(CHUNK),
         };
-        if chunks.warmer == Warmer::NotStarted {
-            chunks.warmer = start_warmer();
-        }
-        pool.taken.notify_one();
+        chunks.warmer = match chunks.warmer {
+            Warmer::NotNeeded => Warmer::NotStarted,
+            Warmer::NotStarted => start_warmer(),
+            running_or_unavailable => running_or_unavailable,
+        };
+        pool.replaced.notify_one();
     }
     chunks.current.split_to(len)
 }
 
 /// A copy of `bytes` in warm memory.
-pub fn copy(bytes: &[u8]) -> bytes::Bytes {
+pub fn copy(bytes: &[u8]) -> Bytes {
     let mut part = take(bytes.len());
     part.copy_from_slice(bytes);
     part.freeze()
@@ -106,14 +116,15 @@ fn warm() {
         let mut chunks = pool.lock();
         while chunks.ready.len() >= READY {
             chunks = pool
-                .taken
+                .replaced
                 .wait(chunks)
                 .unwrap_or_else(PoisonError::into_inner);
         }
         drop(chunks);
+        // Zeroed memory may come straight from the kernel, its pages not mapped yet: writing
+        // one byte per page maps them. Through black_box, so the compiler cannot drop writes of
+        // a zero it knows is there.
         let mut chunk = BytesMut::zeroed(CHUNK);
-        // calloc hands out pages the kernel has not mapped yet; writing one byte per page maps
-        // them. Through black_box, so the compiler cannot drop writes of a zero it knows is there.
         for page in std::hint::black_box(&mut chunk[..]).chunks_mut(PAGE) {
             page[0] = 0;
         }
@@ -128,7 +139,9 @@ pub(crate) fn prepare_fork() -> MutexGuard<'static, Chunks> {
 
 impl Chunks {
     /// In a forked child: the warmer is its parent's thread, so the child starts its own when
-    /// it needs one. The chunks stay: their memory is the child's copy.
+    /// it uses up a chunk. The chunks stay; their pages are shared with the parent until one
+    /// side writes to them (a chunk the parent's warmer was writing at the fork is the
+    /// parent's alone).
     pub(crate) fn start_child(&mut self) {
         if self.warmer == Warmer::Running {
             self.warmer = Warmer::NotStarted;
@@ -138,50 +151,64 @@ impl Chunks {
 
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, Instant};
+
     use super::*;
 
     #[test]
     fn parts_carved_across_chunks_keep_their_own_bytes() {
-        // Enough parts to span several chunks, each written with its own pattern after the
-        // next one was carved: no part may see another's writes.
-        let sizes = [1, 7, 4096, 5000, 65_536, 200_000];
-        let parts: Vec<bytes::Bytes> = (0..48)
+        // Enough parts to span several chunks, all alive together and each filled with its own
+        // byte: no part may see another's writes, nor lose its own.
+        let sizes = [1, 7, 4096, 5000, 40_000, LARGEST_PART];
+        let parts: Vec<Bytes> = (1..=200u8)
             .map(|i| {
-                let len = sizes[i % sizes.len()];
+                let len = sizes[usize::from(i) % sizes.len()];
                 let mut part = take(len);
                 assert_eq!(part.len(), len);
                 assert!(part.iter().all(|&b| b == 0), "a part starts zeroed");
-                part.fill(i as u8);
+                part.fill(i);
                 part.freeze()
             })
             .collect();
-        for (i, part) in parts.iter().enumerate() {
-            assert_eq!(part.len(), sizes[i % sizes.len()]);
-            assert!(
-                part.iter().all(|&b| b == i as u8),
-                "part {i} was overwritten"
-            );
+        for (i, part) in (1..=200u8).zip(&parts) {
+            assert_eq!(part.len(), sizes[usize::from(i) % sizes.len()]);
+            assert!(part.iter().all(|&b| b == i), "part {i} was overwritten");
         }
     }
 
     #[test]
-    fn a_part_larger_than_a_quarter_chunk_is_its_own_allocation() {
+    fn a_large_part_is_its_own_allocation() {
         let large = copy(&vec![7u8; LARGEST_PART + 1]);
-        let small = copy(b"small");
         assert_eq!(large.len(), LARGEST_PART + 1);
         assert!(large.iter().all(|&b| b == 7));
-        assert_eq!(&small[..], b"small");
+        assert!(
+            large.is_unique(),
+            "nothing else holds a large part's memory"
+        );
+        assert_eq!(&copy(b"small")[..], b"small");
+        assert!(take(0).is_empty());
     }
 
     #[test]
-    fn the_warmer_starts_once_a_chunk_is_used_up() {
-        let parts: Vec<_> = (0..5).map(|_| take(LARGEST_PART)).collect();
-        assert_eq!(parts.len(), 5);
-        let warmer = POOL.lock().warmer;
-        assert!(
-            warmer == Warmer::Running,
-            "five quarter chunks take a new chunk"
-        );
+    fn the_warmer_keeps_chunks_ready_once_a_chunk_is_used_up() {
+        // Two chunks' worth: the first chunk is used up whatever other tests took before.
+        let parts: Vec<_> = (0..2 * CHUNK / LARGEST_PART + 1)
+            .map(|_| take(LARGEST_PART))
+            .collect();
+        assert!(parts.len() > 32);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let chunks = POOL.lock();
+            assert_eq!(chunks.warmer, Warmer::Running);
+            assert!(chunks.ready.len() <= READY);
+            let warm_ready = !chunks.ready.is_empty();
+            drop(chunks);
+            if warm_ready {
+                break;
+            }
+            assert!(Instant::now() < deadline, "the warmer made no chunk ready");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     #[test]
@@ -192,9 +219,9 @@ mod tests {
             warmer: Warmer::Running,
         };
         chunks.start_child();
-        assert!(chunks.warmer == Warmer::NotStarted);
+        assert_eq!(chunks.warmer, Warmer::NotStarted);
         chunks.warmer = Warmer::Unavailable;
         chunks.start_child();
-        assert!(chunks.warmer == Warmer::Unavailable);
+        assert_eq!(chunks.warmer, Warmer::Unavailable);
     }
 }

@@ -106,7 +106,7 @@ mod sse;
 mod url;
 mod usage;
 
-pub use bytes::Bytes;
+use bytes::Bytes;
 pub use classify::{Endpoint, classify};
 pub use headers::ResponseHeaders;
 pub use url::sanitize as sanitize_url;
