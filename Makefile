@@ -164,9 +164,8 @@ compare:
 # The Go binding links target/release/libaiobs.a statically; its tests (a module of their own,
 # so the binding needs no dependency) drive openai-go, genai and go-openai from the Go proxy.
 GO_MODULES := bindings/go bindings/go/tests examples/go tests/otlp/jaeger_session_go
-# go does not hash the archive a #cgo LDFLAGS line names, so a cached link could keep a core
-# built before; the archive's digest in the C flags makes a new core a new build.
-GO_CORE = CGO_CFLAGS="$${CGO_CFLAGS:--O2 -g} -DAIOBS_CORE=$$(sha1sum $(CURDIR)/$(RELEASE_LIB) | cut -c1-16)"
+# Go's C flags carry the core archive's digest, so a rebuilt core is linked (scripts/go-cflags.sh).
+GO_CORE = CGO_CFLAGS="$$($(CURDIR)/scripts/go-cflags.sh)"
 
 test-go:
 	$(CARGO) build --release --lib

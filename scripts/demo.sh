@@ -67,8 +67,7 @@ prompt="What is an API?"
 run_pipeline() {
   case $1 in
     c) "$root/build/examples/pipeline_c" "$prompt" ;;
-    # The core's digest in the C flags: go does not notice a rebuilt libaiobs.a by itself.
-    go) (cd "$root/examples/go" && CGO_CFLAGS="-O2 -g -DAIOBS_CORE=$(sha1sum "$root/target/release/libaiobs.a" | cut -c1-16)" go run ./pipeline "$prompt") ;;
+    go) (cd "$root/examples/go" && CGO_CFLAGS="$("$root/scripts/go-cflags.sh")" go run ./pipeline "$prompt") ;;
     ruby) ruby -I "$root/bindings/ruby/lib" "$root/examples/ruby/pipeline.rb" "$prompt" ;;
   esac
 }

@@ -921,16 +921,12 @@ impl SpanFields {
 
     /// The text a checked string token decodes to.
     fn string(&self, slice: TextRange) -> Cow<'_, str> {
-        let token = self.raw(slice);
-        match token.get(1..token.len() - 1) {
-            Some(inner) if !inner.contains('\\') => Cow::Borrowed(inner),
-            _ => Cow::Owned(serde_json::from_str(token).unwrap_or_default()),
-        }
+        json_check::string_value(self.raw(slice)).unwrap_or_default()
     }
 
     /// A checked JSON value, as the raw value the export writes verbatim.
     fn value(&self, slice: Option<TextRange>) -> Option<&RawValue> {
-        slice.and_then(|s| serde_json::from_str(self.raw(s)).ok())
+        slice.and_then(|s| raw_json(self.raw(s)))
     }
 
     pub fn name(&self) -> Cow<'_, str> {

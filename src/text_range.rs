@@ -33,15 +33,19 @@ impl TextRange {
         TextRange::new(start, start + part.len())
     }
 
+    fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end.get() as usize
+    }
+
     /// The part, in the owner's `text`.
     pub fn get(self, text: &str) -> &str {
-        &text[self.start as usize..self.end.get() as usize]
+        &text[self.range()]
     }
 
     /// The part, in the owner's `text` kept as bytes; the part must have been copied from a
     /// `str` (its text is read when the export is built, so checking it again costs no caller).
     pub fn get_utf8(self, text: &[u8]) -> &str {
-        let part = std::str::from_utf8(&text[self.start as usize..self.end.get() as usize]);
+        let part = std::str::from_utf8(&text[self.range()]);
         debug_assert!(part.is_ok(), "a part not copied from a str");
         part.unwrap_or("")
     }
