@@ -27,13 +27,14 @@ use crate::json_check::{self, Member};
 use crate::text_range::TextRange;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
-/// with `", "`, as HTTP folds them), in name order. Every name and value sits in one string,
-/// so that keeping an exchange's headers costs two allocations, not two per header.
+/// with `", "`, as HTTP folds them), in name order. Every name and value sits in one text, so
+/// that keeping an exchange's headers costs two allocations of the exact size, and none when no
+/// header is kept.
 #[derive(Clone, Debug, Default)]
 pub struct ResponseHeaders {
-    text: String,
+    text: Box<str>,
     /// Where each header's name and value sit in `text`, in name order.
-    entries: Vec<Entry>,
+    entries: Box<[Entry]>,
 }
 
 /// A kept header: its name (lower case, never empty: only listed names are kept) and value.
@@ -43,19 +44,18 @@ struct Entry {
     value: TextRange,
 }
 
+/// Where `name` is among `entries` (names in `text`, in order), or where it would go.
+fn position(text: &str, entries: &[Entry], name: &str) -> Result<usize, usize> {
+    entries.binary_search_by(|entry| entry.name.get(text).cmp(name))
+}
+
 impl ResponseHeaders {
     fn slice(&self, range: TextRange) -> &str {
         range.get(&self.text)
     }
 
-    /// Where `name` is, or where it would go.
-    fn find(&self, name: &str) -> Result<usize, usize> {
-        self.entries
-            .binary_search_by(|entry| self.slice(entry.name).cmp(name))
-    }
-
     pub fn get(&self, name: &str) -> Option<&str> {
-        let at = self.find(name).ok()?;
+        let at = position(&self.text, &self.entries, name).ok()?;
         Some(self.slice(self.entries[at].value))
     }
 
@@ -87,45 +87,68 @@ impl ResponseHeaders {
     /// Reads the response headers a binding passed (`text`: checked JSON, an object of name ->
     /// string or array of strings), keeping the allow-list only. `what` names it in messages.
     pub fn read(what: &str, text: &str) -> crate::Result<ResponseHeaders> {
-        let mut headers = ResponseHeaders::with_room(text.len());
-        json_check::members(what, text, |name, value| headers.take(what, name, value))?;
-        headers.fit();
-        Ok(headers)
+        Kept::with(|kept| {
+            json_check::members(what, text, |name, value| kept.take(what, name, value))?;
+            Ok(kept.headers())
+        })
     }
 
     /// [`ResponseHeaders::read`] of a member's value, walked in the same pass as its object.
     pub fn read_member(what: &str, member: Member<'_, '_>) -> crate::Result<ResponseHeaders> {
-        let mut headers = ResponseHeaders::with_room(member.rest_len());
-        let object = member.object_or_null(what, &mut |name, value| {
-            headers.take(what, name, value.text()?)
-        })?;
-        match object {
-            Some(_) => {
-                headers.fit();
-                Ok(headers)
+        Kept::with(|kept| {
+            let object = member.object_or_null(what, &mut |name, value| {
+                kept.take(what, name, value.text()?)
+            })?;
+            match object {
+                Some(_) => Ok(kept.headers()),
+                None => Err(crate::Error::invalid(format!(
+                    "{what} must be a JSON object"
+                ))),
             }
-            None => Err(crate::Error::invalid(format!(
-                "{what} must be a JSON object"
-            ))),
-        }
+        })
+    }
+}
+
+/// The headers kept so far while an exchange is read, in buffers the thread reuses: the
+/// exchange then takes a copy of the exact size ([`Kept::headers`]), so that reading headers
+/// neither grows nor shrinks an allocation.
+#[derive(Default)]
+struct Kept {
+    text: String,
+    entries: Vec<Entry>,
+}
+
+/// The most text a thread's buffer keeps between exchanges: ordinary headers take far less.
+const KEPT_CAPACITY: usize = 16 << 10;
+
+thread_local! {
+    static KEPT: std::cell::RefCell<Kept> = std::cell::RefCell::default();
+}
+
+impl Kept {
+    /// Runs `read` with the thread's buffers, emptied. A buffer grown past what ordinary
+    /// headers need is given back afterwards rather than kept for the thread's lifetime.
+    fn with<T>(read: impl FnOnce(&mut Kept) -> T) -> T {
+        KEPT.with_borrow_mut(|kept| {
+            kept.text.clear();
+            kept.entries.clear();
+            let result = read(kept);
+            if kept.text.capacity() > KEPT_CAPACITY {
+                *kept = Kept::default();
+            }
+            result
+        })
     }
 
-    /// Room for what a headers object of up to `text_bound` bytes can keep, so that keeping
-    /// header after header does not grow the text and the entries again and again; [`fit`]
-    /// gives back what was not used (in place: a shrink does not move a block).
-    ///
-    /// [`fit`]: ResponseHeaders::fit
-    fn with_room(text_bound: usize) -> ResponseHeaders {
-        const ENTRIES: usize = 16;
+    fn headers(&self) -> ResponseHeaders {
         ResponseHeaders {
-            text: String::with_capacity(text_bound.min(ENTRIES * 256)),
-            entries: Vec::with_capacity(ENTRIES),
+            text: self.text.as_str().into(),
+            entries: self.entries.as_slice().into(),
         }
     }
 
-    fn fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.entries.shrink_to_fit();
+    fn slice(&self, range: TextRange) -> &str {
+        range.get(&self.text)
     }
 
     /// One header from its checked value's text. Its name is written (lower-cased) where a kept
@@ -161,7 +184,7 @@ impl ResponseHeaders {
     /// Keeps `value` for the name written at the end of the text, from `name_start` on.
     fn add(&mut self, name_start: usize, value: &str) {
         let name_at = TextRange::new(name_start, self.text.len());
-        match self.find(self.slice(name_at)) {
+        match position(&self.text, &self.entries, self.slice(name_at)) {
             Ok(at) => {
                 // A repeated header: the joined value goes to the end, in place of the old one.
                 self.text.truncate(name_start);
@@ -215,10 +238,24 @@ fn capped(value: &str) -> &str {
     &value[..end]
 }
 
-/// The headers kept by their exact name (any case). OpenAI's six rate-limit names are listed
-/// too: they are not sensitive (a test checks it), so only a rate-limit name a server invents
-/// needs the check.
-const EXACT: [&str; 15] = [
+/// The headers kept by their exact name (any case), as one `match` ([`is_exact`]) and, for
+/// the tests, as a list, written once. Every response header is asked, most of them unkept: a match
+/// jumps on the name's length and compares once or twice, where a search of the list compares
+/// with each name. OpenAI's six rate-limit names are listed too: they are not sensitive (a test
+/// checks it), so only a rate-limit name a server invents needs the check.
+macro_rules! exact_names {
+    ($($name:literal),+ $(,)?) => {
+        /// The list, for the tests that check each name.
+        #[cfg(test)]
+        const EXACT: &[&str] = &[$($name),+];
+
+        fn is_exact(lower: &str) -> bool {
+            matches!(lower, $($name)|+)
+        }
+    };
+}
+
+exact_names![
     "x-request-id",
     "request-id",
     "apim-request-id",
@@ -239,7 +276,7 @@ const EXACT: [&str; 15] = [
 /// Whether a response header (its name in lower case) is one aiobs keeps: a listed name, or a
 /// rate-limit name that does not look sensitive.
 fn is_kept(lower: &str) -> bool {
-    EXACT.contains(&lower) || (lower.starts_with("x-ratelimit-") && !is_sensitive(lower.as_bytes()))
+    is_exact(lower) || (lower.starts_with("x-ratelimit-") && !is_sensitive(lower.as_bytes()))
 }
 
 /// A lower-case name that could carry a credential or identify the caller: refused whatever the
@@ -425,6 +462,26 @@ mod tests {
             headers,
             read(&serde_json::to_string(&headers.to_json()).unwrap())
         );
+    }
+
+    #[test]
+    fn a_thread_keeps_no_large_buffer_and_exchanges_own_exact_copies() {
+        let value = "v".repeat(MAX_VALUE_BYTES);
+        let many: Vec<String> = (0..40)
+            .map(|i| format!(r#""x-ratelimit-custom-{i:02}":"{value}""#))
+            .collect();
+        let large = read(&format!("{{{}}}", many.join(",")));
+        assert_eq!(large.iter().count(), 40);
+        assert_eq!(large.get("x-ratelimit-custom-07"), Some(value.as_str()));
+        KEPT.with_borrow(|kept| assert!(kept.text.capacity() <= KEPT_CAPACITY));
+
+        let small = read(r#"{"x-request-id":"req_1","date":"today"}"#);
+        assert_eq!(small.text.len(), "x-request-idreq_1".len());
+        assert_eq!(small.entries.len(), 1);
+        let none = read(r#"{"date":"today"}"#);
+        assert!(none.is_empty() && none.text.is_empty());
+        // The first exchange's headers are its own, whatever the thread read afterwards.
+        assert_eq!(large.get("x-ratelimit-custom-39"), Some(value.as_str()));
     }
 
     #[test]
