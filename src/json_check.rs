@@ -145,11 +145,6 @@ pub struct Member<'s, 't> {
 }
 
 impl<'t> Member<'_, 't> {
-    /// How many bytes of the input are left from the value on: a bound on its length.
-    pub fn rest_len(&self) -> usize {
-        self.text.len() - self.scanner.at
-    }
-
     /// The value's text, checked as [`check`] does.
     #[inline]
     pub fn text(self) -> crate::Result<&'t str> {
