@@ -128,16 +128,25 @@ thread_local! {
 impl Kept {
     /// Runs `read` with the thread's buffers, emptied. A buffer grown past what ordinary
     /// headers need is given back afterwards rather than kept for the thread's lifetime.
+    /// Buffers of its own serve a thread whose buffers are gone (a call from a thread-local's
+    /// destructor at thread exit).
     fn with<T>(read: impl FnOnce(&mut Kept) -> T) -> T {
-        KEPT.with_borrow_mut(|kept| {
+        let mut read = Some(read);
+        let mut run = |kept: &mut Kept| read.take().map(|read| read(kept));
+        let from_thread = KEPT.try_with(|cell| {
+            let mut kept = cell.try_borrow_mut().ok()?;
             kept.text.clear();
             kept.entries.clear();
-            let result = read(kept);
+            let result = run(&mut kept);
             if kept.text.capacity() > KEPT_CAPACITY {
                 *kept = Kept::default();
             }
             result
-        })
+        });
+        match from_thread {
+            Ok(Some(result)) => result,
+            _ => run(&mut Kept::default()).expect("read runs once, here when not above"),
+        }
     }
 
     fn headers(&self) -> ResponseHeaders {
@@ -482,6 +491,9 @@ mod tests {
         assert!(none.is_empty() && none.text.is_empty());
         // The first exchange's headers are its own, whatever the thread read afterwards.
         assert_eq!(large.get("x-ratelimit-custom-39"), Some(value.as_str()));
+        // With the thread's buffers in use, a read gets buffers of its own.
+        let nested = Kept::with(|_| read(r#"{"X-Request-Id":"req_2"}"#));
+        assert_eq!(nested.get("x-request-id"), Some("req_2"));
     }
 
     #[test]
