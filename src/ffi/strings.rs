@@ -23,11 +23,20 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> Result<Opti
         return Ok(None);
     }
     // SAFETY: not NULL, and NUL-terminated per the caller's guarantee.
-    let bytes = unsafe { CStr::from_ptr(ptr) };
-    bytes
-        .to_str()
-        .map(Some)
-        .map_err(|e| Error::invalid(format!("{name} is not valid UTF-8: {e}")))
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(text) => Ok(Some(text)),
+        Err(_) => Err(utf8_refusal(name, bytes)),
+    }
+}
+
+/// The refusal of a string that is not UTF-8, saying where (the standard library's reading).
+#[cold]
+fn utf8_refusal(name: &str, bytes: &[u8]) -> Error {
+    match std::str::from_utf8(bytes) {
+        Err(e) => Error::invalid(format!("{name} is not valid UTF-8: {e}")),
+        Ok(_) => Error::invalid(format!("{name} is not valid UTF-8")),
+    }
 }
 
 /// A byte buffer argument: NULL is allowed only with length 0.
