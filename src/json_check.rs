@@ -753,59 +753,56 @@ fn skip_digits(bytes: &[u8], mut at: usize) -> usize {
 }
 
 /// The first byte at or after `at` that is a quote, a backslash or a control character, or the
-/// end. Short strings (keys, names) are scanned eight bytes at a time in a register, inline;
-/// a long one (a prompt, an answer) goes on in [`skip_long_plain`].
+/// end. On x86_64 sixteen bytes are tested at once with SSE2 (through `safe_arch`: the crate
+/// holds no `unsafe` outside `src/ffi`), elsewhere eight at a time in a register
+/// ([`swar::skip_plain`]). Keys and names end within the first sixteen, inline; a longer string
+/// (a prompt, an answer) goes on in [`skip_long_plain`].
+#[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
-    const WORDS_INLINE: usize = 2;
-    for _ in 0..WORDS_INLINE {
-        let Some(chunk) = bytes.get(at..at + 8) else {
-            return skip_long_plain(bytes, at);
-        };
-        let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-        if flags != 0 {
-            return at + (flags.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
+fn skip_plain(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at..at + 16) {
+        Some(block) => match sse2::stops(block.try_into().expect("sixteen bytes")) {
+            0 => skip_long_plain(bytes, at + 16),
+            stops => at + stops.trailing_zeros() as usize,
+        },
+        None => skip_short_plain(bytes, at),
     }
-    skip_long_plain(bytes, at)
 }
 
-/// The high bit of each byte of `word` (little-endian) that may be a quote, a backslash or a
-/// control character; the lowest flag is exact, which is the only one used.
-#[inline(always)]
-fn stop_flags(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    // A byte is flagged when it is zero (after the xor) or below 0x20.
-    (quote.wrapping_sub(ONES) & !quote
-        | backslash.wrapping_sub(ONES) & !backslash
-        | word.wrapping_sub(ONES * 0x20) & !word)
-        & HIGHS
-}
+#[cfg(not(target_arch = "x86_64"))]
+use swar::skip_plain;
 
-/// [`skip_plain`] past its inline words: two more words in a register, then memchr's
-/// vectorised search for the two delimiters, with the control-character test over the run it
-/// skipped a loop the compiler vectorises.
+/// [`skip_plain`] past its first sixteen bytes: three more blocks of sixteen, then memchr's
+/// vectorised search for the two delimiters (wider than SSE2's sixteen bytes where the machine
+/// has it), with the control-character test over the run it skipped a loop the compiler
+/// vectorises.
+#[cfg(target_arch = "x86_64")]
 #[inline(never)]
 fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
-    const WORDS_BEFORE_MEMCHR: usize = 2;
-    for _ in 0..WORDS_BEFORE_MEMCHR {
-        let Some(chunk) = bytes.get(at..at + 8) else {
-            return at
-                + bytes[at..]
-                    .iter()
-                    .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
-                    .unwrap_or(bytes.len() - at);
+    const BLOCKS_BEFORE_MEMCHR: usize = 3;
+    for _ in 0..BLOCKS_BEFORE_MEMCHR {
+        let Some(block) = bytes.get(at..at + 16) else {
+            return skip_short_plain(bytes, at);
         };
-        let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-        if flags != 0 {
-            return at + (flags.trailing_zeros() / 8) as usize;
+        match sse2::stops(block.try_into().expect("sixteen bytes")) {
+            0 => at += 16,
+            stops => return at + stops.trailing_zeros() as usize,
         }
-        at += 8;
     }
+    skip_run(bytes, at)
+}
+
+/// What is left of the text after `at`, under sixteen bytes, byte by byte.
+fn skip_short_plain(bytes: &[u8], at: usize) -> usize {
+    at + bytes[at..]
+        .iter()
+        .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+        .unwrap_or(bytes.len() - at)
+}
+
+/// memchr's search for the two delimiters, then the control-character test over the run it
+/// skipped (a loop the compiler vectorises).
+fn skip_run(bytes: &[u8], at: usize) -> usize {
     let rest = &bytes[at..];
     let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
     let run = &rest[..end];
@@ -814,6 +811,83 @@ fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
         at + run.iter().position(|&byte| byte < 0x20).unwrap_or(end)
     } else {
         at + end
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod sse2 {
+    use safe_arch::{
+        bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, max_u8_m128i, move_mask_i8_m128i,
+        set_splat_i8_m128i,
+    };
+
+    /// Bit i set when byte i of `block` is a quote, a backslash or a control character.
+    #[inline(always)]
+    pub fn stops(block: &[u8; 16]) -> u32 {
+        let bytes = load_unaligned_m128i(block);
+        let quote = cmp_eq_mask_i8_m128i(bytes, set_splat_i8_m128i(b'"' as i8));
+        let backslash = cmp_eq_mask_i8_m128i(bytes, set_splat_i8_m128i(b'\\' as i8));
+        // A byte is below 0x20 when the larger of it and 0x1f (unsigned) is 0x1f.
+        let highest_control = set_splat_i8_m128i(0x1f);
+        let control = cmp_eq_mask_i8_m128i(max_u8_m128i(bytes, highest_control), highest_control);
+        move_mask_i8_m128i(bitor_m128i(bitor_m128i(quote, backslash), control)) as u32
+    }
+}
+
+/// The scan eight bytes at a time in a register, for machines without SSE2 (and for the test
+/// that checks the two agree).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+mod swar {
+    use super::{skip_run, skip_short_plain};
+
+    /// [`super::skip_plain`] with words of eight bytes: two inline, then [`skip_long_plain`].
+    #[inline(always)]
+    pub fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
+        const WORDS_INLINE: usize = 2;
+        for _ in 0..WORDS_INLINE {
+            let Some(chunk) = bytes.get(at..at + 8) else {
+                return skip_long_plain(bytes, at);
+            };
+            let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+            if flags != 0 {
+                return at + (flags.trailing_zeros() / 8) as usize;
+            }
+            at += 8;
+        }
+        skip_long_plain(bytes, at)
+    }
+
+    /// The high bit of each byte of `word` (little-endian) that may be a quote, a backslash or
+    /// a control character; the lowest flag is exact, which is the only one used.
+    #[inline(always)]
+    fn stop_flags(word: u64) -> u64 {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGHS: u64 = 0x8080_8080_8080_8080;
+        let quote = word ^ (ONES * u64::from(b'"'));
+        let backslash = word ^ (ONES * u64::from(b'\\'));
+        // A byte is flagged when it is zero (after the xor) or below 0x20.
+        (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | word.wrapping_sub(ONES * 0x20) & !word)
+            & HIGHS
+    }
+
+    /// [`skip_plain`] past its inline words: two more words in a register, then
+    /// [`skip_run`].
+    #[inline(never)]
+    fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
+        const WORDS_BEFORE_MEMCHR: usize = 2;
+        for _ in 0..WORDS_BEFORE_MEMCHR {
+            let Some(chunk) = bytes.get(at..at + 8) else {
+                return skip_short_plain(bytes, at);
+            };
+            let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+            if flags != 0 {
+                return at + (flags.trailing_zeros() / 8) as usize;
+            }
+            at += 8;
+        }
+        skip_run(bytes, at)
     }
 }
 
@@ -895,6 +969,52 @@ mod tests {
             "}".repeat(MAX_DEPTH + 1)
         );
         assert_eq!(kind(&objects), Some(ProblemKind::TooDeep));
+    }
+
+    /// Every string-scanning path (SSE2 blocks, the memchr run, the tail under sixteen bytes)
+    /// finds what the eight-byte scan finds, and what a plain byte loop finds.
+    #[test]
+    fn string_scans_agree() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let plain = |bytes: &[u8], at: usize| {
+            at + bytes[at..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(bytes.len() - at)
+        };
+        for _ in 0..20_000 {
+            let len = (next() % 160) as usize;
+            let mut bytes: Vec<u8> = (0..len).map(|_| b'a' + (next() % 26) as u8).collect();
+            // A stop somewhere (or none), sometimes high bytes and 0x1f/0x20 around it.
+            if len > 0 && next() % 4 != 0 {
+                let stop = [b'"', b'\\', 0x00, 0x1f, b'\n'][(next() % 5) as usize];
+                bytes[(next() % len as u64) as usize] = stop;
+            }
+            for _ in 0..next() % 3 {
+                if len > 0 {
+                    bytes[(next() % len as u64) as usize] =
+                        [0x20, 0x7f, 0x80, 0xff][(next() % 4) as usize];
+                }
+            }
+            let at = if len > 0 {
+                (next() % len as u64) as usize
+            } else {
+                0
+            };
+            let expected = plain(&bytes, at);
+            assert_eq!(skip_plain(&bytes, at), expected, "{bytes:?} from {at}");
+            assert_eq!(
+                swar::skip_plain(&bytes, at),
+                expected,
+                "{bytes:?} from {at}"
+            );
+        }
     }
 
     #[test]
