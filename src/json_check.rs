@@ -754,8 +754,8 @@ fn skip_digits(bytes: &[u8], mut at: usize) -> usize {
 
 /// The first byte at or after `at` that is a quote, a backslash or a control character, or the
 /// end. On x86_64 sixteen bytes are tested at once with SSE2 (through `safe_arch`: the crate
-/// holds no `unsafe` outside `src/ffi`), elsewhere eight at a time in a register
-/// ([`swar::skip_plain`]). Keys and names end within the first sixteen, inline; a longer string
+/// holds no `unsafe` outside `src/ffi`), elsewhere eight at a time in a register (the `swar`
+/// module). Keys and names end within the first sixteen, inline; a longer string
 /// (a prompt, an answer) goes on in [`skip_long_plain`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
@@ -854,13 +854,12 @@ mod sse2 {
 mod swar {
     use super::{skip_run, skip_short_plain};
 
-    /// [`super::skip_plain`] with words of eight bytes: two inline, then [`skip_long_plain`].
-    #[inline(always)]
+    /// [`super::skip_plain`] with words of eight bytes: four, then [`skip_run`].
     pub fn skip_plain(bytes: &[u8], mut at: usize) -> usize {
-        const WORDS_INLINE: usize = 2;
-        for _ in 0..WORDS_INLINE {
+        const WORDS_BEFORE_MEMCHR: usize = 4;
+        for _ in 0..WORDS_BEFORE_MEMCHR {
             let Some(chunk) = bytes.get(at..at + 8) else {
-                return skip_long_plain(bytes, at);
+                return skip_short_plain(bytes, at);
             };
             let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
             if flags != 0 {
@@ -868,7 +867,7 @@ mod swar {
             }
             at += 8;
         }
-        skip_long_plain(bytes, at)
+        skip_run(bytes, at)
     }
 
     /// The high bit of each byte of `word` (little-endian) that may be a quote, a backslash or
@@ -884,24 +883,6 @@ mod swar {
             | backslash.wrapping_sub(ONES) & !backslash
             | word.wrapping_sub(ONES * 0x20) & !word)
             & HIGHS
-    }
-
-    /// [`skip_plain`] past its inline words: two more words in a register, then
-    /// [`skip_run`].
-    #[inline(never)]
-    fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
-        const WORDS_BEFORE_MEMCHR: usize = 2;
-        for _ in 0..WORDS_BEFORE_MEMCHR {
-            let Some(chunk) = bytes.get(at..at + 8) else {
-                return skip_short_plain(bytes, at);
-            };
-            let flags = stop_flags(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-            if flags != 0 {
-                return at + (flags.trailing_zeros() / 8) as usize;
-            }
-            at += 8;
-        }
-        skip_run(bytes, at)
     }
 }
 
