@@ -757,7 +757,7 @@ fn skip_digits(bytes: &[u8], mut at: usize) -> usize {
 /// holds no `unsafe` outside `src/ffi`), elsewhere eight at a time in a register (the `swar`
 /// module). Keys and names end within the first sixteen, inline; a longer string
 /// (a prompt, an answer) goes on in [`skip_long_plain`].
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
 fn skip_plain(bytes: &[u8], at: usize) -> usize {
     match bytes.get(at..at + 16) {
@@ -769,14 +769,14 @@ fn skip_plain(bytes: &[u8], at: usize) -> usize {
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 use swar::skip_plain;
 
 /// [`skip_plain`] past its first sixteen bytes: seven more blocks of sixteen, then memchr's
 /// vectorised search for the two delimiters, with the control-character test over the run it
 /// skipped a loop the compiler vectorises. Over a string's first 128 bytes the blocks cost less
-/// than memchr's setup; past them memchr's wider search (32 bytes with AVX2) costs less a byte.
-#[cfg(target_arch = "x86_64")]
+/// than memchr's setup; past them memchr's wider search (32 bytes with AVX2) costs less per byte.
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(never)]
 fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
     const BLOCKS_BEFORE_MEMCHR: usize = 7;
@@ -794,7 +794,7 @@ fn skip_long_plain(bytes: &[u8], mut at: usize) -> usize {
 
 /// [`skip_plain`] within the text's last sixteen bytes: the block that ends the text, without
 /// the flags of bytes before `at`. (A text under sixteen bytes is read byte by byte.)
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 fn skip_last_block(bytes: &[u8], at: usize) -> usize {
     let Some(start) = bytes.len().checked_sub(16) else {
         return skip_short_plain(bytes, at);
@@ -828,7 +828,7 @@ fn skip_run(bytes: &[u8], at: usize) -> usize {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 mod sse2 {
     use safe_arch::{
         bitor_m128i, cmp_eq_mask_i8_m128i, load_unaligned_m128i, max_u8_m128i, move_mask_i8_m128i,
@@ -850,7 +850,7 @@ mod sse2 {
 
 /// The scan eight bytes at a time in a register, for machines without SSE2 (and for the test
 /// that checks the two agree).
-#[cfg(any(test, not(target_arch = "x86_64")))]
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 mod swar {
     use super::{skip_run, skip_short_plain};
 
@@ -966,16 +966,17 @@ mod tests {
         assert_eq!(kind(&objects), Some(ProblemKind::TooDeep));
     }
 
-    /// Every string-scanning path (SSE2 blocks, the memchr run, the tail under sixteen bytes)
-    /// finds what the eight-byte scan finds, and what a plain byte loop finds.
+    /// Every string-scanning path (SSE2 blocks, the memchr run, the text's last block, a text
+    /// under sixteen bytes) finds what the eight-byte scan finds, and what a plain byte loop
+    /// finds: the first of several stops, from any start up to the text's end.
     #[test]
     fn string_scans_agree() {
         let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
+        let mut next = move |below: usize| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            state
+            (state % below as u64) as usize
         };
         let plain = |bytes: &[u8], at: usize| {
             at + bytes[at..]
@@ -983,25 +984,18 @@ mod tests {
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
                 .unwrap_or(bytes.len() - at)
         };
-        for _ in 0..20_000 {
-            let len = (next() % 160) as usize;
-            let mut bytes: Vec<u8> = (0..len).map(|_| b'a' + (next() % 26) as u8).collect();
-            // A stop somewhere (or none), sometimes high bytes and 0x1f/0x20 around it.
-            if len > 0 && next() % 4 != 0 {
-                let stop = [b'"', b'\\', 0x00, 0x1f, b'\n'][(next() % 5) as usize];
-                bytes[(next() % len as u64) as usize] = stop;
-            }
-            for _ in 0..next() % 3 {
+        // Bytes that are no stop, the high ones included (0x80 and up, negative as signed).
+        let fillers: Vec<u8> = (0x20..=0xff).filter(|&b| b != b'"' && b != b'\\').collect();
+        let stops = [b'"', b'\\', 0x00, 0x1f, b'\n'];
+        for _ in 0..50_000 {
+            let len = next(320);
+            let mut bytes: Vec<u8> = (0..len).map(|_| fillers[next(fillers.len())]).collect();
+            for _ in 0..next(4) {
                 if len > 0 {
-                    bytes[(next() % len as u64) as usize] =
-                        [0x20, 0x7f, 0x80, 0xff][(next() % 4) as usize];
+                    bytes[next(len)] = stops[next(stops.len())];
                 }
             }
-            let at = if len > 0 {
-                (next() % len as u64) as usize
-            } else {
-                0
-            };
+            let at = next(len + 1);
             let expected = plain(&bytes, at);
             assert_eq!(skip_plain(&bytes, at), expected, "{bytes:?} from {at}");
             assert_eq!(

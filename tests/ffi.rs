@@ -186,7 +186,12 @@ fn invalid_utf8_is_refused_everywhere() {
             aiobs_record_call(bad.as_ptr(), &mut err),
             AIOBS_ERR_INVALID_ARGUMENT
         );
-        assert!(take(err).unwrap().contains("UTF-8"));
+        // The message names the argument and where its bytes stop being UTF-8.
+        let message = take(err).unwrap();
+        assert!(
+            message.contains("event_json is not valid UTF-8") && message.contains("from index 1"),
+            "{message}"
+        );
         assert_eq!(
             aiobs_add_label(c("k").as_ptr(), bad.as_ptr(), null_mut()),
             AIOBS_ERR_INVALID_ARGUMENT
