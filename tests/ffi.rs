@@ -209,6 +209,24 @@ fn invalid_utf8_is_refused_everywhere() {
             ),
             AIOBS_ERR_INVALID_ARGUMENT
         );
+        // Short and long arguments are checked apart (a short ASCII one word by word): both
+        // refuse bad bytes wherever they are, and both take characters beyond ASCII.
+        let mut long_bad = vec![b'a'; 100];
+        long_bad.push(0xff);
+        let long_bad = CString::new(long_bad).unwrap();
+        let mut err = null_mut();
+        assert_eq!(
+            aiobs_add_label(c("k").as_ptr(), long_bad.as_ptr(), &mut err),
+            AIOBS_ERR_INVALID_ARGUMENT
+        );
+        assert!(take(err).unwrap().contains("from index 100"));
+        for value in ["é", &"é".repeat(50)] {
+            assert_eq!(
+                aiobs_add_label(c("k").as_ptr(), c(value).as_ptr(), null_mut()),
+                AIOBS_OK,
+                "{value}"
+            );
+        }
     }
 }
 

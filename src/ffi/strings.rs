@@ -24,11 +24,20 @@ pub(crate) unsafe fn optional<'a>(ptr: *const c_char, name: &str) -> Result<Opti
     }
     // SAFETY: not NULL, and NUL-terminated per the caller's guarantee.
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    // Short arguments (span ids, names, a result) are mostly ASCII, tested a word at a time;
+    // for them simdutf8 falls back to the standard library's check, which costs more.
+    if bytes.len() < SHORT && bytes.is_ascii() {
+        // SAFETY: ASCII is UTF-8.
+        return Ok(Some(unsafe { std::str::from_utf8_unchecked(bytes) }));
+    }
     match simdutf8::basic::from_utf8(bytes) {
         Ok(text) => Ok(Some(text)),
         Err(_) => Err(utf8_refusal(name, bytes)),
     }
 }
+
+/// Below this length simdutf8 does not use SIMD (its block is 64 bytes).
+const SHORT: usize = 64;
 
 /// The refusal of a string that is not UTF-8, saying where (the standard library's reading).
 #[cold]
