@@ -412,16 +412,15 @@ impl Store {
             callsite,
             link,
         };
-        let (kept, for_export) = destinations.route(call, Item::Call);
         let mut recorded = Ok(());
-        if let Some(call) = kept {
+        let for_export = destinations.route(call, Item::Call, |call| {
             let bytes = footprint::of_call(&call);
             recorded = state.make_room(bytes, max_memory_bytes, "call");
             if recorded.is_ok() {
                 state.queued_bytes += bytes;
                 state.calls.push(call);
             }
-        }
+        });
         drop(state);
         self.hand_to_exporter(for_export);
         recorded
@@ -505,9 +504,8 @@ impl Store {
             error: error.map(Into::into),
             enh_prompt_id,
         };
-        let (kept, for_export) = destinations.route(function, Item::Function);
         let mut recorded = Ok(());
-        if let Some(function) = kept {
+        let for_export = destinations.route(function, Item::Function, |function| {
             let bytes = footprint::of_function(&function);
             // The span is closed whatever happens: a span that cannot be recorded must not
             // stay open.
@@ -519,7 +517,7 @@ impl Store {
                 state.queued_bytes += bytes;
                 state.functions.push(function);
             }
-        }
+        });
         drop(state);
         thread_spans::remove(span_id);
         self.hand_to_exporter(for_export);
@@ -604,16 +602,21 @@ struct Destinations {
 }
 
 impl Destinations {
-    /// The event for the file, and a copy for the exporter (call bodies are shared, not
-    /// copied). The exporter's bound is its own: an event the memory bound refuses for the file
-    /// still goes to the exporter.
-    fn route<T: Clone>(&self, event: T, item: fn(T) -> Item) -> (Option<T>, Option<Item>) {
+    /// Hands the event to `keep` for the file, and returns a copy for the exporter (call bodies
+    /// are shared, not copied). The exporter's bound is its own: an event the memory bound
+    /// refuses for the file still goes to the exporter. (`keep` takes the event where it is:
+    /// handed back in an `Option` instead, an ended span's 200 bytes were copied twice more.)
+    fn route<T: Clone>(&self, event: T, item: fn(T) -> Item, keep: impl FnOnce(T)) -> Option<Item> {
         match (self.file, self.export) {
-            (true, false) => (Some(event), None),
-            (false, _) => (None, Some(item(event))),
+            (true, false) => {
+                keep(event);
+                None
+            }
+            (false, _) => Some(item(event)),
             (true, true) => {
                 let copy = item(event.clone());
-                (Some(event), Some(copy))
+                keep(event);
+                Some(copy)
             }
         }
     }
