@@ -266,16 +266,8 @@ pub fn for_each_string<'t>(
     token: &'t str,
     mut each: impl FnMut(std::borrow::Cow<'t, str>),
 ) -> Option<()> {
-    // Most such arrays hold one plain string (a header's value): checked JSON between `["` and
-    // `"]` with no quote or backslash inside is that one string, as it is. The string scan finds
-    // that out for short values at the cost of a block or two, where memchr's setup cost more.
-    let bytes = token.as_bytes();
-    if bytes.len() >= 4
-        && bytes.starts_with(b"[\"")
-        && bytes.ends_with(b"\"]")
-        && skip_plain(bytes, 2) == bytes.len() - 2
-    {
-        each(std::borrow::Cow::Borrowed(&token[2..token.len() - 2]));
+    if let Some(value) = one_plain_string(token) {
+        each(std::borrow::Cow::Borrowed(value));
         return Some(());
     }
     let mut scanner = Scanner {
@@ -307,6 +299,19 @@ pub fn for_each_string<'t>(
         }
     }
     (scanner.at + 1 == token.len()).then_some(())
+}
+
+/// The string of an array that holds one string with no quote, backslash or control byte
+/// (most header values), as it is. The string scan finds that out for short values at the cost
+/// of a block or two, where memchr's setup cost more.
+fn one_plain_string(token: &str) -> Option<&str> {
+    let bytes = token.as_bytes();
+    let plain = bytes.len() >= 4
+        && bytes.starts_with(b"[\"")
+        && bytes.ends_with(b"\"]")
+        && skip_plain(bytes, 2) == bytes.len() - 2;
+    // The two ends are ASCII, so the slice falls on character boundaries.
+    plain.then(|| &token[2..token.len() - 2])
 }
 
 /// The text of a JSON string token that [`check`] or [`members`] took (quotes included):
@@ -1001,6 +1006,38 @@ mod tests {
                 "{bytes:?} from {at}"
             );
         }
+    }
+
+    #[test]
+    fn one_plain_string_is_taken_whatever_its_length() {
+        // Values ending within the first block, just past it, in the last block of a longer
+        // text and past the blocks (memchr's part), each plain and with a stop inside.
+        for len in [0, 1, 14, 15, 16, 17, 31, 32, 33, 127, 128, 129, 200, 1000] {
+            let plain = "v".repeat(len);
+            let token = format!("[\"{plain}\"]");
+            assert_eq!(one_plain_string(&token), Some(plain.as_str()), "{len}");
+            for stop in ["\\\"", "\\\\", "\",\""] {
+                for at in [0, len / 2, len] {
+                    let value = format!("{}{stop}{}", &plain[..at], &plain[at..]);
+                    let token = format!("[\"{value}\"]");
+                    assert_eq!(one_plain_string(&token), None, "{token}");
+                }
+            }
+            // Not checked JSON: a control byte is no plain string either.
+            assert_eq!(one_plain_string(&format!("[\"{plain}\n\"]")), None, "{len}");
+        }
+        for token in [
+            "[]",
+            "[\"]",
+            "\"a\"",
+            "[\"a\",\"b\"]",
+            "[ \"a\"]",
+            "[\"a\" ]",
+            "[\"\\u00e9\"]",
+        ] {
+            assert_eq!(one_plain_string(token), None, "{token}");
+        }
+        assert_eq!(one_plain_string("[\"é\"]"), Some("é"));
     }
 
     #[test]

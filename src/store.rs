@@ -602,10 +602,12 @@ struct Destinations {
 }
 
 impl Destinations {
-    /// Hands the event to `keep` for the file, and returns a copy for the exporter (call bodies
-    /// are shared, not copied). The exporter's bound is its own: an event the memory bound
-    /// refuses for the file still goes to the exporter. (`keep` takes the event where it is:
-    /// handed back in an `Option` instead, an ended span's 200 bytes were copied twice more.)
+    /// Hands the event to `keep` when the file takes events, and returns what goes to the
+    /// exporter: a copy of it (call bodies are shared, not copied), or, when the file takes
+    /// none, the event itself (`keep` is then not called). The exporter's bound is its own: an
+    /// event the memory bound refuses for the file still goes to the exporter. (`keep` takes
+    /// the event where it is: handed back in an `Option` instead, an ended span was copied
+    /// twice more.)
     fn route<T: Clone>(&self, event: T, item: fn(T) -> Item, keep: impl FnOnce(T)) -> Option<Item> {
         match (self.file, self.export) {
             (true, false) => {

@@ -209,18 +209,22 @@ fn invalid_utf8_is_refused_everywhere() {
             ),
             AIOBS_ERR_INVALID_ARGUMENT
         );
-        // Short and long arguments are checked apart (a short ASCII one word by word): both
-        // refuse bad bytes wherever they are, and both take characters beyond ASCII.
-        let mut long_bad = vec![b'a'; 100];
-        long_bad.push(0xff);
-        let long_bad = CString::new(long_bad).unwrap();
-        let mut err = null_mut();
-        assert_eq!(
-            aiobs_add_label(c("k").as_ptr(), long_bad.as_ptr(), &mut err),
-            AIOBS_ERR_INVALID_ARGUMENT
-        );
-        assert!(take(err).unwrap().contains("from index 100"));
-        for value in ["é", &"é".repeat(50)] {
+        // Arguments under 64 bytes are checked apart (an ASCII one word by word): on both sides
+        // of that length a bad byte is refused wherever it is, and ASCII and characters beyond
+        // it are taken.
+        for len in [62, 63, 64, 100] {
+            let mut bad = vec![b'a'; len];
+            bad.push(0xff);
+            let bad = CString::new(bad).unwrap();
+            let mut err = null_mut();
+            assert_eq!(
+                aiobs_add_label(c("k").as_ptr(), bad.as_ptr(), &mut err),
+                AIOBS_ERR_INVALID_ARGUMENT
+            );
+            let message = take(err).unwrap();
+            assert!(message.contains(&format!("from index {len}")), "{message}");
+        }
+        for value in ["é", &"é".repeat(50), &"a".repeat(63), &"a".repeat(64)] {
             assert_eq!(
                 aiobs_add_label(c("k").as_ptr(), c(value).as_ptr(), null_mut()),
                 AIOBS_OK,
