@@ -242,6 +242,69 @@ impl<'t> Member<'_, 't> {
         Some(&self.text[start..scanner.at])
     }
 
+    /// An object value written as bindings write response headers: `{"n1":"v1","n2":["v2"]}`,
+    /// no whitespace, each value a string or an array of one string, no string holding an
+    /// escape. Each name and value (without their quotes) goes to `visit` with `state`, then
+    /// `finish` sees `state`. Any other value, or `finish` returning false, reads nothing and
+    /// returns `None` (what `visit` did to `state` stays), and the caller walks the value member by member (which also
+    /// words a problem). Such strings need no decoding, and the object no walk.
+    pub fn plain_string_object<S>(
+        &mut self,
+        state: &mut S,
+        visit: impl Fn(&mut S, &'t str, &'t str),
+        finish: impl FnOnce(&mut S) -> bool,
+    ) -> Option<&'t str> {
+        let bytes = self.scanner.bytes;
+        let start = self.scanner.at;
+        // The object and an array in it.
+        if self.depth_left < 2 || bytes.get(start) != Some(&b'{') {
+            return None;
+        }
+        // The plain string opening at `at`, and where the scan goes on after it.
+        let string = |at: usize| -> Option<(&'t str, usize)> {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let end = skip_plain(bytes, at + 1);
+            (bytes.get(end) == Some(&b'"')).then(|| (&self.text[at + 1..end], end + 1))
+        };
+        let mut at = start + 1;
+        if bytes.get(at) == Some(&b'}') {
+            at += 1;
+        } else {
+            loop {
+                let (name, after) = string(at)?;
+                if bytes.get(after) != Some(&b':') {
+                    return None;
+                }
+                at = after + 1;
+                let in_array = bytes.get(at) == Some(&b'[');
+                let (value, after) = string(at + usize::from(in_array))?;
+                at = after;
+                if in_array {
+                    if bytes.get(at) != Some(&b']') {
+                        return None;
+                    }
+                    at += 1;
+                }
+                visit(state, name, value);
+                match bytes.get(at) {
+                    Some(b',') => at += 1,
+                    Some(b'}') => {
+                        at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        if !finish(state) {
+            return None;
+        }
+        self.scanner.at = at;
+        Some(&self.text[start..at])
+    }
+
     /// Whether the value is an object that may still open a level.
     fn is_object(&self) -> bool {
         self.scanner.peek() == Some(b'{') && self.depth_left > 0
@@ -1005,6 +1068,65 @@ mod tests {
                 expected,
                 "{bytes:?} from {at}"
             );
+        }
+    }
+
+    /// What [`Member::plain_string_object`] reads of `{"h":<object>}`'s value: the pairs it
+    /// visited and where the scan went on, or `None`.
+    fn plain_pairs(object: &str, accept: bool) -> Option<(Vec<(String, String)>, String)> {
+        let text = format!(r#"{{"h":{object},"next":1}}"#);
+        let mut read = None;
+        walk_members("t", &text, &mut |key, mut member| {
+            if key == "h" {
+                let mut pairs = Vec::new();
+                let visit = |pairs: &mut Vec<(String, String)>, name: &str, value: &str| {
+                    pairs.push((name.to_owned(), value.to_owned()))
+                };
+                let object = member.plain_string_object(&mut pairs, visit, |_| accept);
+                read = object.map(|object| (pairs, object.to_owned()));
+            }
+            Ok(())
+        })
+        .unwrap();
+        read
+    }
+
+    #[test]
+    fn plain_string_objects_are_read_and_anything_else_left_to_the_walk() {
+        let pair = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        let long = "v".repeat(40);
+        let object = format!(r#"{{"A":"1","b":["{long}"],"É":"ü","":""}}"#);
+        let (pairs, text) = plain_pairs(&object, true).unwrap();
+        assert_eq!(text, object);
+        assert_eq!(
+            pairs,
+            [
+                pair("A", "1"),
+                pair("b", &long),
+                pair("É", "ü"),
+                pair("", "")
+            ]
+        );
+        assert_eq!(plain_pairs("{}", true).unwrap(), (vec![], "{}".to_owned()));
+        // `finish` refusing leaves the value to the walk, which then checks it.
+        assert_eq!(plain_pairs(r#"{"a":"1"}"#, false), None);
+        for other in [
+            r#"{"a":"1" }"#,
+            r#"{ "a":"1"}"#,
+            r#"{"a": "1"}"#,
+            r#"{"a":"q\"uote"}"#,
+            r#"{"a\u0041":"1"}"#,
+            r#"{"a":["1","2"]}"#,
+            r#"{"a":[]}"#,
+            r#"{"a":["1" ]}"#,
+            r#"{"a":1}"#,
+            r#"{"a":null}"#,
+            r#"{"a":{"b":"c"}}"#,
+            "[\"a\"]",
+            "\"a\"",
+            "null",
+        ] {
+            assert_eq!(plain_pairs(other, true), None, "{other}");
         }
     }
 

@@ -33,7 +33,7 @@ impl TextRange {
         TextRange::new(start, start + part.len())
     }
 
-    fn range(self) -> std::ops::Range<usize> {
+    pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end.get() as usize
     }
 

@@ -27,13 +27,15 @@ use crate::json_check::{self, Member};
 use crate::text_range::TextRange;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
-/// with `", "`, as HTTP folds them), in name order. Every name and value sits in one text, so
+/// with `", "`, as HTTP folds them), each name once. Every name and value sits in one text, so
 /// that keeping an exchange's headers costs two allocations of the exact size, and none when no
-/// header is kept.
+/// header is kept. They are held in any order and read in name order: ordering them is left
+/// to whoever reads them, at the export, off the recording thread.
 #[derive(Clone, Debug, Default)]
 pub struct ResponseHeaders {
-    text: Box<str>,
-    /// Where each header's name and value sit in `text`, in name order.
+    /// UTF-8: names and values were copied from `str`s, and names lowered in ASCII letters only.
+    text: Box<[u8]>,
+    /// Where each header's name and value sit in `text`, in any order.
     entries: Box<[Entry]>,
 }
 
@@ -44,19 +46,19 @@ struct Entry {
     value: TextRange,
 }
 
-/// Where `name` is among `entries` (names in `text`, in order), or where it would go.
-fn position(text: &str, entries: &[Entry], name: &str) -> Result<usize, usize> {
-    entries.binary_search_by(|entry| entry.name.get(text).cmp(name))
+/// Where `name` is among `entries` (names in `text`, in name order), or where it would go.
+fn position(text: &[u8], entries: &[Entry], name: &[u8]) -> Result<usize, usize> {
+    entries.binary_search_by(|entry| text[entry.name.range()].cmp(name))
 }
 
 impl ResponseHeaders {
     fn slice(&self, range: TextRange) -> &str {
-        range.get(&self.text)
+        range.get_utf8(&self.text)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        let at = position(&self.text, &self.entries, name).ok()?;
-        Some(self.slice(self.entries[at].value))
+        let entry = self.entries.iter().find(|e| self.slice(e.name) == name)?;
+        Some(self.slice(entry.value))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -65,9 +67,14 @@ impl ResponseHeaders {
 
     /// Each kept header as name and value, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries
+        let mut headers: Vec<(&str, &str)> = self
+            .entries
             .iter()
             .map(|entry| (self.slice(entry.name), self.slice(entry.value)))
+            .collect();
+        // Each name comes once, so the order is total.
+        headers.sort_unstable_by_key(|&(name, _)| name);
+        headers.into_iter()
     }
 
     /// The bytes the kept headers take.
@@ -94,8 +101,16 @@ impl ResponseHeaders {
     }
 
     /// [`ResponseHeaders::read`] of a member's value, walked in the same pass as its object.
-    pub fn read_member(what: &str, member: Member<'_, '_>) -> crate::Result<ResponseHeaders> {
+    pub fn read_member(what: &str, mut member: Member<'_, '_>) -> crate::Result<ResponseHeaders> {
         Kept::with(|kept| {
+            // The form bindings write (no escapes, no whitespace, no repeated name) is read
+            // without walking it; anything else, and any problem, takes the walk.
+            let read = member.plain_string_object(kept, Kept::take_plain, Kept::distinct);
+            if read.is_some() {
+                return Ok(kept.headers());
+            }
+            kept.text.clear();
+            kept.entries.clear();
             let object = member.object_or_null(what, &mut |name, value| {
                 kept.take(what, name, value.text()?)
             })?;
@@ -115,7 +130,8 @@ impl ResponseHeaders {
 /// allocation.
 #[derive(Default)]
 struct Kept {
-    text: String,
+    /// UTF-8, as [`ResponseHeaders`]'s.
+    text: Vec<u8>,
     entries: Vec<Entry>,
 }
 
@@ -128,7 +144,7 @@ const KEPT_ENTRIES: usize = 256;
 thread_local! {
     static KEPT: std::cell::RefCell<Kept> = const {
         std::cell::RefCell::new(Kept {
-            text: String::new(),
+            text: Vec::new(),
             entries: Vec::new(),
         })
     };
@@ -153,22 +169,27 @@ impl Kept {
 
     fn headers(&self) -> ResponseHeaders {
         ResponseHeaders {
-            text: self.text.as_str().into(),
+            text: self.text.as_slice().into(),
             entries: self.entries.as_slice().into(),
         }
     }
 
     fn slice(&self, range: TextRange) -> &str {
-        range.get(&self.text)
+        range.get_utf8(&self.text)
     }
 
-    /// One header from its checked value's text. Its name is written (lower-cased) where a kept
-    /// one stays, and taken back if it is not kept.
-    fn take(&mut self, what: &str, name: &str, value: &str) -> crate::Result<()> {
+    /// Writes `name` lower-cased where a kept header's name stays; returns where it starts and
+    /// whether it is kept (the caller takes it back if not).
+    fn push_name(&mut self, name: &str) -> (usize, bool) {
         let start = self.text.len();
-        self.text.push_str(name);
-        self.text[start..].make_ascii_lowercase();
-        let keep = is_kept(&self.text[start..]);
+        self.text.extend_from_slice(name.as_bytes());
+        lower_case(&mut self.text[start..]);
+        (start, is_kept(&self.text[start..]))
+    }
+
+    /// One header from its checked value's text.
+    fn take(&mut self, what: &str, name: &str, value: &str) -> crate::Result<()> {
+        let (start, keep) = self.push_name(name);
         // Every value is checked, kept or not, so a binding's mistake shows at once.
         let value = header_value(value, keep).ok_or_else(|| {
             crate::Error::invalid(format!(
@@ -182,12 +203,37 @@ impl Kept {
         Ok(())
     }
 
+    /// One header of the plain form ([`Member::plain_string_object`]): its name and value
+    /// need no decoding. A kept one is appended, in the order the binding passed them.
+    fn take_plain(&mut self, name: &str, value: &str) {
+        let (start, keep) = self.push_name(name);
+        if keep {
+            let name = TextRange::new(start, self.text.len());
+            let value = self.push(value);
+            self.entries.push(Entry { name, value });
+        } else {
+            self.text.truncate(start);
+        }
+    }
+
+    /// Whether each name kept by [`Kept::take_plain`] came once: a name passed twice (in two
+    /// cases) has values the walk joins. A dozen kept names at most in practice, compared by
+    /// length first, cost less than ordering them.
+    fn distinct(&mut self) -> bool {
+        let name = |entry: &Entry| &self.text[entry.name.range()];
+        self.entries.iter().enumerate().all(|(at, entry)| {
+            self.entries[..at]
+                .iter()
+                .all(|before| name(before) != name(entry))
+        })
+    }
+
     /// Appends `text` (cut to [`MAX_VALUE_BYTES`]) and returns where it sits.
     fn push(&mut self, text: &str) -> TextRange {
         let start = self.text.len();
-        self.text.push_str(capped(text));
+        self.text.extend_from_slice(capped(text).as_bytes());
         if text.len() > MAX_VALUE_BYTES {
-            self.text.push_str(CUT_MARKER);
+            self.text.extend_from_slice(CUT_MARKER.as_bytes());
         }
         TextRange::new(start, self.text.len())
     }
@@ -195,7 +241,7 @@ impl Kept {
     /// Keeps `value` for the name written at the end of the text, from `name_start` on.
     fn add(&mut self, name_start: usize, value: &str) {
         let name_at = TextRange::new(name_start, self.text.len());
-        match position(&self.text, &self.entries, self.slice(name_at)) {
+        match position(&self.text, &self.entries, &self.text[name_at.range()]) {
             Ok(at) => {
                 // A repeated header: the joined value goes to the end, in place of the old one.
                 self.text.truncate(name_start);
@@ -249,6 +295,33 @@ fn capped(value: &str) -> &str {
     &value[..end]
 }
 
+/// Lowers the ASCII letters of `name` (as HTTP compares names) eight bytes at a time: most
+/// header names are a few words long, and a byte at a time costs more than the rest of reading
+/// the header. Other bytes, UTF-8's included, stay as they are.
+fn lower_case(name: &mut [u8]) {
+    let mut words = name.chunks_exact_mut(8);
+    for word in &mut words {
+        let lowered = lower_word(u64::from_le_bytes(
+            (&*word).try_into().expect("eight bytes"),
+        ));
+        word.copy_from_slice(&lowered.to_le_bytes());
+    }
+    words.into_remainder().make_ascii_lowercase();
+}
+
+/// Each byte of `word` that is an ASCII capital letter, made small; every other byte (UTF-8's
+/// included) as it was.
+fn lower_word(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let low_seven = word & (ONES * 0x7f);
+    // Bit 7 of a byte set when its low seven bits exceed 0x40 ('@'), and when they exceed 0x5a
+    // ('Z'): no byte carries into the next, since 0x7f + 0x3f < 0x100.
+    let above_at = low_seven + ONES * 0x3f;
+    let above_z = low_seven + ONES * 0x25;
+    let capital = above_at & !above_z & !word & (ONES * 0x80);
+    word | (capital >> 2)
+}
+
 /// The headers kept by their exact name (any case), written once: as one `match`
 /// ([`is_exact`]) and, for the tests, as a list. `is_exact` runs on every response header, most
 /// of which are not kept; a `match` lets the compiler test the name's length before its bytes,
@@ -261,8 +334,8 @@ macro_rules! exact_names {
         #[cfg(test)]
         const EXACT: &[&str] = &[$($name),+];
 
-        fn is_exact(lower: &str) -> bool {
-            matches!(lower, $($name)|+)
+        fn is_exact(lower: &[u8]) -> bool {
+            $(lower == $name.as_bytes())||+
         }
     };
 }
@@ -287,8 +360,8 @@ exact_names![
 
 /// Whether a response header (its name in lower case) is one aiobs keeps: a listed name, or a
 /// rate-limit name that does not look sensitive.
-fn is_kept(lower: &str) -> bool {
-    is_exact(lower) || (lower.starts_with("x-ratelimit-") && !is_sensitive(lower.as_bytes()))
+fn is_kept(lower: &[u8]) -> bool {
+    is_exact(lower) || (lower.starts_with(b"x-ratelimit-") && !is_sensitive(lower))
 }
 
 /// A lower-case name that could carry a credential or identify the caller: refused whatever the
@@ -432,7 +505,7 @@ mod tests {
             "proxy-authenticate",
             "www-authenticate",
         ] {
-            assert!(!is_kept(&name.to_ascii_lowercase()), "{name}");
+            assert!(!is_kept(name.to_ascii_lowercase().as_bytes()), "{name}");
         }
         for name in EXACT {
             assert!(
@@ -502,6 +575,99 @@ mod tests {
         // A read nested in another starts from buffers of its own.
         let nested = Kept::with(|_| read(r#"{"X-Request-Id":"req_2"}"#));
         assert_eq!(nested.get("x-request-id"), Some("req_2"));
+    }
+
+    /// The headers of `object` read as an exchange's member (by the plain form's path where it
+    /// applies), against the walk's reading of the same object.
+    fn read_as_member(object: &str) -> Result<serde_json::Value, String> {
+        let exchange = format!(r#"{{"response_headers":{object}}}"#);
+        let mut headers = None;
+        json_check::walk_members("exchange_json", &exchange, &mut |_, member| {
+            headers = Some(ResponseHeaders::read_member("response_headers", member)?);
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(headers.expect("one member").to_json())
+    }
+
+    #[test]
+    fn the_plain_form_reads_as_the_walk_reads() {
+        let names = [
+            "X-Request-Id",
+            "x-request-id",
+            "X-RATELIMIT-REMAINING-TOKENS",
+            "x-ratelimit-custom-ÉtÉ",
+            "Date",
+            "Set-Cookie",
+            "Openai-Processing-Ms",
+            "RETRY-AFTER-MS",
+            "x-ratelimit-api-key",
+            "X-RateLimit-Limit-Requests-Named-Past-Sixty-Four-Bytes-By-A-Server-Abc",
+            "Server-Timing",
+            "Ω",
+            "",
+        ];
+        let long = "é".repeat(600);
+        let values = [
+            "",
+            "v",
+            "a value of more than sixteen bytes",
+            &long,
+            r#"q\"uote"#,
+            r"tab\t",
+        ];
+        let mut seed = 7u64;
+        let mut next = |below: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize % below
+        };
+        for _ in 0..3000 {
+            let members: Vec<String> = (0..next(7))
+                .map(|_| {
+                    let name = names[next(names.len())];
+                    let value = format!("\"{}\"", values[next(values.len())]);
+                    let form = match next(5) {
+                        0 | 1 => value,
+                        2 | 3 => format!("[{value}]"),
+                        _ => format!("[{value},\"second\"]"),
+                    };
+                    format!("\"{name}\":{form}")
+                })
+                .collect();
+            let separator = if next(10) == 0 { ", " } else { "," };
+            let object = format!("{{{}}}", members.join(separator));
+            let walked = ResponseHeaders::read("response_headers", &object)
+                .map(|h| h.to_json())
+                .map_err(|e| e.to_string());
+            assert_eq!(read_as_member(&object), walked, "{object}");
+        }
+        // Repeated names, in two cases or not, are joined by the walk either way.
+        let repeated = read_as_member(r#"{"Retry-After":"1","retry-after":["2"]}"#).unwrap();
+        assert_eq!(repeated, json!({"retry-after": "1, 2"}));
+        let kept = read_as_member(r#"{"X-Request-Id":"req_9","Date":"d","Retry-After":"3"}"#);
+        assert_eq!(
+            kept.unwrap(),
+            json!({"retry-after": "3", "x-request-id": "req_9"})
+        );
+    }
+
+    #[test]
+    fn names_lower_eight_bytes_at_a_time_as_byte_by_byte() {
+        for byte in 0..=u8::MAX {
+            for lane in 0..8 {
+                let mut word = *b"Ab-Z@[`{";
+                word[lane] = byte;
+                let mut lowered = word;
+                lowered.make_ascii_lowercase();
+                let ours = lower_word(u64::from_le_bytes(word)).to_le_bytes();
+                assert_eq!(ours, lowered, "{byte:#x} in lane {lane}");
+            }
+        }
+        let mut name = "X-RateLimit-Remaining-Tokens-É".to_owned().into_bytes();
+        lower_case(&mut name);
+        assert_eq!(name, "x-ratelimit-remaining-tokens-É".as_bytes());
     }
 
     #[test]
