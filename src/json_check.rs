@@ -242,12 +242,13 @@ impl<'t> Member<'_, 't> {
         Some(&self.text[start..scanner.at])
     }
 
-    /// An object value written as bindings write response headers: `{"n1":"v1","n2":["v2"]}`,
+    /// An object value written as bindings write response headers, `{"n1":"v1","n2":["v2"]}`:
     /// no whitespace, each value a string or an array of one string, no string holding an
     /// escape. Each name and value (without their quotes) goes to `visit` with `state`, then
     /// `finish` sees `state`. Any other value, or `finish` returning false, reads nothing and
-    /// returns `None` (what `visit` did to `state` stays), and the caller walks the value member by member (which also
-    /// words a problem). Such strings need no decoding, and the object no walk.
+    /// returns `None` (what `visit` did to `state` stays), and the caller walks the value
+    /// member by member (which also words a problem). Such strings need no decoding, and the
+    /// object no walk.
     pub fn plain_string_object<S>(
         &mut self,
         state: &mut S,
@@ -1076,7 +1077,8 @@ mod tests {
     fn plain_pairs(object: &str, accept: bool) -> Option<(Vec<(String, String)>, String)> {
         let text = format!(r#"{{"h":{object},"next":1}}"#);
         let mut read = None;
-        walk_members("t", &text, &mut |key, mut member| {
+        // The walk refuses what is not JSON; what the fast path read before that is the point.
+        let _ = walk_members("t", &text, &mut |key, mut member| {
             if key == "h" {
                 let mut pairs = Vec::new();
                 let visit = |pairs: &mut Vec<(String, String)>, name: &str, value: &str| {
@@ -1086,8 +1088,7 @@ mod tests {
                 read = object.map(|object| (pairs, object.to_owned()));
             }
             Ok(())
-        })
-        .unwrap();
+        });
         read
     }
 
@@ -1122,6 +1123,10 @@ mod tests {
             r#"{"a":1}"#,
             r#"{"a":null}"#,
             r#"{"a":{"b":"c"}}"#,
+            "{\"a\":\"1\u{1}\"}",
+            r#"{"a":"1","#,
+            r#"{"a":"1""#,
+            r#"{"a":"#,
             "[\"a\"]",
             "\"a\"",
             "null",
