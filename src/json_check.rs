@@ -261,13 +261,10 @@ impl<'t> Member<'_, 't> {
         if self.depth_left < 2 || bytes.get(start) != Some(&b'{') {
             return None;
         }
-        // The plain string opening at `at`, and where the scan goes on after it.
+        // The plain string opening at `at` (without its quotes), and where the scan goes on.
         let string = |at: usize| -> Option<(&'t str, usize)> {
-            if bytes.get(at) != Some(&b'"') {
-                return None;
-            }
-            let end = skip_plain(bytes, at + 1);
-            (bytes.get(end) == Some(&b'"')).then(|| (&self.text[at + 1..end], end + 1))
+            let after = plain_string_end(bytes, at)?;
+            Some((&self.text[at + 1..after - 1], after))
         };
         let mut at = start + 1;
         if bytes.get(at) == Some(&b'}') {
@@ -370,12 +367,21 @@ pub fn for_each_string<'t>(
 /// of a block or two, where memchr's setup cost more.
 fn one_plain_string(token: &str) -> Option<&str> {
     let bytes = token.as_bytes();
-    let plain = bytes.len() >= 4
-        && bytes.starts_with(b"[\"")
-        && bytes.ends_with(b"\"]")
-        && skip_plain(bytes, 2) == bytes.len() - 2;
+    let plain = bytes.first() == Some(&b'[')
+        && plain_string_end(bytes, 1).is_some_and(|after| after + 1 == bytes.len())
+        && bytes.last() == Some(&b']');
     // The two ends are ASCII, so the slice falls on character boundaries.
     plain.then(|| &token[2..token.len() - 2])
+}
+
+/// Just past the closing quote of the string opening at `at` when it holds no quote, backslash
+/// or control byte (a plain string, the same text decoded or not); `None` for anything else.
+fn plain_string_end(bytes: &[u8], at: usize) -> Option<usize> {
+    if bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let end = skip_plain(bytes, at + 1);
+    (bytes.get(end) == Some(&b'"')).then_some(end + 1)
 }
 
 /// The text of a JSON string token that [`check`] or [`members`] took (quotes included):
