@@ -18,12 +18,12 @@ const OPTIONS: CaptureOptions = CaptureOptions {
 
 fn exchange(url: &str, request: Vec<u8>, content_type: &str, response: Vec<u8>) -> HttpExchange {
     HttpExchange {
-        method: "POST".to_owned(),
-        url: url.to_owned(),
+        method: "POST".into(),
+        url: url.into(),
         endpoint: classify("POST", url).expect("a recognised endpoint"),
         request_body: request.into(),
         status: 200,
-        content_type: Some(content_type.to_owned()),
+        content_type: Some(content_type.into()),
         response_body: response.into(),
         transport_error: None,
         response_headers: Default::default(),

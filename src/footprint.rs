@@ -7,6 +7,7 @@
 use std::mem::size_of;
 
 use crate::event::{CallEvent, CallPayload, CheckedJson, FunctionEvent, OpenSpan};
+use crate::providers::SharedText;
 use crate::session::Session;
 
 fn text(value: Option<&str>) -> usize {
@@ -27,8 +28,8 @@ pub fn of_call(call: &CallEvent) -> usize {
                 + e.url.len()
                 + e.request_body.len()
                 + e.response_body.len()
-                + text(e.content_type.as_deref())
-                + text(e.transport_error.as_deref())
+                + e.content_type.as_ref().map_or(0, SharedText::len)
+                + e.transport_error.as_ref().map_or(0, SharedText::len)
                 + e.response_headers.heap_bytes()
         }
     };

@@ -8,7 +8,6 @@
 //! can release the ones its parent's fork handler took (see [`Store::prepare_fork`]). They never
 //! poison: a panic at the boundary leaves the store as it was, and the next caller goes on.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
@@ -29,7 +28,7 @@ use crate::ids::{SpanId, SpanIdMap, TraceId};
 use crate::labels::{self, Labels};
 use crate::otlp::Pipeline;
 use crate::otlp::source::Item;
-use crate::providers::{self, HttpExchange};
+use crate::providers::{self, HttpExchange, SharedText};
 use crate::session::Session;
 use crate::thread_spans;
 use crate::warm;
@@ -362,15 +361,21 @@ impl Store {
             )
         };
         let placed = Placed::resolve(input.placement, limits.thread_parenting)?;
+        let [method, url, content_type, transport_error] = SharedText::copy_all([
+            &input.method,
+            &input.url,
+            input.content_type.as_deref().unwrap_or_default(),
+            input.transport_error.as_deref().unwrap_or_default(),
+        ]);
         let exchange = HttpExchange {
-            method: input.method.into_owned(),
-            url: input.url.into_owned(),
+            method,
+            url,
             endpoint,
             request_body: warm::copy(&request_body[..request_body.len().min(limit)]),
             status: input.status,
-            content_type: input.content_type.map(Cow::into_owned),
+            content_type: input.content_type.map(|_| content_type),
             response_body: warm::copy(&response_body[..response_body.len().min(limit)]),
-            transport_error: input.transport_error.map(Cow::into_owned),
+            transport_error: input.transport_error.map(|_| transport_error),
             response_headers: input.response_headers,
             attempt: input.attempt.unwrap_or(1),
         };

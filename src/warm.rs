@@ -99,6 +99,66 @@ pub fn copy(bytes: &[u8]) -> Bytes {
     part.freeze()
 }
 
+/// UTF-8 text in a part of warm memory: the short texts of a recorded exchange (method, URL,
+/// content type, error) share one part instead of taking an allocation each. Read it as a `str`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SharedText(Bytes);
+
+impl SharedText {
+    /// Copies `parts` into one part of warm memory, a text each.
+    pub(crate) fn copy_all<const N: usize>(parts: [&str; N]) -> [SharedText; N] {
+        let mut whole = take(parts.iter().map(|part| part.len()).sum());
+        parts.map(|part| {
+            if part.is_empty() {
+                // Splitting costs a count of the chunk's users; an absent text needs none.
+                return SharedText::default();
+            }
+            let mut text = whole.split_to(part.len());
+            text.copy_from_slice(part.as_bytes());
+            SharedText(text.freeze())
+        })
+    }
+
+    /// The length in bytes, without reading the text.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Deref for SharedText {
+    type Target = str;
+
+    /// Every text was copied from a `str`; it is read when the export is built, so checking it
+    /// again costs no caller.
+    fn deref(&self) -> &str {
+        let text = std::str::from_utf8(&self.0);
+        debug_assert!(text.is_ok(), "a text not copied from a str");
+        text.unwrap_or("")
+    }
+}
+
+impl From<&str> for SharedText {
+    fn from(text: &str) -> SharedText {
+        SharedText(Bytes::copy_from_slice(text.as_bytes()))
+    }
+}
+
+impl From<String> for SharedText {
+    fn from(text: String) -> SharedText {
+        SharedText(text.into())
+    }
+}
+
+impl std::fmt::Debug for SharedText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
 fn start_warmer() -> Warmer {
     let started = std::thread::Builder::new()
         .name("aiobs-warmer".into())
@@ -187,6 +247,43 @@ mod tests {
         );
         assert_eq!(&copy(b"small")[..], b"small");
         assert!(take(0).is_empty());
+    }
+
+    #[test]
+    fn shared_texts_keep_their_own_text_in_one_part() {
+        let long = "é".repeat(3000); // past a chunk's tail: a chunk of its own, or a new chunk
+        let texts = [
+            [
+                "POST",
+                "https://api.openai.com/v1/chat/completions",
+                "",
+                "text/event-stream",
+            ],
+            ["", "", "", ""],
+            ["GET", &long, "application/json", "ConnectionReset: peer"],
+        ];
+        let shared: Vec<[SharedText; 4]> = (0..500)
+            .map(|i| SharedText::copy_all(texts[i % texts.len()]))
+            .collect();
+        for (i, copies) in shared.iter().enumerate() {
+            for (copy, text) in copies.iter().zip(texts[i % texts.len()]) {
+                assert_eq!(&**copy, text);
+                assert_eq!(copy.len(), text.len());
+                assert_eq!(copy.is_empty(), text.is_empty());
+            }
+        }
+        // The texts of one call sit side by side: one part, not an allocation each.
+        let [method, url, _, content_type] = &shared[0];
+        assert_eq!(
+            method.as_ptr() as usize + method.len(),
+            url.as_ptr() as usize
+        );
+        assert_eq!(
+            url.as_ptr() as usize + url.len(),
+            content_type.as_ptr() as usize
+        );
+        assert_eq!(format!("{method:?}"), "\"POST\"");
+        assert_eq!(SharedText::from("x"), SharedText::from("x".to_owned()));
     }
 
     #[test]

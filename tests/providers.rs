@@ -49,14 +49,14 @@ fn load(dir: &Path) -> Case {
         .unwrap_or_else(|| panic!("{name}: classify() does not recognise {method} {url}"));
     let body = |file: &str| fs::read(dir.join(file)).unwrap_or_default();
     let exchange = HttpExchange {
-        method,
-        url,
+        method: method.into(),
+        url: url.into(),
         endpoint,
         request_body: body("request.body").into(),
         status: u16::try_from(meta["status"].as_u64().expect("status")).unwrap(),
-        content_type: string("content_type"),
+        content_type: string("content_type").map(Into::into),
         response_body: body("response.body").into(),
-        transport_error: string("transport_error"),
+        transport_error: string("transport_error").map(Into::into),
         response_headers: meta
             .get("response_headers")
             .map(|headers| {
@@ -581,7 +581,7 @@ fn random_and_non_utf8_bodies_never_break_capture() {
         exchange.request_body = random(&mut rng, request_len).into();
         exchange.response_body = random(&mut rng, response_len).into();
         exchange.status = statuses[rng.below(statuses.len())];
-        exchange.content_type = types[rng.below(types.len())].map(str::to_owned);
+        exchange.content_type = types[rng.below(types.len())].map(Into::into);
         assert_survives(&exchange, &format!("random round {round}"));
     }
     // Invalid UTF-8 inside otherwise valid JSON strings is replaced, not fatal.

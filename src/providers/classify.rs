@@ -88,8 +88,13 @@ pub fn classify(method: &str, url: &str) -> Option<Endpoint> {
     if !method.eq_ignore_ascii_case("POST") {
         return None;
     }
-    let (parent, last) = path.rsplit_once('/').unwrap_or(("", path));
-    if let Some((model, action)) = last.split_once(':') {
+    // Byte searches: `str`'s own (`rsplit_once`, `split_once`) were most of classifying a URL.
+    let (parent, last) = match memchr::memrchr(b'/', path.as_bytes()) {
+        Some(slash) => (&path[..slash], &path[slash + 1..]),
+        None => ("", path),
+    };
+    if let Some(colon) = memchr::memchr(b':', last.as_bytes()) {
+        let (model, action) = (&last[..colon], &last[colon + 1..]);
         // Gemini's custom methods: `…/models/{model}:{action}`, and the two generate methods of
         // `…/tunedModels/{model}` (tuned models are not embedded with or asked for videos).
         let collection = parent.rsplit('/').next();

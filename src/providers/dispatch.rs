@@ -138,7 +138,7 @@ fn request(exchange: &HttpExchange, model: Option<&str>) -> Object {
 
 fn response(exchange: &HttpExchange, model: Option<&str>) -> (Value, Option<String>) {
     if exchange.status == 0 {
-        let message = exchange.transport_error.clone();
+        let message = exchange.transport_error.as_deref().map(str::to_owned);
         return (
             Value::Null,
             Some(message.unwrap_or_else(|| "no HTTP response".to_owned())),
@@ -171,7 +171,7 @@ fn response(exchange: &HttpExchange, model: Option<&str>) -> (Value, Option<Stri
     // same: the call did not deliver its whole answer.
     let error = reply
         .error
-        .or_else(|| exchange.transport_error.clone())
+        .or_else(|| exchange.transport_error.as_deref().map(str::to_owned))
         .or_else(|| {
             (reply.body.get("stream_complete") == Some(&Value::Bool(false)))
                 .then(|| STREAM_CUT_SHORT.to_owned())

@@ -21,20 +21,22 @@
 
 use std::borrow::Cow;
 
+use bytes::Bytes;
 use serde::Serialize;
 
 use crate::json_check::{self, Member};
 use crate::text_range::TextRange;
+use crate::warm;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
-/// with `", "`, as HTTP folds them), each name once. Every name and value sits in one text, so
-/// that keeping an exchange's headers costs two allocations of the exact size, and none when no
-/// header is kept. They are held in any order and read in name order: ordering them is left
+/// with `", "`, as HTTP folds them), each name once. Every name and value sits in one text, in
+/// warm memory (see [`crate::warm`]), so that keeping an exchange's headers costs one allocation
+/// of the exact size (where they are), and none when no header is kept. They are held in any order and read in name order: ordering them is left
 /// to whoever reads them, at the export, off the recording thread.
 #[derive(Clone, Default)]
 pub struct ResponseHeaders {
     /// UTF-8: names and values were copied from `str`s, and names lowered in ASCII letters only.
-    text: Box<[u8]>,
+    text: Bytes,
     /// Where each header's name and value sit in `text`, in any order.
     entries: Box<[Entry]>,
 }
@@ -173,7 +175,7 @@ impl Kept {
 
     fn headers(&self) -> ResponseHeaders {
         ResponseHeaders {
-            text: self.text.as_slice().into(),
+            text: warm::copy(&self.text),
             entries: self.entries.as_slice().into(),
         }
     }

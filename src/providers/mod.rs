@@ -111,12 +111,14 @@ pub use classify::{Endpoint, classify};
 pub use headers::ResponseHeaders;
 pub use url::sanitize as sanitize_url;
 
+pub use crate::warm::SharedText;
+
 /// One HTTP exchange as a binding saw it. Copied on the caller's thread; parsed only at flush.
 #[derive(Clone, Debug)]
 pub struct HttpExchange {
-    pub method: String,
+    pub method: SharedText,
     /// Full URL, may contain `?key=SECRET`; never stored unsanitised.
-    pub url: String,
+    pub url: SharedText,
     /// From [`classify()`] at record time.
     pub endpoint: Endpoint,
     /// May be empty, non-UTF-8, truncated, garbage.
@@ -124,10 +126,10 @@ pub struct HttpExchange {
     /// HTTP status; 0 when no response arrived.
     pub status: u16,
     /// Response content type (e.g. `text/event-stream`).
-    pub content_type: Option<String>,
+    pub content_type: Option<SharedText>,
     /// May be an SSE stream, cut short, garbage.
     pub response_body: Bytes,
-    pub transport_error: Option<String>,
+    pub transport_error: Option<SharedText>,
     /// The response headers on the allow-list (see `headers.rs`); empty without a response.
     pub response_headers: ResponseHeaders,
     /// 1 for the first try, 2 for the first retry, ...
