@@ -7,9 +7,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	aiobs "github.com/aiobs/aiobs/bindings/go"
 )
@@ -82,14 +84,19 @@ func benchCallsWith(b *testing.B, ctx context.Context, client *http.Client, url 
 			flushBench(b)
 			b.StartTimer()
 		}
-		req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(benchRequest))
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		benchCall(b, ctx, client, url)
 	}
+}
+
+// benchCall sends the benchmark's chat request and reads the whole answer.
+func benchCall(b *testing.B, ctx context.Context, client *http.Client, url string) {
+	req, _ := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(benchRequest))
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
 }
 
 func flushBench(b *testing.B) {
@@ -166,6 +173,60 @@ func BenchmarkBareHTTP(b *testing.B) {
 func BenchmarkCaptureHTTP(b *testing.B) {
 	server := benchServer(b)
 	inSession(b, func() { benchCalls(b, aiobs.HTTPClient(server.Client()), server.URL+"/v1/chat/completions") })
+}
+
+// The time recording adds to a call over loopback HTTP, as the median over batches of bare and
+// captured calls made in turn to one server. A loopback call varies by more from one run to the
+// next than recording costs, so BenchmarkCaptureHTTP minus BenchmarkBareHTTP, each run alone,
+// cannot resolve it; batches side by side share the machine's state of the moment.
+func BenchmarkAddedOverHTTP(b *testing.B) {
+	bare, captured := overHTTP(b)
+	inSession(b, func() { addedOverHTTP(b, bare, captured) })
+}
+
+// The yardstick for BenchmarkAddedOverHTTP: what 5 µs of the program's own work after each call
+// adds, measured the same way. Between a client and a server on other threads, work that delays
+// the next request can cost more than itself (the server's thread may have gone idle meanwhile).
+func BenchmarkWorkOverHTTP(b *testing.B) {
+	bare, _ := overHTTP(b)
+	addedOverHTTP(b, bare, func() {
+		bare()
+		for start := time.Now(); time.Since(start) < 5*time.Microsecond; {
+		}
+	})
+}
+
+// overHTTP returns a bare and a captured call to a new benchmark server.
+func overHTTP(b *testing.B) (bare, captured func()) {
+	server := benchServer(b)
+	url := server.URL + "/v1/chat/completions"
+	call := func(client *http.Client) func() {
+		return func() { benchCall(b, context.Background(), client, url) }
+	}
+	return call(server.Client()), call(aiobs.HTTPClient(server.Client()))
+}
+
+// addedOverHTTP reports the median, over batches, of what a call of `changed` takes beyond one of
+// `bare` in the batch just before it.
+func addedOverHTTP(b *testing.B, bare, changed func()) {
+	const batch = 200
+	timed := func(call func()) time.Duration {
+		start := time.Now()
+		for range batch {
+			call()
+		}
+		return time.Since(start)
+	}
+	var added []time.Duration
+	for i := 0; b.Loop(); i++ {
+		if benchSession && i%100 == 99 { // every 20,000 captured calls, as benchCalls does
+			flushBench(b)
+		}
+		bareTime := timed(bare)
+		added = append(added, (timed(changed)-bareTime)/batch)
+	}
+	slices.Sort(added)
+	b.ReportMetric(float64(added[len(added)/2]), "added-ns/call")
 }
 
 // StartSpan and End of one span with its callsite, parent and no arguments.
