@@ -45,8 +45,14 @@ impl TextRange {
     /// The part, in the owner's `text` kept as bytes; the part must have been copied from a
     /// `str` (its text is read when the export is built, so checking it again costs no caller).
     pub fn get_utf8(self, text: &[u8]) -> &str {
-        let part = std::str::from_utf8(&text[self.range()]);
-        debug_assert!(part.is_ok(), "a part not copied from a str");
-        part.unwrap_or("")
+        copied_str(&text[self.range()])
     }
+}
+
+/// Bytes copied from a `str`, read as one again. They are read when the export is built, so
+/// checking them again costs no caller.
+pub fn copied_str(bytes: &[u8]) -> &str {
+    let text = std::str::from_utf8(bytes);
+    debug_assert!(text.is_ok(), "bytes not copied from a str");
+    text.unwrap_or("")
 }

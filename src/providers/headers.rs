@@ -29,10 +29,11 @@ use crate::text_range::TextRange;
 use crate::warm;
 
 /// The kept response headers of one exchange: lower-case name -> value (repeated values joined
-/// with `", "`, as HTTP folds them), each name once. Every name and value sits in one text, in
+/// with `", "`, as HTTP folds them), each name once. Every name and value sits in one text in
 /// warm memory (see [`crate::warm`]), so that keeping an exchange's headers costs one allocation
-/// of the exact size (where they are), and none when no header is kept. They are held in any order and read in name order: ordering them is left
-/// to whoever reads them, at the export, off the recording thread.
+/// of the exact size (where they are), and none when no header is kept. They are held in any
+/// order and read in name order: ordering them is left to whoever reads them, at the export, off
+/// the recording thread.
 #[derive(Clone, Default)]
 pub struct ResponseHeaders {
     /// UTF-8: names and values were copied from `str`s, and names lowered in ASCII letters only.
