@@ -22,7 +22,7 @@ func init() { captureLimit.Store(16 << 20) }
 func bodyLimit() int { return int(captureLimit.Load()) }
 
 // buffers are the byte slices one exchange is assembled in, recycled together: the core copies
-// them, so they are free again as soon as the record is made.
+// them, so they are free again as soon as the record is made (see recorder.go).
 type buffers struct {
 	json     []byte // the exchange's JSON, opened on the caller's goroutine and closed at record
 	request  []byte // the request body as sent
@@ -67,8 +67,9 @@ func reserve(buf []byte, size int64) []byte {
 
 // An exchange is one attempt of one HTTP request, from RoundTrip to the end of its response.
 type exchange struct {
-	buf *buffers    // nil once recorded
-	tee *requestTee // the request body as the transport reads it, when it cannot be replayed
+	req *http.Request // as the caller made it
+	buf *buffers      // nil once recorded
+	tee *requestTee   // the request body as the transport reads it, when it cannot be replayed
 
 	// Once a response came: its body, whose end, Close or loss makes the record (see
 	// capturedBody), and what stops the watches on the request's context and on the body's loss.
@@ -122,7 +123,7 @@ func beginExchange(req *http.Request) *exchange {
 	if !httpCheck(method, url) {
 		return nil
 	}
-	ex := &exchange{buf: getBuffers()}
+	ex := &exchange{req: req, buf: getBuffers()}
 	j := appendString(append(ex.buf.json, `{"method":`...), req.Method)
 	j = appendString(append(j, `,"url":`...), url[:len(url)-1])
 	j = appendTime(append(j, `,"started_at":`...), time.Now())
@@ -185,20 +186,18 @@ func (ex *exchange) respond(resp *http.Response) {
 	ex.buf.json = appendHeaders(append(j, `,"response_headers":`...), resp.Header)
 }
 
-// record closes the exchange's JSON and hands it with both bodies to the core, exactly once.
-// The exchange ends now: without an ended_at the core takes the time of the call, which spares
-// reading the clock here and parsing a time there.
+// record closes the exchange, which ends now, and hands it to the recorder, exactly once.
 func (ex *exchange) record(transportError string) {
 	b := ex.buf
 	j := appendStringOrNull(append(b.json, `,"transport_error":`...), transportError)
+	j = appendTime(append(j, `,"ended_at":`...), time.Now())
 	b.json = append(j, '}', 0)
-	request := b.request
+	body := b.request
 	if ex.tee != nil {
-		request = ex.tee.sent()
+		body = ex.tee.sent()
 	}
-	reportCaptureError(recordHTTP(b.json, request, b.response))
 	ex.buf = nil
-	putBuffers(b)
+	enqueue(pendingRecord{buf: b, body: body, request: ex.req})
 }
 
 // appendHeaders appends response headers as the core takes them: name -> string, or an array

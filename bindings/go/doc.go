@@ -15,7 +15,10 @@
 // the response (streams rebuilt whole, as the caller read them), token usage, the error, timings,
 // the retry number, the provider's request id and rate-limit headers, and the callsite (the
 // user's line). Provider formats are parsed by the core at flush, the same way for every
-// language; the caller's goroutine pays a copy of the bodies and one call into the core.
+// language. The caller's goroutine pays a copy of the bodies; the call into the core that
+// records the exchange runs on a goroutine of its own, about a millisecond later, in batches.
+// Observe, End, Flush, Configure, ReadStats and Shutdown record what is still waiting first, so
+// no exchange misses its session, its file or its export.
 //
 // Traced functions are spans carried by a context.Context: StartSpan and Span.End, or Trace.
 // Calls and spans made with a span's context are its children, from any goroutine.

@@ -1,6 +1,9 @@
 package aiobs
 
-import "strconv"
+import (
+	"net/http"
+	"strconv"
+)
 
 // Code is the status of a failed aiobs call, as the core returns it. Every code is also a
 // sentinel error, so callers test for one with errors.Is:
@@ -78,3 +81,18 @@ func (e *Error) Error() string { return "aiobs: " + e.Message }
 
 // Unwrap returns the code, so errors.Is(err, aiobs.ErrNoSession) and the like work.
 func (e *Error) Unwrap() error { return e.Code }
+
+// ExchangeError is what the error handler (SetErrorHandler) receives when the core refused a
+// captured LLM exchange: the request it was made with, whose context tells the program which
+// call it was (the exchange is recorded after the call returned, on another goroutine), and the
+// core's error.
+type ExchangeError struct {
+	Request *http.Request
+	Err     error
+}
+
+// Error returns the core's message.
+func (e *ExchangeError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the core's error, so errors.Is(err, aiobs.ErrMemoryLimit) and the like work.
+func (e *ExchangeError) Unwrap() error { return e.Err }

@@ -33,6 +33,7 @@ func Configure(settings map[string]any) error {
 	if err != nil {
 		return &Error{Code: ErrInvalidArgument, Message: "settings: " + err.Error()}
 	}
+	recordPending() // under the settings they were captured with
 	if err := configure(append(encoded, 0)); err != nil {
 		return err
 	}
@@ -62,12 +63,16 @@ func Observe(name string, labels map[string]string) (sessionID string, err error
 	if labels != nil {
 		clabels = append(appendStringMap(nil, labels), 0)
 	}
+	recordPending() // into the session they were captured in
 	return observe(cname, clabels)
 }
 
 // End ends the active session; without one it does nothing. Spans still open keep their session
 // and are recorded when they end. Safe for concurrent use.
-func End() error { return end() }
+func End() error {
+	recordPending()
+	return end()
+}
 
 // Flush writes every session and event recorded since the last flush to one JSON file, replaced
 // atomically, and returns its absolute path. path "" means $LLM_OBS_OUT, then
@@ -81,6 +86,7 @@ func Flush(path string) (written string, err error) {
 			return "", err
 		}
 	}
+	recordPending()
 	return flush(cpath)
 }
 

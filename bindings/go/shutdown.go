@@ -24,5 +24,6 @@ func Shutdown(ctx context.Context) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		timeout = max(time.Until(deadline), 0)
 	}
+	recordPending()
 	return shutdown(uint32(min(timeout.Milliseconds(), math.MaxUint32)))
 }

@@ -33,6 +33,7 @@ type OTLPStats struct {
 
 // ReadStats returns the store's counters. Safe for concurrent use; it costs one short lock.
 func ReadStats() (Stats, error) {
+	recordPending()
 	text, err := stats()
 	if err != nil {
 		return Stats{}, err

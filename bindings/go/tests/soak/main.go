@@ -12,10 +12,11 @@
 // Between phases the goroutines wait while the main goroutine writes a plain flush and starts a
 // new session. Each call carries a credential in its URL and response headers.
 //
-// Which record the core refused is known exactly: a span's End returns the error, and the
-// binding reports a refused exchange (or span start) to the error handler on the goroutine that
-// made the call. Each recording goroutine is locked to its OS thread, so the handler finds the
-// goroutine by thread id. Afterwards every file is read back: each call and span aiobs accepted
+// Which record the core refused is known exactly: a span's End returns the error; a refused span
+// start reaches the error handler on the goroutine that made it (each recording goroutine is
+// locked to its OS thread, so the handler finds the goroutine by thread id); a refused exchange
+// reaches it later, from the goroutine that records exchanges, as an *aiobs.ExchangeError whose
+// request's context names the call. Afterwards every file is read back: each call and span aiobs accepted
 // is in exactly one file, none it refused is in any, no file holds the credential, the drops the
 // goroutines saw are those Stats and the files count, and the failing exporter counted every
 // record it was offered once. RSS is sampled all along (rss.csv) and must stay flat.
@@ -106,24 +107,43 @@ type worker struct {
 	client      *http.Client
 	callOutcome []uint8
 	spanOutcome []uint8
-	refused     int64 // ErrMemoryLimit reports the handler attributed to this goroutine
-	dropped     int64
+	refused     int64 // ErrMemoryLimit reports of span starts the handler attributed to this goroutine
+	dropped     int64 // spans
 	unexpected  int64
+	// Calls the core refused, counted by the error handler (callOutcome says which).
+	callsDropped atomic.Int64
 }
+
+// callKey is the context key of a callID: which call an exchange the core refused was.
+type callKey struct{}
+
+type callID struct{ worker, index int }
 
 var (
 	workers      []*worker
-	unattributed atomic.Int64 // handler reports on a thread of no recording goroutine
+	unattributed atomic.Int64 // handler reports of no known call or recording goroutine
 	otherErrors  atomic.Int64 // handler reports other than ErrMemoryLimit
 	recorded     atomic.Int64
 	phase        atomic.Int32
 )
 
-// onCaptureError runs on the goroutine whose call the core refused.
+// onCaptureError attributes each refusal to its call (an exchange) or to the goroutine it runs
+// on (a span start).
 func onCaptureError(err error) {
 	if !errors.Is(err, aiobs.ErrMemoryLimit) {
 		otherErrors.Add(1)
 		fmt.Fprintln(os.Stderr, "soak: capture error:", err)
+		return
+	}
+	var exchange *aiobs.ExchangeError
+	if errors.As(err, &exchange) {
+		if id, ok := exchange.Request.Context().Value(callKey{}).(callID); ok {
+			// Exchanges are recorded one at a time, after the call wrote its outcome.
+			workers[id.worker].callOutcome[id.index] = dropped
+			workers[id.worker].callsDropped.Add(1)
+			return
+		}
+		unattributed.Add(1)
 		return
 	}
 	tid := int64(syscall.Gettid())
@@ -141,24 +161,21 @@ func soakID(kind byte, worker, index int) string {
 }
 
 // call makes one chat completion through the aiobs client, reading the response to its end
-// (where the exchange is recorded); it reports whether the core refused the record.
-func (w *worker) call(ctx context.Context, i int) uint8 {
-	before := w.refused
+// (where the exchange is closed). It counts as accepted unless the error handler hears that the
+// core refused it.
+func (w *worker) call(ctx context.Context, i int) {
+	w.callOutcome[i] = accepted
 	body := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"` + soakID('C', w.index, i) + `"}]}`
+	ctx = context.WithValue(ctx, callKey{}, callID{w.index, i})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, chatURL, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+secret)
 	resp, err := w.client.Do(req)
 	if err != nil {
 		w.unexpected++
-		return notTried
+		return
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if w.refused > before {
-		w.dropped++
-		return dropped
-	}
-	return accepted
 }
 
 func (w *worker) recordOne(i int) {
@@ -176,7 +193,7 @@ func (w *worker) recordOne(i int) {
 			w.unexpected++ // no session: never expected here
 		}
 	}
-	w.callOutcome[i] = w.call(ctx, i)
+	w.call(ctx, i)
 	if span != nil {
 		switch err := span.End("done", nil); {
 		case err == nil:
@@ -551,7 +568,7 @@ func main() {
 		// What the exporter was offered: the records aiobs accepted while it ran.
 		offered.judge(w.callOutcome[downFirst:downLast], t.callsSeen[i][downFirst:downLast])
 		offered.judge(w.spanOutcome[spanFirst:spanLast], t.spansSeen[i][spanFirst:spanLast])
-		droppedByCallers += w.dropped
+		droppedByCallers += w.dropped + w.callsDropped.Load()
 		unexpected += w.unexpected
 	}
 
@@ -574,7 +591,7 @@ func main() {
 		s.first/1024, s.peak[0]/1024, s.peak[1]/1024, s.peak[2]/1024, s.peak[3]/1024, s.last/1024,
 		(goMemory.HeapSys-goMemory.HeapReleased)>>20)
 	expect(unexpected == 0 && otherErrors.Load() == 0, "every record was accepted or refused with ErrMemoryLimit")
-	expect(unattributed.Load() == 0, "each refusal reached the handler on the caller's goroutine")
+	expect(unattributed.Load() == 0, "each refusal reached the handler, attributed to its call")
 	expect(callV.missing == 0 && spanV.missing == 0, "every accepted call and span is in a file")
 	expect(callV.duplicated == 0 && spanV.duplicated == 0, "none is in two files (or twice)")
 	expect(callV.resurrected == 0 && spanV.resurrected == 0, "no dropped record is in any file")

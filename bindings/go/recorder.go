@@ -1,0 +1,103 @@
+package aiobs
+
+import (
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Captured exchanges wait here to be recorded off the caller's goroutine, as OpenTelemetry's
+// batch span processor holds spans: the core's copy of an exchange costs more than the rest of
+// its capture. A timer started when the first exchange waits records them after batchDelay, on
+// a goroutine of its own that goes on while more arrive, so a program making calls in quick
+// succession pays no wake-up per call. Nothing waits past a read or an end of the store: Observe,
+// End, Flush, Configure, ReadStats and Shutdown record what waits first. When maxPending wait
+// (the recording has fallen behind), the caller records them itself.
+const (
+	batchDelay = time.Millisecond
+	maxPending = 256
+)
+
+// A pendingRecord is a closed exchange: its JSON (NUL-terminated) and bodies, and the request
+// it was made with, for the error handler.
+type pendingRecord struct {
+	buf     *buffers
+	body    []byte // buf.request, or a copy of what a request tee saw
+	request *http.Request
+}
+
+func (r pendingRecord) record() {
+	if err := recordHTTP(r.buf.json, r.body, r.buf.response); err != nil {
+		reportCaptureError(err, r.request)
+	}
+	putBuffers(r.buf)
+}
+
+var recorder struct {
+	mu      sync.Mutex
+	pending []pendingRecord
+	spare   []pendingRecord // the slice of the batch last recorded, for the next one
+	armed   bool            // the timer will run, or its goroutine is recording
+	timer   *time.Timer
+
+	// Held while a batch is recorded, so that a drain returns only once what waited before it
+	// is in the store, and batches go in the order they were taken.
+	recording sync.Mutex
+}
+
+// enqueue hands a closed exchange to the recorder.
+func enqueue(r pendingRecord) {
+	recorder.mu.Lock()
+	recorder.pending = append(recorder.pending, r)
+	full := len(recorder.pending) >= maxPending
+	if !full && !recorder.armed {
+		recorder.armed = true
+		if recorder.timer == nil {
+			recorder.timer = time.AfterFunc(batchDelay, recordInBackground)
+		} else {
+			recorder.timer.Reset(batchDelay)
+		}
+	}
+	recorder.mu.Unlock()
+	if full {
+		recordPending()
+	}
+}
+
+// recordPending records every exchange waiting now, in the order they were closed, and returns
+// once they are in the store.
+func recordPending() {
+	recorder.recording.Lock()
+	defer recorder.recording.Unlock()
+	recordBatch()
+}
+
+// recordInBackground is the timer's: it records until nothing waits.
+func recordInBackground() {
+	recorder.recording.Lock()
+	defer recorder.recording.Unlock()
+	for recordBatch() {
+	}
+}
+
+// recordBatch records what waits, under recorder.recording; false when nothing did (and the
+// next exchange to wait starts the timer again).
+func recordBatch() bool {
+	recorder.mu.Lock()
+	batch := recorder.pending
+	if len(batch) == 0 {
+		recorder.armed = false
+		recorder.mu.Unlock()
+		return false
+	}
+	recorder.pending, recorder.spare = recorder.spare[:0], nil
+	recorder.mu.Unlock()
+	for _, r := range batch {
+		r.record()
+	}
+	clear(batch) // the buffers are back in their pool: the slice must not keep them
+	recorder.mu.Lock()
+	recorder.spare = batch[:0]
+	recorder.mu.Unlock()
+	return true
+}
