@@ -31,7 +31,8 @@ type OTLPStats struct {
 	FailedSpans   int64 `json:"failed_spans"`
 }
 
-// ReadStats returns the store's counters. Safe for concurrent use; it costs one short lock.
+// ReadStats returns the store's counters, after recording the captured exchanges still waiting
+// (see Transport). Safe for concurrent use.
 func ReadStats() (Stats, error) {
 	recordPending()
 	text, err := stats()

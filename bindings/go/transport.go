@@ -8,6 +8,8 @@ import "net/http"
 // http.DefaultTransport. Wrap the transport that already authenticates (Vertex AI's, say) rather
 // than replacing it. Bytes on the wire never change: bodies are teed as they flow, a streamed
 // response reaches the caller as it arrives, and without an active session nothing is recorded.
+// An exchange that ends is handed to the core about a millisecond later, from a goroutine of
+// aiobs's own; Observe, End, Flush, Configure, ReadStats and Shutdown hand over what waits first.
 //
 // Use it with any client that takes an *http.Client (see HTTPClient), or with openai-go's
 // OpenAIMiddleware, but not both for the same client: each would record the call.
