@@ -2,7 +2,6 @@ package aiobs
 
 import (
 	"errors"
-	"net/http"
 	"sync/atomic"
 )
 
@@ -13,8 +12,9 @@ var errorHandler atomic.Pointer[func(error)]
 // returned to the caller without changing the call. nil (the default) drops them. A missing
 // session and a URL that is no LLM endpoint are not errors and never reach it. A refused span
 // is reported on the goroutine that began or ended it; a refused exchange, as an
-// *ExchangeError, on the goroutine that records exchanges, after the call returned. The
-// handler may run on any goroutine, concurrently.
+// *ExchangeError, after the call returned, by whichever goroutine recorded it (possibly just
+// after a Flush running meanwhile returned). The handler may run on any goroutine, concurrently,
+// and may call any function of this package.
 func SetErrorHandler(handler func(error)) {
 	if handler == nil {
 		errorHandler.Store(nil)
@@ -23,18 +23,12 @@ func SetErrorHandler(handler func(error)) {
 	errorHandler.Store(&handler)
 }
 
-// reportCaptureError hands err to the error handler; req is the request of a refused exchange,
-// nil for a span.
-func reportCaptureError(err error, req *http.Request) {
+// reportCaptureError hands err to the error handler, unless it is no error worth one.
+func reportCaptureError(err error) {
 	if err == nil || errors.Is(err, ErrNoSession) || errors.Is(err, ErrNotLLMEndpoint) {
 		return
 	}
-	handler := errorHandler.Load()
-	if handler == nil {
-		return
+	if handler := errorHandler.Load(); handler != nil {
+		(*handler)(err)
 	}
-	if req != nil {
-		err = &ExchangeError{Request: req, Err: err}
-	}
-	(*handler)(err)
 }

@@ -26,11 +26,14 @@ type pendingRecord struct {
 	request *http.Request
 }
 
-func (r pendingRecord) record() {
-	if err := recordHTTP(r.buf.json, r.body, r.buf.response); err != nil {
-		reportCaptureError(err, r.request)
-	}
+// record hands the exchange to the core; a refusal is returned for the error handler.
+func (r pendingRecord) record() error {
+	err := recordHTTP(r.buf.json, r.body, r.buf.response)
 	putBuffers(r.buf)
+	if err == nil {
+		return nil
+	}
+	return &ExchangeError{Request: r.request, Err: err}
 }
 
 var recorder struct {
@@ -68,36 +71,52 @@ func enqueue(r pendingRecord) {
 // once they are in the store.
 func recordPending() {
 	recorder.recording.Lock()
-	defer recorder.recording.Unlock()
-	recordBatch()
+	_, refused := recordBatch()
+	recorder.recording.Unlock()
+	report(refused)
 }
 
 // recordInBackground is the timer's: it records until nothing waits.
 func recordInBackground() {
-	recorder.recording.Lock()
-	defer recorder.recording.Unlock()
-	for recordBatch() {
+	for {
+		recorder.recording.Lock()
+		recorded, refused := recordBatch()
+		recorder.recording.Unlock()
+		report(refused)
+		if !recorded {
+			return
+		}
 	}
 }
 
-// recordBatch records what waits, under recorder.recording; false when nothing did (and the
-// next exchange to wait starts the timer again).
-func recordBatch() bool {
+// report hands refusals to the error handler, outside recorder.recording: a handler may call
+// Flush or ReadStats, which take it.
+func report(refused []error) {
+	for _, err := range refused {
+		reportCaptureError(err)
+	}
+}
+
+// recordBatch records what waits, under recorder.recording, and returns the core's refusals;
+// recorded is false when nothing waited (and the next exchange to wait starts the timer again).
+func recordBatch() (recorded bool, refused []error) {
 	recorder.mu.Lock()
 	batch := recorder.pending
 	if len(batch) == 0 {
 		recorder.armed = false
 		recorder.mu.Unlock()
-		return false
+		return false, nil
 	}
 	recorder.pending, recorder.spare = recorder.spare[:0], nil
 	recorder.mu.Unlock()
 	for _, r := range batch {
-		r.record()
+		if err := r.record(); err != nil {
+			refused = append(refused, err)
+		}
 	}
 	clear(batch) // the buffers are back in their pool: the slice must not keep them
 	recorder.mu.Lock()
 	recorder.spare = batch[:0]
 	recorder.mu.Unlock()
-	return true
+	return true, refused
 }

@@ -120,10 +120,16 @@ func TestRecordedInOrderAndInTheirSession(t *testing.T) {
 }
 
 // The timer's goroutine records without the program asking: an exchange the core refuses
-// reaches the error handler, with its request, with no flush or read of the store.
+// reaches the error handler, with its request, with no flush or read of the store. The handler
+// may read the store itself.
 func TestRecordedWithoutAFlush(t *testing.T) {
 	handled := make(chan error, 1)
-	SetErrorHandler(func(err error) { handled <- err })
+	SetErrorHandler(func(err error) {
+		if _, statsErr := ReadStats(); statsErr != nil {
+			t.Error(statsErr)
+		}
+		handled <- err
+	})
 	defer SetErrorHandler(nil)
 	observeFor(t, "background")
 	if err := Configure(map[string]any{"max_input_bytes": 64}); err != nil {

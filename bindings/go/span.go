@@ -97,7 +97,7 @@ func AutoEnhanceAfter(n int) SpanOption {
 func StartSpan(ctx context.Context, name string, opts ...SpanOption) (context.Context, *Span) {
 	spanCtx, err := startSpan(ctx, name, opts)
 	if err != nil {
-		reportCaptureError(err, nil)
+		reportCaptureError(err)
 		return ctx, nil
 	}
 	return spanCtx, &spanCtx.span
@@ -205,16 +205,16 @@ func errorType(err error) string {
 func Trace[T any](ctx context.Context, name string, fn func(context.Context) (T, error), opts ...SpanOption) (result T, err error) {
 	spanCtx, startErr := startSpan(ctx, name, opts)
 	if startErr != nil {
-		reportCaptureError(startErr, nil)
+		reportCaptureError(startErr)
 		return fn(ctx)
 	}
 	span := &spanCtx.span
 	defer func() {
 		if recovered := recover(); recovered != nil {
-			reportCaptureError(span.End(nil, panicError{recovered}), nil)
+			reportCaptureError(span.End(nil, panicError{recovered}))
 			panic(recovered)
 		}
-		reportCaptureError(span.End(result, err), nil)
+		reportCaptureError(span.End(result, err))
 	}()
 	return fn(spanCtx)
 }

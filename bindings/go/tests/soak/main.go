@@ -138,7 +138,8 @@ func onCaptureError(err error) {
 	var exchange *aiobs.ExchangeError
 	if errors.As(err, &exchange) {
 		if id, ok := exchange.Request.Context().Value(callKey{}).(callID); ok {
-			// Exchanges are recorded one at a time, after the call wrote its outcome.
+			// After the call wrote its outcome (it closed the exchange later); read once the
+			// count below says so (awaitRefusals).
 			workers[id.worker].callOutcome[id.index] = dropped
 			workers[id.worker].callsDropped.Add(1)
 			return
@@ -154,6 +155,21 @@ func onCaptureError(err error) {
 		}
 	}
 	unattributed.Add(1)
+}
+
+// awaitRefusals waits (up to 10 s) until the error handler has attributed as many refusals as
+// the core counted: a refused exchange reaches it after the flush that recorded it may have
+// returned. Reading each worker's count also makes its handler's writes visible here.
+func awaitRefusals(counted int64) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		var seen int64
+		for _, w := range workers {
+			seen += w.dropped + w.callsDropped.Load()
+		}
+		if seen >= counted {
+			return
+		}
+	}
 }
 
 func soakID(kind byte, worker, index int) string {
@@ -540,6 +556,7 @@ func main() {
 	<-f.stopped
 	runSeconds := time.Since(started).Seconds()
 	final := stats()
+	awaitRefusals(final.EventsDropped)
 	close(s.stop)
 	<-s.stopped
 	var goMemory runtime.MemStats // before the files are read back
