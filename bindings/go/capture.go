@@ -99,12 +99,12 @@ func capture(req *http.Request, send func(*http.Request) (*http.Response, error)
 		if err != nil {
 			message = err.Error()
 		}
-		ex.record(message)
+		ex.close(message).enqueue(true)
 		return resp, err
 	}
 	ex.respond(resp)
 	if resp.Body == nil || resp.Body == http.NoBody || resp.StatusCode == http.StatusSwitchingProtocols {
-		ex.record("")
+		ex.close("").enqueue(true)
 		return resp, nil
 	}
 	return ex.watch(req.Context(), resp), nil
@@ -186,8 +186,8 @@ func (ex *exchange) respond(resp *http.Response) {
 	ex.buf.json = appendHeaders(append(j, `,"response_headers":`...), resp.Header)
 }
 
-// record closes the exchange, which ends now, and hands it to the recorder, exactly once.
-func (ex *exchange) record(transportError string) {
+// close ends the exchange now and returns it for the recorder; it is closed exactly once.
+func (ex *exchange) close(transportError string) pendingRecord {
 	b := ex.buf
 	j := appendStringOrNull(append(b.json, `,"transport_error":`...), transportError)
 	j = appendTime(append(j, `,"ended_at":`...), time.Now())
@@ -197,7 +197,7 @@ func (ex *exchange) record(transportError string) {
 		body = ex.tee.sent()
 	}
 	ex.buf = nil
-	enqueue(pendingRecord{buf: b, body: body, request: ex.req})
+	return pendingRecord{buf: b, body: body, request: ex.req}
 }
 
 // appendHeaders appends response headers as the core takes them: name -> string, or an array
@@ -287,6 +287,7 @@ func (ex *exchange) watch(ctx context.Context, resp *http.Response) *http.Respon
 func (b *capturedBody) Read(p []byte) (int, error) {
 	ex := b.ex
 	n, err := ex.body.Read(p)
+	var closed pendingRecord
 	ex.mu.Lock()
 	if ex.buf != nil {
 		if room := bodyLimit() - len(ex.buf.response); room > 0 {
@@ -294,12 +295,13 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 		}
 		switch {
 		case err == io.EOF:
-			ex.recordLocked("")
+			closed = ex.closeLocked("")
 		case err != nil:
-			ex.recordLocked(err.Error())
+			closed = ex.closeLocked(err.Error())
 		}
 	}
 	ex.mu.Unlock()
+	closed.enqueue(true)
 	return n, err
 }
 
@@ -308,29 +310,37 @@ func (b *capturedBody) Read(p []byte) (int, error) {
 // arrived, so closing a stream early never waits for its end.
 func (b *capturedBody) Close() error {
 	ex := b.ex
+	var closed pendingRecord
 	ex.mu.Lock()
 	if ex.buf != nil {
 		if ex.status >= 400 {
 			ex.buf.response = appendFrom(ex.buf.response, ex.body, bodyLimit())
 		}
-		ex.recordLocked("")
+		closed = ex.closeLocked("")
 	}
 	ex.mu.Unlock()
+	closed.enqueue(true)
 	return ex.body.Close()
 }
 
+// finish closes the exchange from a watch: the request's context ending (on a goroutine of
+// context.AfterFunc's) or the body's loss (on the runtime's cleanup goroutine, which must not
+// be held up, so the record is always left to the recorder).
 func (ex *exchange) finish(transportError string) {
+	var closed pendingRecord
 	ex.mu.Lock()
 	if ex.buf != nil {
-		ex.recordLocked(transportError)
+		closed = ex.closeLocked(transportError)
 	}
 	ex.mu.Unlock()
+	closed.enqueue(false)
 }
 
-func (ex *exchange) recordLocked(transportError string) {
+// closeLocked stops the watches and closes the exchange, under ex.mu.
+func (ex *exchange) closeLocked(transportError string) pendingRecord {
 	if ex.stopContext != nil {
 		ex.stopContext()
 	}
 	ex.cleanup.Stop()
-	ex.record(transportError)
+	return ex.close(transportError)
 }

@@ -18,7 +18,9 @@
 // language. The caller's goroutine pays a copy of the bodies; the call into the core that
 // records the exchange runs on a goroutine of its own, about a millisecond later, in batches.
 // Observe, End, Flush, Configure, ReadStats and Shutdown record what is still waiting first, so
-// no exchange misses its session, its file or its export.
+// an exchange that ended before them is in the session it was made in, in the file and in the
+// export (one ending at that moment on another goroutine lands on either side, as it would if
+// recorded at once).
 //
 // Traced functions are spans carried by a context.Context: StartSpan and Span.End, or Trace.
 // Calls and spans made with a span's context are its children, from any goroutine.

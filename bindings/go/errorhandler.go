@@ -12,9 +12,9 @@ var errorHandler atomic.Pointer[func(error)]
 // returned to the caller without changing the call. nil (the default) drops them. A missing
 // session and a URL that is no LLM endpoint are not errors and never reach it. A refused span
 // is reported on the goroutine that began or ended it; a refused exchange, as an
-// *ExchangeError, after the call returned, by whichever goroutine recorded it (possibly just
-// after a Flush running meanwhile returned). The handler may run on any goroutine, concurrently,
-// and may call any function of this package.
+// *ExchangeError, after the call returned, by whichever goroutine recorded it (often aiobs's own,
+// where a panic ends the program; possibly just after a Flush running meanwhile returned). The
+// handler may run on any goroutine, concurrently, and may call any function of this package.
 func SetErrorHandler(handler func(error)) {
 	if handler == nil {
 		errorHandler.Store(nil)

@@ -83,9 +83,9 @@ func (e *Error) Error() string { return "aiobs: " + e.Message }
 func (e *Error) Unwrap() error { return e.Code }
 
 // ExchangeError is what the error handler (SetErrorHandler) receives when the core refused a
-// captured LLM exchange: the request it was made with, whose context tells the program which
-// call it was (the exchange is recorded after the call returned, on another goroutine), and the
-// core's error.
+// captured LLM exchange: the request it was made with, and the core's error. The exchange is
+// recorded after the call returned, when the caller may be reusing the request: read its
+// Context (to tell which call it was), not fields the caller may change.
 type ExchangeError struct {
 	Request *http.Request
 	Err     error

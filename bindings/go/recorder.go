@@ -48,11 +48,15 @@ var recorder struct {
 	recording sync.Mutex
 }
 
-// enqueue hands a closed exchange to the recorder.
-func enqueue(r pendingRecord) {
+// enqueue hands a closed exchange to the recorder; a zero pendingRecord is none. A caller that
+// may record (callerRecords) records what waits when maxPending do.
+func (r pendingRecord) enqueue(callerRecords bool) {
+	if r.buf == nil {
+		return
+	}
 	recorder.mu.Lock()
 	recorder.pending = append(recorder.pending, r)
-	full := len(recorder.pending) >= maxPending
+	full := callerRecords && len(recorder.pending) >= maxPending
 	if !full && !recorder.armed {
 		recorder.armed = true
 		if recorder.timer == nil {
@@ -76,17 +80,21 @@ func recordPending() {
 	report(refused)
 }
 
-// recordInBackground is the timer's: it records until nothing waits.
+// recordInBackground is the timer's: it records until nothing waits, then reports what the core
+// refused (once nothing waits, the next exchange starts the timer again, so a slow error handler
+// holds up no recording).
 func recordInBackground() {
+	var refused []error
 	for {
 		recorder.recording.Lock()
-		recorded, refused := recordBatch()
+		recorded, batchRefused := recordBatch()
 		recorder.recording.Unlock()
-		report(refused)
+		refused = append(refused, batchRefused...)
 		if !recorded {
-			return
+			break
 		}
 	}
+	report(refused)
 }
 
 // report hands refusals to the error handler, outside recorder.recording: a handler may call

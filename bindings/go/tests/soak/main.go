@@ -170,6 +170,7 @@ func awaitRefusals(counted int64) {
 			return
 		}
 	}
+	fail("the error handler attributed fewer refusals than the core counted (%d) within 10 s", counted)
 }
 
 func soakID(kind byte, worker, index int) string {
@@ -180,7 +181,6 @@ func soakID(kind byte, worker, index int) string {
 // (where the exchange is closed). It counts as accepted unless the error handler hears that the
 // core refused it.
 func (w *worker) call(ctx context.Context, i int) {
-	w.callOutcome[i] = accepted
 	body := `{"model":"gpt-4o-mini","messages":[{"role":"user","content":"` + soakID('C', w.index, i) + `"}]}`
 	ctx = context.WithValue(ctx, callKey{}, callID{w.index, i})
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, chatURL, strings.NewReader(body))
@@ -190,6 +190,7 @@ func (w *worker) call(ctx context.Context, i int) {
 		w.unexpected++
 		return
 	}
+	w.callOutcome[i] = accepted // before the body's end closes the exchange
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 }
