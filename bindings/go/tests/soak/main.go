@@ -16,10 +16,11 @@
 // start reaches the error handler on the goroutine that made it (each recording goroutine is
 // locked to its OS thread, so the handler finds the goroutine by thread id); a refused exchange
 // reaches it later, from the goroutine that records exchanges, as an *aiobs.ExchangeError whose
-// request's context names the call. Afterwards every file is read back: each call and span aiobs accepted
-// is in exactly one file, none it refused is in any, no file holds the credential, the drops the
-// goroutines saw are those Stats and the files count, and the failing exporter counted every
-// record it was offered once. RSS is sampled all along (rss.csv) and must stay flat.
+// request's context names the call. Afterwards every file is read back: each call and span
+// aiobs accepted is in exactly one file, none it refused is in any, no file holds the
+// credential, the drops the goroutines saw are those Stats and the files count, and the failing
+// exporter counted every record it was offered once. RSS is sampled all along (rss.csv) and
+// must stay flat.
 //
 // Go cannot fork a running program (the runtime's threads do not survive fork), so this soak has
 // no fork phase; tests/soak/soak.c and tests/soak/soak.rb fork.
