@@ -39,8 +39,7 @@ func (r pendingRecord) record() error {
 var recorder struct {
 	mu      sync.Mutex
 	pending []pendingRecord
-	spare   []pendingRecord // the slice of the batch last recorded, for the next one
-	armed   bool            // the timer will run, or its goroutine is recording
+	armed   bool // the timer will run, or its goroutine is recording
 	timer   *time.Timer
 
 	// Held while a batch is recorded, so that a drain returns only once what waited before it
@@ -74,9 +73,7 @@ func (r pendingRecord) enqueue(callerRecords bool) {
 // recordPending records every exchange waiting now, in the order they were closed, and returns
 // once they are in the store.
 func recordPending() {
-	recorder.recording.Lock()
 	_, refused := recordBatch()
-	recorder.recording.Unlock()
 	report(refused)
 }
 
@@ -85,14 +82,10 @@ func recordPending() {
 // holds up no recording).
 func recordInBackground() {
 	var refused []error
-	for {
-		recorder.recording.Lock()
-		recorded, batchRefused := recordBatch()
-		recorder.recording.Unlock()
+	for recorded := true; recorded; {
+		var batchRefused []error
+		recorded, batchRefused = recordBatch()
 		refused = append(refused, batchRefused...)
-		if !recorded {
-			break
-		}
 	}
 	report(refused)
 }
@@ -105,26 +98,22 @@ func report(refused []error) {
 	}
 }
 
-// recordBatch records what waits, under recorder.recording, and returns the core's refusals;
-// recorded is false when nothing waited (and the next exchange to wait starts the timer again).
+// recordBatch records what waits and returns the core's refusals; recorded is false when
+// nothing waited (and the next exchange to wait starts the timer again).
 func recordBatch() (recorded bool, refused []error) {
+	recorder.recording.Lock()
+	defer recorder.recording.Unlock()
 	recorder.mu.Lock()
 	batch := recorder.pending
+	recorder.pending = nil
 	if len(batch) == 0 {
 		recorder.armed = false
-		recorder.mu.Unlock()
-		return false, nil
 	}
-	recorder.pending, recorder.spare = recorder.spare[:0], nil
 	recorder.mu.Unlock()
 	for _, r := range batch {
 		if err := r.record(); err != nil {
 			refused = append(refused, err)
 		}
 	}
-	clear(batch) // the buffers are back in their pool: the slice must not keep them
-	recorder.mu.Lock()
-	recorder.spare = batch[:0]
-	recorder.mu.Unlock()
-	return true, refused
+	return len(batch) > 0, refused
 }
