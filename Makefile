@@ -163,15 +163,17 @@ compare:
 
 # The Go binding links target/release/libaiobs.a statically; its tests (a module of their own,
 # so the binding needs no dependency) drive openai-go, genai and go-openai from the Go proxy.
-GO_MODULES := bindings/go bindings/go/tests examples/go tests/otlp/jaeger_session_go
+GO_MODULES := bindings/go bindings/go/tests examples/go tests/otlp/jaeger_session_go bench/compare/go
+# The Go code is also held to staticcheck, at a version pinned here, fetched from the Go proxy.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Go's C flags carry the core archive's digest, so a rebuilt core is linked (scripts/go-cflags.sh).
 GO_CORE = CGO_CFLAGS="$$($(CURDIR)/scripts/go-cflags.sh)"
 
 test-go:
 	$(CARGO) build --release --lib
 	@for m in $(GO_MODULES); do (cd $$m && go mod download) || exit 1; done
-	@unformatted="$$(gofmt -l bindings/go examples/go tests/otlp/jaeger_session_go)"; if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
-	@for m in $(GO_MODULES); do (cd $$m && $(GO_CORE) go vet ./...) || exit 1; done
+	@unformatted="$$(gofmt -l $(GO_MODULES))"; if [ -n "$$unformatted" ]; then echo "gofmt: $$unformatted"; exit 1; fi
+	@for m in $(GO_MODULES); do (cd $$m && $(GO_CORE) go vet ./... && $(GO_CORE) go run $(STATICCHECK) ./...) || exit 1; done
 	cd bindings/go && $(GO_CORE) go test -race -count=1 ./...
 	cd bindings/go/tests && $(GO_CORE) go test -race -count=1 ./...
 	cd examples/go && $(GO_CORE) go build ./...
