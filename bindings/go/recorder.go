@@ -77,17 +77,16 @@ func recordPending() {
 	report(refused)
 }
 
-// recordInBackground is the timer's: it records until nothing waits, then reports what the core
-// refused (once nothing waits, the next exchange starts the timer again, so a slow error handler
-// holds up no recording).
+// recordInBackground is the timer's: it records until nothing waits, reporting each batch's
+// refusals as it goes, so that under a steady stream of refusals (a store at its memory limit)
+// none is held back. While a slow error handler runs, exchanges wait, and callers record them
+// once maxPending do.
 func recordInBackground() {
-	var refused []error
 	for recorded := true; recorded; {
-		var batchRefused []error
-		recorded, batchRefused = recordBatch()
-		refused = append(refused, batchRefused...)
+		var refused []error
+		recorded, refused = recordBatch()
+		report(refused)
 	}
-	report(refused)
 }
 
 // report hands refusals to the error handler, outside recorder.recording: a handler may call
